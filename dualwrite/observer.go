@@ -91,7 +91,7 @@ func (c *Counter) Observe(_ context.Context, e Event) {
 
 // Counts is a snapshot of a [Counter].
 type Counts struct {
-	Matched, Mismatched, Ignored, Errored     int64
+	Matched, Mismatched, Ignored, Errored      int64
 	WriteFailed, RepairRecorded, PhaseFallback int64
 	// Samples holds sample keys by kind.
 	Samples map[EventKind][]string
