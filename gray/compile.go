@@ -1,0 +1,388 @@
+package gray
+
+import (
+	"fmt"
+	"math"
+	"net/netip"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/mod/semver"
+)
+
+// snapshot is a compiled, immutable configuration. The engine swaps whole
+// snapshots atomically; evaluation reads one without locks.
+type snapshot struct {
+	cfg      *Config
+	byName   map[string]*rollout
+	rollouts []*rollout // in config order
+}
+
+// rollout is a compiled Rollout.
+type rollout struct {
+	name     string
+	salt     string
+	def      string
+	enabled  bool
+	variants []variantRange
+	declared map[string]bool
+	rules    []rule
+}
+
+// variantRange owns buckets [previous end, end).
+type variantRange struct {
+	name string
+	end  int
+}
+
+type rule struct {
+	name      string
+	serve     string
+	threshold int // subjects with bucket < threshold get serve
+	when      cond
+}
+
+// threshold turns a percentage into a bucket count: round(p*100).
+func threshold(p float64) int { return int(math.Round(p * 100)) }
+
+// checkPercent reports what is wrong with a percentage, or "".
+func checkPercent(p float64) string {
+	switch {
+	case math.IsNaN(p) || math.IsInf(p, 0):
+		return "not a number"
+	case p < 0:
+		return fmt.Sprintf("%v is below 0", p)
+	case p > 100:
+		return fmt.Sprintf("%v is above 100", p)
+	case math.Abs(p*100-math.Round(p*100)) > 1e-6:
+		return fmt.Sprintf("%v has more than two decimals", p)
+	}
+	return ""
+}
+
+// compile validates cfg and prepares everything evaluation needs. Every
+// problem is reported, each with its path.
+func compile(cfg *Config) (*snapshot, error) {
+	var ps problems
+	snap := &snapshot{cfg: cfg, byName: make(map[string]*rollout, len(cfg.Rollouts))}
+	for i := range cfg.Rollouts {
+		path := "rollouts[" + strconv.Itoa(i) + "]"
+		r := compileRollout(&cfg.Rollouts[i], path, &ps)
+		if r == nil {
+			continue
+		}
+		if _, dup := snap.byName[r.name]; dup {
+			ps.add(path+".name", "duplicate rollout name %q", r.name)
+			continue
+		}
+		snap.byName[r.name] = r
+		snap.rollouts = append(snap.rollouts, r)
+	}
+	if err := ps.err(); err != nil {
+		return nil, err
+	}
+	return snap, nil
+}
+
+func compileRollout(spec *Rollout, path string, ps *problems) *rollout {
+	before := len(ps.list)
+	r := &rollout{
+		name:     spec.Name,
+		salt:     spec.Salt,
+		def:      spec.Default,
+		enabled:  spec.Enabled == nil || *spec.Enabled,
+		declared: make(map[string]bool),
+	}
+	if r.name == "" {
+		ps.add(path+".name", "required")
+	} else if strings.TrimSpace(r.name) != r.name {
+		ps.add(path+".name", "%q has leading or trailing space", r.name)
+	}
+	if r.salt == "" {
+		r.salt = r.name
+	}
+	if r.def == "" {
+		r.def = DefaultVariant
+	}
+	r.declared[r.def] = true
+
+	variants := spec.Variants
+	switch {
+	case len(variants) > 0 && spec.Percent != 0:
+		ps.add(path+".percent", "set percent or variants, not both")
+	case len(variants) == 0:
+		variants = []VariantSpec{{Name: "canary", Percent: spec.Percent}}
+	}
+	end := 0
+	seen := make(map[string]bool, len(variants))
+	for j, v := range variants {
+		vp := path + ".variants[" + strconv.Itoa(j) + "]"
+		pp := vp + ".percent"
+		if len(spec.Variants) == 0 {
+			pp = path + ".percent"
+		}
+		if v.Name == "" {
+			ps.add(vp+".name", "required")
+		} else if seen[v.Name] {
+			ps.add(vp+".name", "duplicate variant %q", v.Name)
+		}
+		seen[v.Name] = true
+		r.declared[v.Name] = true
+		if msg := checkPercent(v.Percent); msg != "" {
+			ps.add(pp, "%s", msg)
+			continue
+		}
+		end += threshold(v.Percent)
+		r.variants = append(r.variants, variantRange{name: v.Name, end: end})
+	}
+	if end > Buckets {
+		ps.add(path+".variants", "percentages add up to %v, above 100", float64(end)/100)
+	}
+
+	ruleNames := make(map[string]bool, len(spec.Rules))
+	for j := range spec.Rules {
+		rs := &spec.Rules[j]
+		rp := path + ".rules[" + strconv.Itoa(j) + "]"
+		ru := rule{name: rs.Name, serve: rs.Serve, threshold: Buckets}
+		switch {
+		case rs.Name == "":
+			ps.add(rp+".name", "required")
+		case ruleNames[rs.Name]:
+			ps.add(rp+".name", "duplicate rule name %q", rs.Name)
+		}
+		ruleNames[rs.Name] = true
+		switch {
+		case rs.Serve == "":
+			ps.add(rp+".serve", "required")
+		case !r.declared[rs.Serve]:
+			ps.add(rp+".serve", "variant %q is not declared in this rollout (declared: %s)", rs.Serve, strings.Join(r.variantNames(), ", "))
+		}
+		if rs.Percent != nil {
+			if msg := checkPercent(*rs.Percent); msg != "" {
+				ps.add(rp+".percent", "%s", msg)
+			} else {
+				ru.threshold = threshold(*rs.Percent)
+			}
+		}
+		ru.when = compileCond(&rs.When, rp+".when", ps)
+		r.rules = append(r.rules, ru)
+	}
+	if len(ps.list) > before {
+		return nil
+	}
+	return r
+}
+
+// variantNames lists the declared variants, default first.
+func (r *rollout) variantNames() []string {
+	names := make([]string, 0, len(r.declared))
+	for name := range r.declared {
+		if name != r.def {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	return append([]string{r.def}, names...)
+}
+
+func compileCond(c *Condition, path string, ps *problems) cond {
+	var ops []string
+	var out cond
+	add := func(name string, set bool, op opKind) {
+		if set {
+			ops = append(ops, name)
+			out.op = op
+		}
+	}
+	add("eq", c.Eq != nil, opEq)
+	add("in", c.In != nil, opIn)
+	add("not_in", c.NotIn != nil, opNotIn)
+	add("prefix", c.Prefix != nil, opPrefix)
+	add("suffix", c.Suffix != nil, opSuffix)
+	add("contains", c.Contains != nil, opContains)
+	add("regex", c.Regex != nil, opRegex)
+	add("lt", c.Lt != nil, opLt)
+	add("lte", c.Lte != nil, opLte)
+	add("gt", c.Gt != nil, opGt)
+	add("gte", c.Gte != nil, opGte)
+	add("semver_eq", c.SemverEq != nil, opSemverEq)
+	add("semver_lt", c.SemverLt != nil, opSemverLt)
+	add("semver_lte", c.SemverLte != nil, opSemverLte)
+	add("semver_gt", c.SemverGt != nil, opSemverGt)
+	add("semver_gte", c.SemverGte != nil, opSemverGte)
+	add("cidr", c.CIDR != nil, opCIDR)
+	add("present", c.Present != nil, opPresent)
+	add("after", c.After != nil, opAfter)
+	add("before", c.Before != nil, opBefore)
+	add("all", c.All != nil, opAll)
+	add("any", c.Any != nil, opAny)
+	add("not", c.Not != nil, opNot)
+
+	switch len(ops) {
+	case 0:
+		ps.add(path, "no operator (want one of eq, in, not_in, prefix, suffix, contains, regex, lt, lte, gt, gte, semver_*, cidr, present, after, before, all, any, not)")
+		return out
+	case 1:
+	default:
+		ps.add(path, "more than one operator (%s); combine them with all or any", strings.Join(ops, ", "))
+		return out
+	}
+	op := ops[0]
+	switch out.op {
+	case opAll, opAny, opNot:
+		if c.Field != "" {
+			ps.add(path+".field", "%s takes no field; put fields in its conditions", op)
+		}
+		subs := c.All
+		if out.op == opAny {
+			subs = c.Any
+		}
+		if out.op == opNot {
+			subs = []Condition{*c.Not}
+		}
+		if len(subs) == 0 {
+			ps.add(path+"."+op, "empty")
+		}
+		for i := range subs {
+			sp := path + "." + op
+			if out.op != opNot {
+				sp += "[" + strconv.Itoa(i) + "]"
+			}
+			out.subs = append(out.subs, compileCond(&subs[i], sp, ps))
+		}
+		out.desc = op
+		return out
+	}
+
+	if c.Field == "" {
+		if out.op != opAfter && out.op != opBefore {
+			ps.add(path+".field", "required for %s", op)
+			return out
+		}
+	} else {
+		f, ok := parseField(c.Field)
+		if !ok {
+			ps.add(path+".field", "%q is not a field (want key, ip, method, path, host, header:NAME, cookie:NAME, query:NAME or attr:NAME)", c.Field)
+			return out
+		}
+		out.field = f
+	}
+	opPath := path + "." + op
+	var arg string
+	switch out.op {
+	case opEq:
+		out.str, arg = *c.Eq, strconv.Quote(*c.Eq)
+	case opPrefix:
+		out.str, arg = *c.Prefix, strconv.Quote(*c.Prefix)
+	case opSuffix:
+		out.str, arg = *c.Suffix, strconv.Quote(*c.Suffix)
+	case opContains:
+		out.str, arg = *c.Contains, strconv.Quote(*c.Contains)
+	case opIn, opNotIn:
+		list := c.In
+		if out.op == opNotIn {
+			list = c.NotIn
+		}
+		if len(list) > smallSet {
+			out.set = make(map[string]struct{}, len(list))
+			for _, s := range list {
+				out.set[s] = struct{}{}
+			}
+		} else {
+			out.list = list
+		}
+		arg = summarize(list)
+	case opRegex:
+		re, err := regexp.Compile(*c.Regex)
+		if err != nil {
+			ps.add(opPath, "%s", strings.TrimPrefix(err.Error(), "error parsing regexp: "))
+			return out
+		}
+		out.re = re
+		out.reLit = requiredLiteral(re)
+		arg = strconv.Quote(*c.Regex)
+	case opLt, opLte, opGt, opGte:
+		p := map[opKind]*float64{opLt: c.Lt, opLte: c.Lte, opGt: c.Gt, opGte: c.Gte}[out.op]
+		if math.IsNaN(*p) {
+			ps.add(opPath, "not a number")
+			return out
+		}
+		out.num, arg = *p, strconv.FormatFloat(*p, 'g', -1, 64)
+	case opSemverEq, opSemverLt, opSemverLte, opSemverGt, opSemverGte:
+		p := map[opKind]*string{opSemverEq: c.SemverEq, opSemverLt: c.SemverLt, opSemverLte: c.SemverLte, opSemverGt: c.SemverGt, opSemverGte: c.SemverGte}[out.op]
+		v := *p
+		if !strings.HasPrefix(v, "v") {
+			v = "v" + v
+		}
+		if !semver.IsValid(v) {
+			ps.add(opPath, "%q is not a semantic version", *p)
+			return out
+		}
+		out.str, arg = v, *p
+	case opCIDR:
+		if len(c.CIDR) == 0 {
+			ps.add(opPath, "empty")
+		}
+		for i, s := range c.CIDR {
+			pfx, err := parsePrefix(s)
+			if err != nil {
+				ps.add(opPath+"["+strconv.Itoa(i)+"]", "%q is not a CIDR prefix or IP address", s)
+				continue
+			}
+			out.prefixes = append(out.prefixes, pfx)
+		}
+		arg = summarize(c.CIDR)
+	case opPresent:
+		out.present, arg = *c.Present, strconv.FormatBool(*c.Present)
+	case opAfter, opBefore:
+		p := c.After
+		if out.op == opBefore {
+			p = c.Before
+		}
+		t, err := time.Parse(time.RFC3339, *p)
+		if err != nil {
+			ps.add(opPath, "%q is not an RFC 3339 time (e.g. 2026-12-01T09:00:00Z)", *p)
+			return out
+		}
+		out.at, arg = t, *p
+	}
+	name := c.Field
+	if name == "" {
+		name = "now"
+	}
+	out.desc = name + " " + op + " " + arg
+	return out
+}
+
+// parsePrefix accepts a CIDR prefix or a single address.
+func parsePrefix(s string) (netip.Prefix, error) {
+	s = strings.TrimSpace(s)
+	if p, err := netip.ParsePrefix(s); err == nil {
+		return p.Masked(), nil
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	a = a.Unmap()
+	return netip.PrefixFrom(a, a.BitLen()), nil
+}
+
+// requiredLiteral returns a literal that every match of re contains, used as
+// a cheap pre-check: the literal prefix, when the expression has one and no
+// alternation or case folding could make a match avoid it.
+func requiredLiteral(re *regexp.Regexp) string {
+	prefix, _ := re.LiteralPrefix()
+	return prefix
+}
+
+func summarize(list []string) string {
+	const show = 5
+	if len(list) <= show {
+		return "[" + strings.Join(list, ", ") + "]"
+	}
+	return "[" + strings.Join(list[:show], ", ") + ", … " + strconv.Itoa(len(list)-show) + " more]"
+}

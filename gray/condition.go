@@ -1,0 +1,322 @@
+package gray
+
+import (
+	"net/netip"
+	"net/textproto"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unsafe"
+
+	"golang.org/x/mod/semver"
+)
+
+type fieldKind uint8
+
+const (
+	fieldNone fieldKind = iota // time conditions without a field
+	fieldKey
+	fieldIP
+	fieldMethod
+	fieldPath
+	fieldHost
+	fieldHeader
+	fieldCookie
+	fieldQuery
+	fieldAttr
+)
+
+type field struct {
+	kind fieldKind
+	name string // for header (canonical), cookie, query, attr
+}
+
+func parseField(s string) (field, bool) {
+	switch s {
+	case "key":
+		return field{kind: fieldKey}, true
+	case "ip":
+		return field{kind: fieldIP}, true
+	case "method":
+		return field{kind: fieldMethod}, true
+	case "path":
+		return field{kind: fieldPath}, true
+	case "host":
+		return field{kind: fieldHost}, true
+	}
+	prefix, name, ok := strings.Cut(s, ":")
+	if !ok || name == "" {
+		return field{}, false
+	}
+	switch prefix {
+	case "header":
+		return field{kind: fieldHeader, name: textproto.CanonicalMIMEHeaderKey(name)}, true
+	case "cookie":
+		return field{kind: fieldCookie, name: name}, true
+	case "query":
+		return field{kind: fieldQuery, name: name}, true
+	case "attr":
+		return field{kind: fieldAttr, name: name}, true
+	}
+	return field{}, false
+}
+
+// get returns the field's value for s and whether it is present.
+func (f field) get(s *Subject) (string, bool) {
+	switch f.kind {
+	case fieldKey:
+		return s.Key, s.Key != ""
+	case fieldAttr:
+		v, ok := s.Attrs[f.name]
+		return v, ok
+	}
+	if s.Request == nil {
+		return "", false
+	}
+	var v string
+	switch f.kind {
+	case fieldHeader:
+		return s.Request.Header(f.name)
+	case fieldCookie:
+		return s.Request.Cookie(f.name)
+	case fieldQuery:
+		return s.Request.Query(f.name)
+	case fieldIP:
+		v = s.Request.ClientIP()
+	case fieldMethod:
+		v = s.Request.Method()
+	case fieldPath:
+		v = s.Request.Path()
+	case fieldHost:
+		v = s.Request.Host()
+	}
+	return v, v != ""
+}
+
+type opKind uint8
+
+const (
+	opEq opKind = iota
+	opIn
+	opNotIn
+	opPrefix
+	opSuffix
+	opContains
+	opRegex
+	opLt
+	opLte
+	opGt
+	opGte
+	opSemverEq
+	opSemverLt
+	opSemverLte
+	opSemverGt
+	opSemverGte
+	opCIDR
+	opPresent
+	opAfter
+	opBefore
+	opAll
+	opAny
+	opNot
+)
+
+// smallSet is the size up to which a list is scanned rather than hashed.
+const smallSet = 8
+
+// cond is a compiled condition. One struct for every operator keeps
+// evaluation a switch, with no interface calls and no allocation.
+type cond struct {
+	op    opKind
+	field field
+	desc  string // the condition as written, for explanations
+
+	str      string              // eq, prefix, suffix, contains; semver (canonical "vX.Y.Z")
+	list     []string            // in, not_in (small)
+	set      map[string]struct{} // in, not_in (large)
+	re       *regexp.Regexp
+	reLit    string // a literal every match contains, checked first
+	num      float64
+	prefixes []netip.Prefix
+	present  bool
+	at       time.Time
+	subs     []cond
+}
+
+// evalCtx carries what one evaluation needs beyond the subject.
+type evalCtx struct {
+	s     *Subject
+	clock func() time.Time
+	now   time.Time
+	trace *[]TraceStep // nil unless explaining
+}
+
+func (ev *evalCtx) time() time.Time {
+	if ev.now.IsZero() {
+		ev.now = ev.clock()
+	}
+	return ev.now
+}
+
+func (c *cond) match(ev *evalCtx) bool {
+	switch c.op {
+	case opAll:
+		for i := range c.subs {
+			if !c.subs[i].match(ev) {
+				return false
+			}
+		}
+		return true
+	case opAny:
+		for i := range c.subs {
+			if c.subs[i].match(ev) {
+				return true
+			}
+		}
+		return false
+	case opNot:
+		return !c.subs[0].match(ev)
+	}
+	if c.field.kind == fieldNone { // after/before on the current time
+		now := ev.time()
+		ok := c.op == opAfter && now.After(c.at) || c.op == opBefore && now.Before(c.at)
+		if ev.trace != nil {
+			*ev.trace = append(*ev.trace, TraceStep{Condition: c.desc, Value: now.Format(time.RFC3339), Present: true, Matched: ok})
+		}
+		return ok
+	}
+	v, present := c.field.get(ev.s)
+	ok := c.test(v, present)
+	if ev.trace != nil {
+		*ev.trace = append(*ev.trace, TraceStep{Condition: c.desc, Value: v, Present: present, Matched: ok})
+	}
+	return ok
+}
+
+func (c *cond) test(v string, present bool) bool {
+	if c.op == opPresent {
+		return present == c.present
+	}
+	if !present {
+		return false
+	}
+	switch c.op {
+	case opEq:
+		return v == c.str
+	case opIn:
+		return c.inList(v)
+	case opNotIn:
+		return !c.inList(v)
+	case opPrefix:
+		return strings.HasPrefix(v, c.str)
+	case opSuffix:
+		return strings.HasSuffix(v, c.str)
+	case opContains:
+		return strings.Contains(v, c.str)
+	case opRegex:
+		if c.reLit != "" && !strings.Contains(v, c.reLit) {
+			return false
+		}
+		return c.re.MatchString(v)
+	case opLt, opLte, opGt, opGte:
+		n, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		if err != nil || n != n { // NaN compares false anyway; be explicit
+			return false
+		}
+		switch c.op {
+		case opLt:
+			return n < c.num
+		case opLte:
+			return n <= c.num
+		case opGt:
+			return n > c.num
+		default:
+			return n >= c.num
+		}
+	case opSemverEq, opSemverLt, opSemverLte, opSemverGt, opSemverGte:
+		return c.semver(v)
+	case opCIDR:
+		addr, err := netip.ParseAddr(v)
+		if err != nil {
+			return false
+		}
+		addr = addr.Unmap()
+		for _, p := range c.prefixes {
+			if p.Contains(addr) {
+				return true
+			}
+		}
+		return false
+	case opAfter, opBefore:
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			return false
+		}
+		if c.op == opAfter {
+			return t.After(c.at)
+		}
+		return t.Before(c.at)
+	}
+	return false
+}
+
+func (c *cond) inList(v string) bool {
+	if c.set != nil {
+		_, ok := c.set[v]
+		return ok
+	}
+	for _, s := range c.list {
+		if s == v {
+			return true
+		}
+	}
+	return false
+}
+
+// maxVersionLen bounds the version text compared without allocating.
+const maxVersionLen = 64
+
+func (c *cond) semver(v string) bool {
+	if len(v) == 0 || len(v) >= maxVersionLen {
+		return false
+	}
+	// golang.org/x/mod/semver wants a leading "v"; add it in a stack buffer
+	// rather than allocating a new string on every request.
+	var buf [maxVersionLen]byte
+	if v[0] != 'v' {
+		buf[0] = 'v'
+		n := 1 + copy(buf[1:], v)
+		v = unsafe.String(&buf[0], n)
+	}
+	if !semver.IsValid(v) {
+		return false
+	}
+	cmp := semver.Compare(v, c.str)
+	switch c.op {
+	case opSemverEq:
+		return cmp == 0
+	case opSemverLt:
+		return cmp < 0
+	case opSemverLte:
+		return cmp <= 0
+	case opSemverGt:
+		return cmp > 0
+	default:
+		return cmp >= 0
+	}
+}
+
+// TraceStep records one leaf condition evaluated during [Engine.Explain].
+type TraceStep struct {
+	// Rule is the rule the condition belongs to.
+	Rule string `json:"rule"`
+	// Condition is the condition as configured, e.g. `header:X-Gray in [canary]`.
+	Condition string `json:"condition"`
+	// Value is the value the subject had for the condition's field.
+	Value string `json:"value"`
+	// Present says whether the subject had the field at all.
+	Present bool `json:"present"`
+	// Matched says whether the condition held.
+	Matched bool `json:"matched"`
+}

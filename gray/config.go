@@ -1,0 +1,204 @@
+package gray
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+)
+
+// Config is a complete gray-release configuration: the rollouts an [Engine]
+// decides. It is read from YAML or JSON with [ParseConfig] or [LoadConfig], or
+// built in Go; both go through the same validation when handed to [New] or
+// [Engine.Update]. A Config is not modified by the engine; do not modify it
+// after handing it over.
+type Config struct {
+	// Rollouts are the rollouts, each with a unique name.
+	Rollouts []Rollout `yaml:"rollouts" json:"rollouts"`
+}
+
+// Rollout is one gradual release: a population of subjects split between a
+// default variant and one or more new variants, with rules that decide first.
+//
+// A subject is decided in this order: if the rollout is off (Enabled is
+// false), it gets the default variant; else the first matching rule decides;
+// else a subject without a key gets the default variant; else its bucket
+// ([SaltedBucket] of Salt and the key) falls into a variant's range or, past
+// all ranges, into the default variant.
+type Rollout struct {
+	// Name identifies the rollout; it is required and unique in a Config.
+	Name string `yaml:"name" json:"name"`
+	// Salt makes the rollout's population independent of other rollouts.
+	// Empty means the rollout's name. Give two rollouts the same salt to give
+	// them the same population.
+	Salt string `yaml:"salt,omitempty" json:"salt,omitempty"`
+	// Enabled is the brake: false sends every subject to the default
+	// variant at once, rules included. Nil means true.
+	Enabled *bool `yaml:"enabled,omitempty" json:"enabled,omitempty"`
+	// Default is the variant a subject gets when nothing else decides.
+	// Empty means [DefaultVariant] ("stable").
+	Default string `yaml:"default,omitempty" json:"default,omitempty"`
+	// Percent is shorthand for Variants: [{Name: "canary", Percent: Percent}].
+	// It may not be combined with Variants. With neither set, the rollout
+	// still declares "canary" (at 0%), so rules alone can serve it.
+	Percent float64 `yaml:"percent,omitempty" json:"percent,omitempty"`
+	// Variants take consecutive bucket ranges from bucket 0 in the order
+	// they are declared; their percentages add up to at most 100 and the
+	// buckets left over go to the default variant.
+	Variants []VariantSpec `yaml:"variants,omitempty" json:"variants,omitempty"`
+	// Rules are tried in order before the split; the first that matches
+	// decides.
+	Rules []Rule `yaml:"rules,omitempty" json:"rules,omitempty"`
+}
+
+// VariantSpec declares a variant and its share of the buckets.
+type VariantSpec struct {
+	// Name is the variant's name, e.g. "canary"; unique within the rollout.
+	Name string `yaml:"name" json:"name"`
+	// Percent is the variant's share, 0 to 100 with at most two decimals.
+	Percent float64 `yaml:"percent" json:"percent"`
+}
+
+// Rule sends the subjects it matches to a variant, before the split.
+type Rule struct {
+	// Name identifies the rule in decisions and explanations; it is
+	// required and unique within the rollout.
+	Name string `yaml:"name" json:"name"`
+	// When is the condition a subject must meet.
+	When Condition `yaml:"when" json:"when"`
+	// Serve is the variant the matching subjects get; it must be declared
+	// (the default variant or one of Variants).
+	Serve string `yaml:"serve" json:"serve"`
+	// Percent, when set, limits the rule to this share of the subjects it
+	// matches, by the same buckets as the split: those inside get Serve,
+	// the rest (and subjects without a key) get the default variant.
+	// Evaluation stops at the first matching rule either way. Nil means 100.
+	Percent *float64 `yaml:"percent,omitempty" json:"percent,omitempty"`
+}
+
+// Condition is one test on a subject, or a combination of conditions.
+//
+// A leaf condition names a Field and exactly one operator. Field is "key",
+// "ip", "method", "path", "host", or "header:NAME", "cookie:NAME",
+// "query:NAME", "attr:NAME". A value that is absent matches no operator
+// except Present=false, so a rule never sends a subject to a new variant
+// because something is missing. After and Before without a Field test the
+// current time.
+//
+// A combining condition sets exactly one of All, Any or Not and no Field.
+type Condition struct {
+	Field string `yaml:"field,omitempty" json:"field,omitempty"`
+
+	// Text operators compare the value as text.
+	Eq       *string  `yaml:"eq,omitempty" json:"eq,omitempty"`
+	In       []string `yaml:"in,omitempty" json:"in,omitempty"`
+	NotIn    []string `yaml:"not_in,omitempty" json:"not_in,omitempty"`
+	Prefix   *string  `yaml:"prefix,omitempty" json:"prefix,omitempty"`
+	Suffix   *string  `yaml:"suffix,omitempty" json:"suffix,omitempty"`
+	Contains *string  `yaml:"contains,omitempty" json:"contains,omitempty"`
+	// Regex is an RE2 expression (package regexp), unanchored.
+	Regex *string `yaml:"regex,omitempty" json:"regex,omitempty"`
+
+	// Numeric operators parse both sides as float64.
+	Lt  *float64 `yaml:"lt,omitempty" json:"lt,omitempty"`
+	Lte *float64 `yaml:"lte,omitempty" json:"lte,omitempty"`
+	Gt  *float64 `yaml:"gt,omitempty" json:"gt,omitempty"`
+	Gte *float64 `yaml:"gte,omitempty" json:"gte,omitempty"`
+
+	// Semantic-version operators compare versions such as "5.2.0",
+	// "v5.2.0-beta.1" or "5.2" (a missing minor or patch is 0). A value
+	// that is not a version matches none of them.
+	SemverEq  *string `yaml:"semver_eq,omitempty" json:"semver_eq,omitempty"`
+	SemverLt  *string `yaml:"semver_lt,omitempty" json:"semver_lt,omitempty"`
+	SemverLte *string `yaml:"semver_lte,omitempty" json:"semver_lte,omitempty"`
+	SemverGt  *string `yaml:"semver_gt,omitempty" json:"semver_gt,omitempty"`
+	SemverGte *string `yaml:"semver_gte,omitempty" json:"semver_gte,omitempty"`
+
+	// CIDR matches an IP address inside any of the prefixes.
+	CIDR []string `yaml:"cidr,omitempty" json:"cidr,omitempty"`
+
+	// Present true matches a value that is there (even empty), false one
+	// that is absent.
+	Present *bool `yaml:"present,omitempty" json:"present,omitempty"`
+
+	// After and Before are RFC 3339 times. With a Field they compare the
+	// value as an RFC 3339 time; without, the current time.
+	After  *string `yaml:"after,omitempty" json:"after,omitempty"`
+	Before *string `yaml:"before,omitempty" json:"before,omitempty"`
+
+	All []Condition `yaml:"all,omitempty" json:"all,omitempty"`
+	Any []Condition `yaml:"any,omitempty" json:"any,omitempty"`
+	Not *Condition  `yaml:"not,omitempty" json:"not,omitempty"`
+}
+
+// DefaultVariant is the name of the default variant when a rollout names
+// none, and the answer for a rollout nothing is known about.
+const DefaultVariant = "stable"
+
+// ParseConfig reads a configuration in YAML or JSON (one schema, strict).
+// An unknown field, a duplicate key, a value of the wrong type or any error
+// that validation finds is reported with its path, for example
+// "gray: rollouts[0].rules[2].when.regex: missing closing )". Errors are of
+// type [*ConfigError].
+func ParseConfig(data []byte) (*Config, error) {
+	var cfg Config
+	decodeErr := decodeStrict(data, &cfg)
+	var syntax *ConfigError
+	if errors.As(decodeErr, &syntax) && len(syntax.Problems) == 1 && syntax.Problems[0].Path == "" {
+		return nil, decodeErr // the document did not parse: nothing to validate
+	}
+	// Validate what did decode too, so one run reports every problem.
+	_, compileErr := compile(&cfg)
+	if decodeErr != nil || compileErr != nil {
+		return nil, mergeConfigErrors(decodeErr, compileErr)
+	}
+	return &cfg, nil
+}
+
+// LoadConfig reads and parses the configuration file at path, as
+// [ParseConfig] does.
+func LoadConfig(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("gray: %w", err)
+	}
+	cfg, err := ParseConfig(data)
+	if err != nil {
+		return nil, fmt.Errorf("%w (in %s)", err, path)
+	}
+	return cfg, nil
+}
+
+// mergeConfigErrors joins decoding and validation problems. A validation
+// problem on a value that failed to decode, or on what contains it, is a
+// consequence of the first and is left out.
+func mergeConfigErrors(decodeErr, compileErr error) error {
+	out := &ConfigError{}
+	var dec, cmp *ConfigError
+	if errors.As(decodeErr, &dec) {
+		out.Problems = append(out.Problems, dec.Problems...)
+	}
+	if errors.As(compileErr, &cmp) {
+	next:
+		for _, p := range cmp.Problems {
+			if dec != nil {
+				for _, d := range dec.Problems {
+					if within(d.Path, p.Path) || within(p.Path, d.Path) {
+						continue next
+					}
+				}
+			}
+			out.Problems = append(out.Problems, p)
+		}
+	}
+	return out
+}
+
+// within reports whether path is inside (or is) outer.
+func within(path, outer string) bool {
+	if !strings.HasPrefix(path, outer) {
+		return false
+	}
+	rest := path[len(outer):]
+	return rest == "" || rest[0] == '.' || rest[0] == '['
+}

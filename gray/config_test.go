@@ -1,0 +1,179 @@
+package gray_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/graykit/graykit/gray"
+)
+
+const seedYAML = `
+rollouts:
+  - name: checkout-v2
+    salt: checkout-v2
+    enabled: true
+    default: stable
+    percent: 5
+    rules:
+      - name: testers
+        when: {field: "header:X-Gray", in: [canary]}
+        serve: canary
+      - name: beta-cookie
+        when: {field: "cookie:version", eq: beta}
+        serve: canary
+      - name: staff
+        when: {field: key, in: [u-1, u-2]}
+        serve: canary
+      - name: new-ios-app
+        when:
+          all:
+            - {field: "attr:platform", eq: ios}
+            - {field: "attr:app_version", semver_gte: "5.2.0"}
+        serve: canary
+        percent: 50
+`
+
+func TestParseConfigSeed(t *testing.T) {
+	cfg, err := gray.ParseConfig([]byte(seedYAML))
+	require.NoError(t, err)
+	require.Len(t, cfg.Rollouts, 1)
+	r := cfg.Rollouts[0]
+	assert.Equal(t, "checkout-v2", r.Name)
+	assert.Equal(t, 5.0, r.Percent)
+	require.Len(t, r.Rules, 4)
+	assert.Equal(t, []string{"canary"}, r.Rules[0].When.In)
+	require.NotNil(t, r.Rules[3].Percent)
+	assert.Equal(t, 50.0, *r.Rules[3].Percent)
+	assert.Len(t, r.Rules[3].When.All, 2)
+}
+
+func TestParseConfigJSONEqualsYAML(t *testing.T) {
+	y, err := gray.ParseConfig([]byte(`
+rollouts:
+  - name: a
+    variants: [{name: blue, percent: 10.5}, {name: green, percent: 20}]
+    rules:
+      - {name: r, when: {field: "attr:n", eq: 5}, serve: blue}
+      - {name: t, when: {field: "attr:b", eq: true}, serve: green}
+`))
+	require.NoError(t, err)
+	j, err := gray.ParseConfig([]byte(`{"rollouts": [{"name": "a",
+		"variants": [{"name": "blue", "percent": 10.5}, {"name": "green", "percent": 20}],
+		"rules": [{"name": "r", "when": {"field": "attr:n", "eq": 5}, "serve": "blue"},
+		          {"name": "t", "when": {"field": "attr:b", "eq": true}, "serve": "green"}]}]}`))
+	require.NoError(t, err)
+	assert.Equal(t, y, j)
+	// A YAML number or bool counts as its text.
+	assert.Equal(t, "5", *y.Rollouts[0].Rules[0].When.Eq)
+	assert.Equal(t, "true", *y.Rollouts[0].Rules[1].When.Eq)
+}
+
+func TestParseConfigErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		give string
+		want []string // every one must appear, each on its own line
+	}{
+		{"unknown field", `rollouts: [{name: a, percnt: 5}]`, []string{"rollouts[0].percnt: unknown field"}},
+		{"unknown when field", `rollouts: [{name: a, rules: [{name: r, serve: canary, when: {field: key, equals: x}}]}]`,
+			[]string{"rollouts[0].rules[0].when.equals: unknown field"}},
+		{"bad regex", `rollouts: [{name: a, rules: [{name: r, serve: canary, when: {field: path, regex: "(("}}]}]`,
+			[]string{"rollouts[0].rules[0].when.regex: missing closing )"}},
+		{"percent above 100", `rollouts: [{name: a, percent: 101}]`, []string{"rollouts[0].percent: 101 is above 100"}},
+		{"percent below 0", `rollouts: [{name: a, percent: -1}]`, []string{"rollouts[0].percent: -1 is below 0"}},
+		{"three decimals", `rollouts: [{name: a, percent: 0.125}]`, []string{"rollouts[0].percent: 0.125 has more than two decimals"}},
+		{"weights above 100", `rollouts: [{name: a, variants: [{name: b, percent: 60}, {name: c, percent: 50}]}]`,
+			[]string{"rollouts[0].variants: percentages add up to 110, above 100"}},
+		{"duplicate rollout", `rollouts: [{name: a}, {name: a}]`, []string{`rollouts[1].name: duplicate rollout name "a"`}},
+		{"duplicate rule", `rollouts: [{name: a, rules: [{name: r, serve: canary, when: {field: key, eq: x}}, {name: r, serve: canary, when: {field: key, eq: y}}]}]`,
+			[]string{`rollouts[0].rules[1].name: duplicate rule name "r"`}},
+		{"undeclared variant", `rollouts: [{name: a, rules: [{name: r, serve: blue, when: {field: key, eq: x}}]}]`,
+			[]string{`rollouts[0].rules[0].serve: variant "blue" is not declared in this rollout (declared: stable, canary)`}},
+		{"missing name", `rollouts: [{percent: 5}]`, []string{"rollouts[0].name: required"}},
+		{"two operators", `rollouts: [{name: a, rules: [{name: r, serve: canary, when: {field: key, eq: x, prefix: y}}]}]`,
+			[]string{"rollouts[0].rules[0].when: more than one operator (eq, prefix)"}},
+		{"no operator", `rollouts: [{name: a, rules: [{name: r, serve: canary, when: {field: key}}]}]`,
+			[]string{"rollouts[0].rules[0].when: no operator"}},
+		{"bad field", `rollouts: [{name: a, rules: [{name: r, serve: canary, when: {field: "hdr:X", eq: x}}]}]`,
+			[]string{`rollouts[0].rules[0].when.field: "hdr:X" is not a field`}},
+		{"bad cidr", `rollouts: [{name: a, rules: [{name: r, serve: canary, when: {field: ip, cidr: [10.0.0.0/8, nope]}}]}]`,
+			[]string{`rollouts[0].rules[0].when.cidr[1]: "nope" is not a CIDR prefix or IP address`}},
+		{"bad semver", `rollouts: [{name: a, rules: [{name: r, serve: canary, when: {field: "attr:v", semver_gt: "five"}}]}]`,
+			[]string{`rollouts[0].rules[0].when.semver_gt: "five" is not a semantic version`}},
+		{"bad time", `rollouts: [{name: a, rules: [{name: r, serve: canary, when: {after: tomorrow}}]}]`,
+			[]string{`rollouts[0].rules[0].when.after: "tomorrow" is not an RFC 3339 time`}},
+		{"nested path", `rollouts: [{name: a, rules: [{name: r, serve: canary, when: {any: [{field: key, eq: x}, {not: {field: path, regex: "["}}]}}]}]`,
+			[]string{"rollouts[0].rules[0].when.any[1].not.regex: missing closing ]"}},
+		{"wrong type", `rollouts: [{name: a, percent: lots}]`, []string{"rollouts[0].percent: cannot unmarshal !!str `lots` into float64"}},
+		{"list where mapping", `rollouts: {name: a}`, []string{"rollouts: want a list, got a mapping"}},
+		{"duplicate key", "rollouts:\n  - name: a\n    name: b\n", []string{"rollouts[0].name: duplicate key"}},
+		{"rule percent", `rollouts: [{name: a, rules: [{name: r, serve: canary, percent: 200, when: {field: key, eq: x}}]}]`,
+			[]string{"rollouts[0].rules[0].percent: 200 is above 100"}},
+		{"syntax", "rollouts: [", []string{"yaml:"}},
+		{"json syntax", `{"rollouts": [}`, []string{"invalid JSON"}},
+		{"every problem at once", `rollouts: [{name: a, percent: 101, bogus: 1}]`,
+			[]string{"rollouts[0].bogus: unknown field", "rollouts[0].percent: 101 is above 100"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := gray.ParseConfig([]byte(tt.give))
+			require.Error(t, err)
+			var ce *gray.ConfigError
+			require.True(t, errors.As(err, &ce), "want *ConfigError, got %T", err)
+			for _, w := range tt.want {
+				assert.Contains(t, err.Error(), "gray: "+w)
+			}
+			assert.Len(t, ce.Problems, len(tt.want), "problems: %v", ce.Problems)
+		})
+	}
+}
+
+func TestGoAPIBuildsTheSameConfig(t *testing.T) {
+	half := 50.0
+	fromGo := &gray.Config{Rollouts: []gray.Rollout{{
+		Name: "checkout-v2", Salt: "checkout-v2", Enabled: new(true), Default: "stable", Percent: 5,
+		Rules: []gray.Rule{
+			{Name: "testers", When: gray.Condition{Field: "header:X-Gray", In: []string{"canary"}}, Serve: "canary"},
+			{Name: "beta-cookie", When: gray.Condition{Field: "cookie:version", Eq: new("beta")}, Serve: "canary"},
+			{Name: "staff", When: gray.Condition{Field: "key", In: []string{"u-1", "u-2"}}, Serve: "canary"},
+			{Name: "new-ios-app", When: gray.Condition{All: []gray.Condition{
+				{Field: "attr:platform", Eq: new("ios")},
+				{Field: "attr:app_version", SemverGte: new("5.2.0")},
+			}}, Serve: "canary", Percent: &half},
+		},
+	}}}
+	fromYAML, err := gray.ParseConfig([]byte(seedYAML))
+	require.NoError(t, err)
+	assert.Equal(t, fromYAML, fromGo)
+	_, err = gray.New(fromGo)
+	require.NoError(t, err)
+}
+
+func TestNewRejectsBadGoConfig(t *testing.T) {
+	_, err := gray.New(&gray.Config{Rollouts: []gray.Rollout{{Name: "a", Percent: 150}}})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "gray: rollouts[0].percent: 150 is above 100")
+	_, err = gray.New(nil)
+	assert.ErrorIs(t, err, gray.ErrNilConfig)
+}
+
+func TestEmptyConfig(t *testing.T) {
+	cfg, err := gray.ParseConfig([]byte("  \n"))
+	require.NoError(t, err)
+	e, err := gray.New(cfg)
+	require.NoError(t, err)
+	d := e.Decide("anything", gray.Subject{Key: "u"})
+	assert.Equal(t, gray.DefaultVariant, d.Variant)
+	assert.Equal(t, gray.ReasonUnknownRollout, d.Reason)
+	assert.Equal(t, "unknown rollout", d.Reason.String())
+}
+
+func TestConfigErrorLines(t *testing.T) {
+	_, err := gray.ParseConfig([]byte(`rollouts: [{name: a, percent: 101, bogus: 1}]`))
+	lines := strings.Split(err.Error(), "\n")
+	assert.Len(t, lines, 2)
+}

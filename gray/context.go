@@ -1,0 +1,163 @@
+package gray
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// Decisions are one request's decisions: a pinned configuration snapshot, the
+// subject, and each rollout decided at most once, lazily on first ask. A
+// request never sees two answers for one rollout, even across a reload.
+// Decisions are safe for concurrent use by the request's goroutines.
+type Decisions struct {
+	snap    *snapshot
+	clock   func() time.Time
+	subject Subject
+	hook    *Hook // nil outside a middleware: no observers
+
+	mu     sync.Mutex
+	n      int
+	inline [4]Decision
+	more   []Decision
+	pinned map[string]string // rollout → variant, from a trusted upstream
+}
+
+// reqCtx is the request's context. Embedding the parent and serving its own
+// values keeps a request's graykit state to one allocation.
+type reqCtx struct {
+	context.Context
+	d     Decisions
+	sc    Scope
+	hreq  http1Request
+	rw    responseWriter
+	start time.Time
+}
+
+type ctxKey struct{}
+
+func (c *reqCtx) Value(key any) any {
+	if key == (ctxKey{}) {
+		return &c.d
+	}
+	return c.Context.Value(key)
+}
+
+// NewContext returns a context carrying [Decisions] for subject s under e's
+// current configuration, for code that runs outside a request: a job, a
+// consumer, a test. [Variant] and [FromContext] then work on it as under the
+// middleware. Observers are not notified.
+func NewContext(ctx context.Context, e *Engine, s Subject) context.Context {
+	rc := &reqCtx{Context: ctx}
+	rc.d.init(e, s, nil)
+	return rc
+}
+
+// FromContext returns the request's decisions, if ctx carries any.
+func FromContext(ctx context.Context) (*Decisions, bool) {
+	if ctx == nil {
+		return nil, false
+	}
+	d, ok := ctx.Value(ctxKey{}).(*Decisions)
+	return d, ok
+}
+
+// Variant returns the variant of the named rollout for the request in ctx,
+// deciding it on first ask. Without decisions in ctx it returns
+// [DefaultVariant]; for a rollout the configuration does not have, too.
+func Variant(ctx context.Context, rollout string) string {
+	d, ok := FromContext(ctx)
+	if !ok {
+		return DefaultVariant
+	}
+	return d.Get(rollout).Variant
+}
+
+func (d *Decisions) init(e *Engine, s Subject, h *Hook) {
+	d.snap = e.cur.Load()
+	d.clock = e.clock
+	d.subject = s
+	d.hook = h
+}
+
+// Subject returns the subject the decisions are for.
+func (d *Decisions) Subject() Subject { return d.subject }
+
+// Variant returns Get(rollout).Variant.
+func (d *Decisions) Variant(rollout string) string { return d.Get(rollout).Variant }
+
+// Get returns the decision for the named rollout, deciding it on first ask
+// and returning the same decision on every later ask.
+func (d *Decisions) Get(rollout string) Decision {
+	d.mu.Lock()
+	for i := range d.n {
+		if x := d.at(i); x.Rollout == rollout {
+			dec := *x
+			d.mu.Unlock()
+			return dec
+		}
+	}
+	dec := d.decideLocked(rollout)
+	d.mu.Unlock()
+	if d.hook != nil && dec.Reason != ReasonUnknownRollout {
+		for _, o := range d.hook.cfg.observers {
+			o.ObserveDecision(dec)
+		}
+	}
+	return dec
+}
+
+func (d *Decisions) decideLocked(rollout string) Decision {
+	var dec Decision
+	if v, ok := d.pinned[rollout]; ok {
+		dec = d.propagated(rollout, v)
+	} else {
+		dec = d.snap.decide(rollout, &d.subject, d.clock, nil)
+	}
+	if dec.Reason == ReasonUnknownRollout && d.pinned == nil {
+		return dec // not remembered: nothing to record, and names are unbounded
+	}
+	if d.n < len(d.inline) {
+		d.inline[d.n] = dec
+	} else {
+		d.more = append(d.more, dec)
+	}
+	d.n++
+	return dec
+}
+
+// propagated builds the decision an upstream made. A variant the local
+// configuration does not declare is still honoured, so the request stays in
+// its lane further down the chain.
+func (d *Decisions) propagated(rollout, variant string) Decision {
+	dec := Decision{Rollout: rollout, Variant: variant, Default: d.snap.defaultOf(rollout), Bucket: -1, Reason: ReasonPropagated}
+	if r := d.snap.byName[rollout]; r != nil && d.subject.Key != "" {
+		dec.Bucket = SaltedBucket(r.salt, d.subject.Key)
+	}
+	return dec
+}
+
+func (d *Decisions) at(i int) *Decision {
+	if i < len(d.inline) {
+		return &d.inline[i]
+	}
+	return &d.more[i-len(d.inline)]
+}
+
+// Decided returns the decisions made so far, in the order they were made.
+func (d *Decisions) Decided() []Decision {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	out := make([]Decision, d.n)
+	for i := range d.n {
+		out[i] = *d.at(i)
+	}
+	return out
+}
+
+// decideAll decides every configured rollout (eager mode).
+func (d *Decisions) decideAll() {
+	for _, r := range d.snap.rollouts {
+		d.Get(r.name)
+	}
+}

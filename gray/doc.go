@@ -1,0 +1,63 @@
+// Package gray decides, per request and per user, which variant of a
+// feature serves it: the default ("stable") or a new one ("canary").
+//
+// # Bucketing
+//
+// A subject's key is hashed with XXH64 (seed 0) into one of [Buckets]
+// (10,000) buckets: [Bucket] for a bare key, [SaltedBucket] for salt + ":" +
+// key. A rollout's salt defaults to its name, so rollouts pick independent
+// populations. A percentage p covers buckets [0, round(p·100)), and variants
+// take consecutive ranges from bucket 0 in the order they are declared:
+// raising a share never moves a user out, lowering it removes the most
+// recently added users first. The same key, salt and configuration give the
+// same variant in every process, on every machine, forever.
+//
+// # Rules, rollouts, decisions
+//
+// A [Rollout] has variants, a share, an on/off switch (the brake) and ordered
+// [Rule]s. The first rule whose [Condition] matches decides; otherwise the
+// split does; a subject with no key gets the default variant. Conditions test
+// the key, request values (header, cookie, query, ip, method, path, host) and
+// attributes the application supplies, with text, regex, numeric,
+// semantic-version, CIDR, presence and time operators, combined with all, any
+// and not. Every [Decision] carries its [Reason].
+//
+// A [Config] is read from YAML or JSON with [ParseConfig] (strict: every
+// problem is reported with its path, e.g. rollouts[0].rules[2].when.regex) or
+// built in Go. [New] compiles it into an [Engine]; [Engine.Update] swaps in a
+// new one atomically or, if it is invalid, keeps the old one. [WatchConfig]
+// reloads a file when it changes. [Engine.SetOverride] moves a share or pulls
+// the brake at run time.
+//
+// # Requests
+//
+// [Middleware] puts the request's [Decisions] on its context; handlers ask
+// [Variant] or [FromContext]. Each rollout is decided at most once per
+// request, against one configuration snapshot, lazily on first ask. [Switch]
+// routes a request to the handler of its variant. Observers ([Observer],
+// [Counters]) receive every decision and every outcome (status, latency,
+// panic) per rollout and variant. Framework adapters (Gin, Echo, gRPC) use the
+// same [Hook] and options, so they behave identically.
+//
+// The smallest useful program:
+//
+//	cfg, err := gray.ParseConfig([]byte("rollouts: [{name: checkout-v2, percent: 5}]"))
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	engine, err := gray.New(cfg)
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	checkout := gray.NewSwitch("checkout-v2", oldCheckout).Handle("canary", newCheckout)
+//	log.Fatal(http.ListenAndServe(":8080",
+//		gray.Middleware(engine, gray.WithKeyFromHeader("X-User-ID"))(checkout)))
+//
+// # Safety
+//
+// Bad input never panics and never fails open into a new variant: an invalid
+// configuration is an error and the running one stays; a request value that is
+// missing or malformed matches no condition (except present: false); an
+// unknown rollout answers [DefaultVariant]. Deciding takes no lock, and
+// [Engine.Decide] allocates nothing.
+package gray

@@ -1,0 +1,149 @@
+package gray
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net/http"
+	"time"
+)
+
+// Hook is the request side of graykit, shared by [Middleware] and every
+// framework adapter so that they behave identically: it finds the subject,
+// opens the request's [Decisions], and reports outcomes to observers.
+// Adapters translate their framework's request into a [Request] and call
+// Start and [Scope.End]; they hold no bucketing or rule logic. A Hook is
+// safe for concurrent use.
+type Hook struct {
+	e   *Engine
+	cfg hookConfig
+}
+
+// NewHook evaluates opts once and returns a hook for e.
+func NewHook(e *Engine, opts ...Option) *Hook {
+	h := &Hook{e: e}
+	for _, o := range opts {
+		if o != nil {
+			o.apply(&h.cfg)
+		}
+	}
+	return h
+}
+
+// Engine returns the hook's engine.
+func (h *Hook) Engine() *Engine { return h.e }
+
+// Scope is one request in flight, as an adapter sees it.
+type Scope struct {
+	rc *reqCtx
+}
+
+// Context returns the request's context: the parent given to Start, with the
+// request's [Decisions] on it.
+func (s *Scope) Context() context.Context { return s.rc }
+
+// Decisions returns the request's decisions.
+func (s *Scope) Decisions() *Decisions { return &s.rc.d }
+
+// Start opens a request for a non-HTTP protocol (gRPC): req gives the
+// request's values. The returned scope's Context is what the handler must
+// see; End must be called when the request ends.
+func (h *Hook) Start(ctx context.Context, req Request) *Scope {
+	rc := &reqCtx{Context: ctx, start: time.Now()}
+	rc.sc.rc = rc
+	h.open(rc, req, nil, nil)
+	return &rc.sc
+}
+
+// StartHTTP opens an HTTP request. Values are read from r; w is used only
+// to set the anonymous-stickiness cookie. The handler must run with
+// r.WithContext(scope.Context()); End must be called when it returns.
+func (h *Hook) StartHTTP(w http.ResponseWriter, r *http.Request) *Scope {
+	rc := &reqCtx{Context: r.Context(), start: time.Now()}
+	rc.sc.rc = rc
+	h.startHTTP(rc, w, r)
+	return &rc.sc
+}
+
+func (h *Hook) startHTTP(rc *reqCtx, w http.ResponseWriter, r *http.Request) {
+	rc.hreq = http1Request{r: r, clientIP: h.cfg.clientIP}
+	h.open(rc, &rc.hreq, r, w)
+}
+
+func (h *Hook) open(rc *reqCtx, req Request, hr *http.Request, w http.ResponseWriter) {
+	s := Subject{Request: req}
+	for _, k := range h.cfg.keys {
+		if s.Key = k.key(rc.Context, req, hr); s.Key != "" {
+			break
+		}
+	}
+	if s.Key == "" && h.cfg.anonCookie != "" && hr != nil {
+		s.Key = h.anonymousKey(req, hr, w)
+	}
+	if h.cfg.attrs != nil {
+		s.Attrs = h.cfg.attrs(rc.Context, req)
+	}
+	rc.d.init(h.e, s, h)
+	if h.cfg.eager {
+		rc.d.decideAll()
+	}
+}
+
+// anonCookieMaxAge is how long an anonymous ID lives: a year.
+const anonCookieMaxAge = 365 * 24 * 60 * 60
+
+func (h *Hook) anonymousKey(req Request, hr *http.Request, w http.ResponseWriter) string {
+	if v, ok := req.Cookie(h.cfg.anonCookie); ok && validAnonID(v) {
+		return v
+	}
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // never fails (crypto/rand since Go 1.24)
+	id := "anon-" + hex.EncodeToString(b[:])
+	if w != nil {
+		http.SetCookie(w, &http.Cookie{
+			Name: h.cfg.anonCookie, Value: id, Path: "/", MaxAge: anonCookieMaxAge,
+			HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: hr.TLS != nil,
+		})
+	}
+	return id
+}
+
+// validAnonID accepts only IDs of the shape this package issues, so a client
+// cannot pick its bucket by writing an arbitrary cookie.
+func validAnonID(v string) bool {
+	const prefix = "anon-"
+	if len(v) != len(prefix)+32 || v[:len(prefix)] != prefix {
+		return false
+	}
+	for i := len(prefix); i < len(v); i++ {
+		c := v[i]
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// End reports the request's outcome to the observers, once per rollout the
+// request decided. The adapter fills Status, Code, Error and Panic; End fills
+// the rest. A status of 500 or above, or a panic, counts as an error.
+func (s *Scope) End(o Outcome) {
+	d := &s.rc.d
+	if d.hook == nil || len(d.hook.cfg.observers) == 0 {
+		return
+	}
+	o.Latency = time.Since(s.rc.start)
+	o.Error = o.Error || o.Panic || o.Status >= 500
+	d.mu.Lock()
+	n := d.n
+	d.mu.Unlock()
+	for i := range n {
+		d.mu.Lock()
+		dec := *d.at(i)
+		d.mu.Unlock()
+		o.Rollout, o.Variant = dec.Rollout, dec.Variant
+		for _, ob := range d.hook.cfg.observers {
+			ob.ObserveOutcome(o)
+		}
+	}
+}

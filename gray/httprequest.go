@@ -1,0 +1,127 @@
+package gray
+
+import (
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// http1Request reads an *http.Request's values without allocating: cookies
+// and query parameters are found by scanning the raw header and query rather
+// than by parsing all of them into maps.
+type http1Request struct {
+	r        *http.Request
+	clientIP func(*http.Request) string
+}
+
+var _ Request = (*http1Request)(nil)
+
+func (h *http1Request) Header(name string) (string, bool) {
+	vs := h.r.Header[name]
+	if len(vs) == 0 {
+		return "", false
+	}
+	return vs[0], true
+}
+
+func (h *http1Request) Cookie(name string) (string, bool) {
+	return cookieValue(h.r.Header["Cookie"], name)
+}
+
+func (h *http1Request) Query(name string) (string, bool) {
+	if h.r.URL == nil {
+		return "", false
+	}
+	return queryValue(h.r.URL.RawQuery, name)
+}
+
+func (h *http1Request) ClientIP() string {
+	if h.clientIP != nil {
+		return h.clientIP(h.r)
+	}
+	return hostOnly(h.r.RemoteAddr)
+}
+
+func (h *http1Request) Method() string { return h.r.Method }
+
+func (h *http1Request) Path() string {
+	if h.r.URL == nil {
+		return ""
+	}
+	return h.r.URL.Path
+}
+
+func (h *http1Request) Host() string { return hostOnly(h.r.Host) }
+
+// hostOnly strips a port from host:port or [v6]:port without allocating.
+func hostOnly(hostport string) string {
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		return h
+	}
+	return strings.TrimSuffix(strings.TrimPrefix(hostport, "["), "]")
+}
+
+// cookieValue finds the named cookie in Cookie header lines. Like
+// net/http, it takes the first cookie of that name and strips surrounding
+// double quotes; a value with characters a cookie may not hold counts as
+// absent.
+func cookieValue(lines []string, name string) (string, bool) {
+	for _, line := range lines {
+		for len(line) > 0 {
+			var part string
+			part, line, _ = strings.Cut(line, ";")
+			part = strings.TrimSpace(part)
+			k, v, ok := strings.Cut(part, "=")
+			if !ok || k != name {
+				continue
+			}
+			if len(v) > 1 && v[0] == '"' && v[len(v)-1] == '"' {
+				v = v[1 : len(v)-1]
+			}
+			if !validCookieValue(v) {
+				return "", false
+			}
+			return v, true
+		}
+	}
+	return "", false
+}
+
+func validCookieValue(v string) bool {
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if c < 0x21 || c > 0x7e || c == '"' || c == ';' || c == '\\' || c == ',' {
+			return false
+		}
+	}
+	return true
+}
+
+// queryValue finds the first value of name in a raw query string,
+// unescaping it only when it holds escapes.
+func queryValue(raw, name string) (string, bool) {
+	for len(raw) > 0 {
+		var part string
+		part, raw, _ = strings.Cut(raw, "&")
+		k, v, _ := strings.Cut(part, "=")
+		if k != name {
+			if !strings.ContainsAny(k, "%+") {
+				continue
+			}
+			uk, err := url.QueryUnescape(k)
+			if err != nil || uk != name {
+				continue
+			}
+		}
+		if strings.ContainsAny(v, "%+") {
+			uv, err := url.QueryUnescape(v)
+			if err != nil {
+				return "", false
+			}
+			return uv, true
+		}
+		return v, true
+	}
+	return "", false
+}
