@@ -147,3 +147,13 @@ func (s *Scope) End(o Outcome) {
 		}
 	}
 }
+
+// Inject writes what a service behind this one needs to follow the
+// decisions in ctx: set is called once per header (or gRPC metadata key) to
+// send. Client-side adapters (gray.Transport, the gRPC client interceptors)
+// call it. Without a propagator configured it writes nothing.
+func (h *Hook) Inject(ctx context.Context, set func(key, value string)) {
+	// Propagation (signed decisions) plugs in here; see propagation.go.
+	_ = ctx
+	_ = set
+}
