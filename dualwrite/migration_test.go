@@ -2,8 +2,8 @@ package dualwrite_test
 
 import (
 	"context"
-	"fmt"
 	"database/sql"
+	"fmt"
 	"math/rand/v2"
 	"sync"
 	"sync/atomic"
