@@ -64,6 +64,7 @@ type Progress struct {
 // the new column being NULL, in the same statement.
 type Backfill struct {
 	cfg                          BackfillConfig
+	stmts                        map[string]*sql.Stmt // prepared per Run; only Run's goroutine uses it
 	qFirst, qAfter               string // batch bounds (SQL mode) or rows (Go mode)
 	uRange, uRangeFirst, uOne    string
 	cpTouch, cpSave, cpFinish, q string
@@ -144,6 +145,13 @@ func (b *Backfill) Run(ctx context.Context) (Progress, error) {
 	if err := cfg.DB.QueryRowContext(ctx, b.q).Scan(&p.Total); err != nil {
 		return p, fmt.Errorf("dualwrite: backfill %s: count: %w", cfg.Name, err)
 	}
+	b.stmts = map[string]*sql.Stmt{}
+	defer func() {
+		for _, st := range b.stmts {
+			_ = st.Close()
+		}
+		b.stmts = nil
+	}()
 	start := time.Now()
 	lastLog := start
 	startDone := state.Done
@@ -205,6 +213,27 @@ func (b *Backfill) Run(ctx context.Context) (Progress, error) {
 	}
 }
 
+// stmt returns query prepared once per run and bound to tx, so SQL is parsed once, not per batch.
+func (b *Backfill) stmt(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, error) {
+	st, ok := b.stmts[query]
+	if !ok {
+		var err error
+		if st, err = b.cfg.DB.PrepareContext(ctx, query); err != nil {
+			return nil, err
+		}
+		b.stmts[query] = st
+	}
+	return tx.StmtContext(ctx, st), nil
+}
+
+func (b *Backfill) exec(ctx context.Context, tx *sql.Tx, query string, args ...any) (sql.Result, error) {
+	st, err := b.stmt(ctx, tx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(ctx, args...)
+}
+
 func (b *Backfill) pause(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -255,7 +284,7 @@ func (b *Backfill) batch(ctx context.Context, last any) (walked, updated int64, 
 	}()
 	// Write first: on SQLite this takes the write lock before any read, so the transaction never
 	// needs a lock upgrade that could fail with SQLITE_BUSY.
-	if _, err = tx.ExecContext(ctx, b.cpTouch, time.Now().UnixMilli(), cfg.Name); err != nil {
+	if _, err = b.exec(ctx, tx, b.cpTouch, time.Now().UnixMilli(), cfg.Name); err != nil {
 		return 0, 0, nil, err
 	}
 	if cfg.SQL != "" {
@@ -273,7 +302,7 @@ func (b *Backfill) batch(ctx context.Context, last any) (walked, updated int64, 
 	if err != nil {
 		return 0, 0, nil, err
 	}
-	if _, err = tx.ExecContext(ctx, b.cpSave, key, walked, time.Now().UnixMilli(), cfg.Name); err != nil {
+	if _, err = b.exec(ctx, tx, b.cpSave, key, walked, time.Now().UnixMilli(), cfg.Name); err != nil {
 		return 0, 0, nil, err
 	}
 	if err = tx.Commit(); err != nil {
@@ -285,18 +314,26 @@ func (b *Backfill) batch(ctx context.Context, last any) (walked, updated int64, 
 func (b *Backfill) sqlBatch(ctx context.Context, tx *sql.Tx, last any) (walked, updated int64, next any, err error) {
 	var row *sql.Row
 	if last == nil {
-		row = tx.QueryRowContext(ctx, b.qFirst, b.cfg.BatchSize)
+		st, err := b.stmt(ctx, tx, b.qFirst)
+		if err != nil {
+			return 0, 0, nil, err
+		}
+		row = st.QueryRowContext(ctx, b.cfg.BatchSize)
 	} else {
-		row = tx.QueryRowContext(ctx, b.qAfter, last, b.cfg.BatchSize)
+		st, err := b.stmt(ctx, tx, b.qAfter)
+		if err != nil {
+			return 0, 0, nil, err
+		}
+		row = st.QueryRowContext(ctx, last, b.cfg.BatchSize)
 	}
 	if err = row.Scan(&next, &walked); err != nil || walked == 0 {
 		return 0, 0, nil, err
 	}
 	var res sql.Result
 	if last == nil {
-		res, err = tx.ExecContext(ctx, b.uRangeFirst, next)
+		res, err = b.exec(ctx, tx, b.uRangeFirst, next)
 	} else {
-		res, err = tx.ExecContext(ctx, b.uRange, last, next)
+		res, err = b.exec(ctx, tx, b.uRange, last, next)
 	}
 	if err != nil {
 		return 0, 0, nil, err
@@ -312,11 +349,15 @@ type backfillRow struct {
 
 func (b *Backfill) goBatch(ctx context.Context, tx *sql.Tx, last any) (walked, updated int64, next any, err error) {
 	var rows *sql.Rows
+	q, args := b.qAfter, []any{last, b.cfg.BatchSize}
 	if last == nil {
-		rows, err = tx.QueryContext(ctx, b.qFirst, b.cfg.BatchSize)
-	} else {
-		rows, err = tx.QueryContext(ctx, b.qAfter, last, b.cfg.BatchSize)
+		q, args = b.qFirst, []any{b.cfg.BatchSize}
 	}
+	st, err := b.stmt(ctx, tx, q)
+	if err != nil {
+		return 0, 0, nil, err
+	}
+	rows, err = st.QueryContext(ctx, args...)
 	if err != nil {
 		return 0, 0, nil, err
 	}
@@ -333,7 +374,7 @@ func (b *Backfill) goBatch(ctx context.Context, tx *sql.Tx, last any) (walked, u
 	if err = rows.Err(); err != nil || len(batch) == 0 {
 		return 0, 0, nil, err
 	}
-	var stmt *sql.Stmt
+	var upd *sql.Stmt
 	for _, r := range batch {
 		if r.unset != 1 || r.old == nil {
 			continue
@@ -345,13 +386,12 @@ func (b *Backfill) goBatch(ctx context.Context, tx *sql.Tx, last any) (walked, u
 		if v == nil {
 			continue
 		}
-		if stmt == nil {
-			if stmt, err = tx.PrepareContext(ctx, b.uOne); err != nil {
+		if upd == nil {
+			if upd, err = b.stmt(ctx, tx, b.uOne); err != nil {
 				return 0, 0, nil, err
 			}
-			defer stmt.Close()
 		}
-		res, err := stmt.ExecContext(ctx, v, r.key)
+		res, err := upd.ExecContext(ctx, v, r.key)
 		if err != nil {
 			return 0, 0, nil, err
 		}
