@@ -1,0 +1,36 @@
+// Command graykit inspects graykit configurations offline and drives a
+// running application's operator console (package
+// [github.com/graykit/graykit/gray/admin]) from a terminal.
+//
+// Install it with
+//
+//	go install github.com/graykit/graykit/cmd/graykit@latest
+//
+// # Offline commands
+//
+//	graykit bucket [--salt S] KEY...          each key's bucket (gray.SaltedBucket)
+//	graykit lint FILE...                      every problem with its path; exit 1 on errors
+//	graykit explain --config FILE --rollout R --key K
+//	        [--header N=V] [--cookie N=V] [--query N=V] [--attr N=V]
+//	        [--ip IP] [--method M] [--path P] [--host H]
+//	                                          the decision and the trace of every rule
+//
+// # Commands against a running application
+//
+// These talk to the admin API mounted by the application. --url and --token
+// default to the environment variables GRAYKIT_URL and GRAYKIT_TOKEN (prefer
+// the variable: a flag is visible in the process list).
+//
+//	graykit status [ROLLOUT]                  rollouts, steps, shares and health
+//	graykit audit [ROLLOUT]                   who did what, when and why
+//	graykit pause|resume|brake|promote|advance ROLLOUT [--reason R]
+//	graykit set-share ROLLOUT PERCENT [--reason R]
+//
+// Every command takes --json for output that scripts read. Flags may come
+// before or after the positional arguments.
+//
+// # Exit status
+//
+// 0 on success, 1 when the command ran and failed (a config with errors,
+// an action the server refused), 2 on a usage error.
+package main
