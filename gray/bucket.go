@@ -22,11 +22,10 @@ func SaltedBucket(salt, key string) int {
 	}
 	// Short inputs are joined in a stack buffer and hashed in one pass, which
 	// is much faster than streaming three small writes through a Digest.
-	if n := len(salt) + 1 + len(key); n <= saltedStackSize {
+	if len(salt)+1+len(key) <= saltedStackSize {
 		var buf [saltedStackSize]byte
-		copy(buf[copy(buf[:], salt)+1:], key)
-		buf[len(salt)] = ':'
-		return int(xxhash.Sum64(buf[:n]) % Buckets)
+		b := append(append(append(buf[:0], salt...), ':'), key...)
+		return int(xxhash.Sum64(b) % Buckets)
 	}
 	var d xxhash.Digest
 	d.Reset()
@@ -37,4 +36,4 @@ func SaltedBucket(salt, key string) int {
 }
 
 // saltedStackSize bounds the salt:key length hashed from a stack buffer.
-const saltedStackSize = 128
+const saltedStackSize = 64

@@ -58,8 +58,15 @@ func TestBucketVectors(t *testing.T) {
 func TestSaltedBucketLongInput(t *testing.T) {
 	// Above the stack-buffer size the streaming path must agree with a
 	// one-shot hash of the joined string.
+	// Every length around the stack buffer's size, on both sides.
+	for ls := range 70 {
+		for lk := range 70 {
+			salt, key := strings.Repeat("s", ls+1), strings.Repeat("k", lk)
+			require.Equal(t, gray.Bucket(salt+":"+key), gray.SaltedBucket(salt, key), "salt %d key %d", ls+1, lk)
+		}
+	}
 	salt := strings.Repeat("s", 100)
-	for _, key := range []string{strings.Repeat("k", 27), strings.Repeat("k", 28), strings.Repeat("k", 500)} {
+	for _, key := range []string{strings.Repeat("k", 0), strings.Repeat("k", 1), strings.Repeat("k", 63), strings.Repeat("k", 500)} {
 		assert.Equal(t, gray.Bucket(salt+":"+key), gray.SaltedBucket(salt, key), "len %d", len(key))
 	}
 }

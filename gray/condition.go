@@ -289,22 +289,27 @@ func (c *cond) semver(v string) bool {
 		n := 1 + copy(buf[1:], v)
 		v = unsafe.String(&buf[0], n)
 	}
-	if !semver.IsValid(v) {
-		return false
-	}
+	// An invalid version compares below every valid one, so a result at or
+	// above the (valid) configured version proves v valid; only answers that
+	// rest on "below" need the extra validity check.
 	cmp := semver.Compare(v, c.str)
+	var ok bool
 	switch c.op {
 	case opSemverEq:
-		return cmp == 0
+		ok = cmp == 0
 	case opSemverLt:
-		return cmp < 0
+		ok = cmp < 0
 	case opSemverLte:
-		return cmp <= 0
+		ok = cmp <= 0
 	case opSemverGt:
-		return cmp > 0
+		ok = cmp > 0
 	default:
-		return cmp >= 0
+		ok = cmp >= 0
 	}
+	if ok && cmp < 0 {
+		ok = semver.IsValid(v)
+	}
+	return ok
 }
 
 // TraceStep records one leaf condition evaluated during [Engine.Explain].
