@@ -65,7 +65,7 @@ type Progress struct {
 type Backfill struct {
 	cfg                          BackfillConfig
 	stmts                        map[string]*sql.Stmt // prepared per Run; only Run's goroutine uses it
-	qFirst, qAfter               string // batch bounds (SQL mode) or rows (Go mode)
+	qFirst, qAfter               string               // batch bounds (SQL mode) or rows (Go mode)
 	uRange, uRangeFirst, uOne    string
 	cpTouch, cpSave, cpFinish, q string
 }
