@@ -170,6 +170,7 @@ func compileRollout(spec *Rollout, path string, ps *problems) *rollout {
 		ru.when = compileCond(&rs.When, rp+".when", ps)
 		r.rules = append(r.rules, ru)
 	}
+	validatePlan(spec.Plan, path+".plan", ps)
 	if len(ps.list) > before {
 		return nil
 	}

@@ -49,6 +49,11 @@ type Rollout struct {
 	// Rules are tried in order before the split; the first that matches
 	// decides.
 	Rules []Rule `yaml:"rules,omitempty" json:"rules,omitempty"`
+	// Plan, when set, makes this a guarded rollout: package
+	// github.com/graykit/graykit/gray/guard walks the share of the first
+	// new variant through the plan's steps and rolls it back when the
+	// outcomes say it is worse than the default. The engine only validates it.
+	Plan *Plan `yaml:"plan,omitempty" json:"plan,omitempty"`
 }
 
 // VariantSpec declares a variant and its share of the buckets.

@@ -1,0 +1,274 @@
+package guard
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"strconv"
+	"time"
+
+	"github.com/graykit/graykit/gray"
+)
+
+// PlanFunc returns the plan of the named rollout, defaults not yet filled,
+// and false when the rollout has none.
+type PlanFunc func(rollout string) (gray.Plan, bool)
+
+// PlansFromEngine returns a [PlanFunc] that reads the plans of the
+// configuration currently in force in e, so that a reloaded configuration
+// takes effect at once.
+func PlansFromEngine(e *gray.Engine) PlanFunc {
+	return func(rollout string) (gray.Plan, bool) {
+		for _, r := range e.Config().Rollouts {
+			if r.Name == rollout && r.Plan != nil {
+				return *r.Plan, true
+			}
+		}
+		return gray.Plan{}, false
+	}
+}
+
+// Actions changes the state of guarded rollouts on behalf of a person or
+// a program: every action is a compare-and-swap on the [Store] (retried a
+// few times when another writer got there first) with an audit entry that
+// says who, when, what and why. Replicas apply the new state at their next
+// poll. An Actions is safe for concurrent use.
+//
+// A [Controller] embeds one; an operator console that runs no controller
+// makes its own with [NewActions].
+type Actions struct {
+	store Store
+	plans PlanFunc
+	cfg   config
+}
+
+// NewActions returns the manual actions on the rollouts that plans knows,
+// through store. Options [WithClock], [WithLogger] and [WithOnTransition]
+// apply; others are ignored.
+func NewActions(store Store, plans PlanFunc, opts ...Option) (*Actions, error) {
+	if store == nil {
+		return nil, errors.New("guard: nil store")
+	}
+	if plans == nil {
+		return nil, errors.New("guard: nil plans")
+	}
+	return &Actions{store: store, plans: plans, cfg: newConfig(opts)}, nil
+}
+
+// casRetries is how many times an action reloads and retries after a
+// conflict before giving up with [ErrConflict].
+const casRetries = 8
+
+// State returns the rollout's stored state or, when nothing is stored yet,
+// the state it would start in (Version 0). The error wraps [ErrNoPlan] for a
+// rollout without a plan.
+func (a *Actions) State(ctx context.Context, rollout string) (State, error) {
+	plan, ok := a.plans(rollout)
+	if !ok {
+		return State{}, fmt.Errorf("%w: %q", ErrNoPlan, rollout)
+	}
+	s, err := a.store.Load(ctx, rollout)
+	if errors.Is(err, ErrNoState) {
+		return initialState(rollout, plan.WithDefaults(), a.cfg.now()), nil
+	}
+	return s, err
+}
+
+// Advance moves a running or paused rollout to its next step, or promotes
+// it when it is at the last.
+func (a *Actions) Advance(ctx context.Context, rollout, actor, reason string) (State, error) {
+	return a.do(ctx, rollout, ActionAdvance, 0, actor, reason, nil)
+}
+
+// Pause keeps a running rollout's share and stops the judge until
+// [Actions.Resume].
+func (a *Actions) Pause(ctx context.Context, rollout, actor, reason string) (State, error) {
+	return a.do(ctx, rollout, ActionPause, 0, actor, reason, nil)
+}
+
+// Resume restarts the judge on a paused rollout (same share, the step's
+// hold starts over) or restarts a rolled-back rollout at its first step
+// with fresh evidence.
+func (a *Actions) Resume(ctx context.Context, rollout, actor, reason string) (State, error) {
+	return a.do(ctx, rollout, ActionResume, 0, actor, reason, nil)
+}
+
+// Brake rolls the rollout back: share 0, the canary off, for every replica
+// at its next poll. It works in any phase but rolled-back.
+func (a *Actions) Brake(ctx context.Context, rollout, actor, reason string) (State, error) {
+	return a.do(ctx, rollout, ActionBrake, 0, actor, reason, nil)
+}
+
+// Promote moves a running or paused rollout to 100% and ends the judging.
+func (a *Actions) Promote(ctx context.Context, rollout, actor, reason string) (State, error) {
+	return a.do(ctx, rollout, ActionPromote, 0, actor, reason, nil)
+}
+
+// SetShare sets a running or paused rollout's share to percent (0 to 100,
+// at most two decimals); the phase stays. The next advance goes to the
+// first step above it.
+func (a *Actions) SetShare(ctx context.Context, rollout string, percent float64, actor, reason string) (State, error) {
+	return a.do(ctx, rollout, ActionSetShare, percent, actor, reason, nil)
+}
+
+// do loads, applies and stores one action, retrying on conflict.
+func (a *Actions) do(ctx context.Context, rollout string, act Action, share float64, actor, reason string, ev *Evidence) (State, error) {
+	plan, ok := a.plans(rollout)
+	if !ok {
+		return State{}, fmt.Errorf("%w: %q", ErrNoPlan, rollout)
+	}
+	plan = plan.WithDefaults()
+	for range casRetries {
+		cur, err := a.store.Load(ctx, rollout)
+		if errors.Is(err, ErrNoState) {
+			now := a.cfg.now()
+			cur, err = a.store.CompareAndSwap(ctx, 0, initialState(rollout, plan, now), startTransition(plan, actor, now))
+			if errors.Is(err, ErrConflict) {
+				continue
+			}
+			if err == nil {
+				a.cfg.emit(cur)
+			}
+		}
+		if err != nil {
+			return State{}, fmt.Errorf("guard: %s %q: %w", act, rollout, err)
+		}
+		next, t, err := transit(cur, plan, act, share, a.cfg.now())
+		if err != nil {
+			return cur, fmt.Errorf("guard: %s %q: %w", act, rollout, err)
+		}
+		t.Actor, t.Reason, t.Evidence = actor, reason, ev
+		stored, err := a.store.CompareAndSwap(ctx, cur.Version, next, t)
+		if errors.Is(err, ErrConflict) {
+			continue
+		}
+		if err != nil {
+			return cur, fmt.Errorf("guard: %s %q: %w", act, rollout, err)
+		}
+		a.cfg.emit(stored)
+		return stored, nil
+	}
+	return State{}, fmt.Errorf("guard: %s %q: %w (%d attempts)", act, rollout, ErrConflict, casRetries)
+}
+
+func initialState(rollout string, plan gray.Plan, now time.Time) State {
+	return State{
+		Rollout: rollout, Phase: PhaseRunning, Step: 0, Share: plan.Steps[0],
+		Started: now, StepStarted: now,
+	}
+}
+
+func startTransition(plan gray.Plan, actor string, now time.Time) Transition {
+	return Transition{
+		Action: ActionStart, Actor: actor, Reason: "first step of the plan", At: now,
+		ToPhase: PhaseRunning, ToShare: plan.Steps[0],
+	}
+}
+
+// transit computes the state after act, or an error wrapping
+// [ErrInvalidAction]. It does not fill the transition's actor, reason and
+// evidence.
+func transit(cur State, plan gray.Plan, act Action, share float64, now time.Time) (State, Transition, error) {
+	next := cur
+	next.Last = Transition{}
+	invalid := func() (State, Transition, error) {
+		return cur, Transition{}, fmt.Errorf("%w: %s when %s", ErrInvalidAction, act, cur.Phase)
+	}
+	switch act {
+	case ActionAdvance:
+		if cur.Phase != PhaseRunning && cur.Phase != PhasePaused {
+			return invalid()
+		}
+		next.Share = nextStep(plan.Steps, cur.Share)
+		if next.Share >= 100 { // past the last step, or onto a last step of 100
+			act, next.Phase = ActionPromote, PhasePromoted
+		}
+	case ActionPause:
+		if cur.Phase != PhaseRunning {
+			return invalid()
+		}
+		next.Phase = PhasePaused
+	case ActionResume:
+		switch cur.Phase {
+		case PhasePaused:
+			next.Phase = PhaseRunning
+		case PhaseRolledBack:
+			next.Phase, next.Share, next.Started = PhaseRunning, plan.Steps[0], now
+		default:
+			return invalid()
+		}
+	case ActionBrake, ActionRollback:
+		if cur.Phase == PhaseRolledBack {
+			return invalid()
+		}
+		next.Phase, next.Share = PhaseRolledBack, 0
+	case ActionPromote:
+		if cur.Phase != PhaseRunning && cur.Phase != PhasePaused {
+			return invalid()
+		}
+		next.Phase, next.Share = PhasePromoted, 100
+	case ActionSetShare:
+		if cur.Phase != PhaseRunning && cur.Phase != PhasePaused {
+			return invalid()
+		}
+		if math.IsNaN(share) || share < 0 || share > 100 || math.Abs(share*100-math.Round(share*100)) > 1e-6 {
+			return cur, Transition{}, fmt.Errorf("%w: share %v is not a percentage with at most two decimals", ErrInvalidAction, share)
+		}
+		next.Share = share
+	default:
+		return cur, Transition{}, fmt.Errorf("%w: unknown action %q", ErrInvalidAction, act)
+	}
+	next.Step = stepIndex(plan.Steps, next.Share)
+	next.StepStarted = now
+	t := Transition{
+		Action: act, At: now,
+		FromPhase: cur.Phase, ToPhase: next.Phase, FromShare: cur.Share, ToShare: next.Share,
+	}
+	return next, t, nil
+}
+
+// nextStep returns the first step above share, or 100 past the last.
+func nextStep(steps []float64, share float64) float64 {
+	for _, s := range steps {
+		if s > share {
+			return s
+		}
+	}
+	return 100
+}
+
+// stepIndex returns the index of the largest step not above share, or -1.
+func stepIndex(steps []float64, share float64) int {
+	i := -1
+	for j, s := range steps {
+		if s <= share {
+			i = j
+		}
+	}
+	return i
+}
+
+func logTransition(log *slog.Logger, s State) {
+	t := s.Last
+	attrs := []any{
+		"rollout", s.Rollout, "action", string(t.Action), "actor", t.Actor, "reason", t.Reason,
+		"from_phase", string(t.FromPhase), "to_phase", string(t.ToPhase),
+		"from_share", t.FromShare, "to_share", t.ToShare, "version", s.Version,
+	}
+	if e := t.Evidence; e != nil {
+		attrs = append(attrs,
+			"canary_requests", e.Canary.Requests, "canary_errors", e.Canary.Errors,
+			"stable_requests", e.Stable.Requests, "stable_errors", e.Stable.Errors,
+			"error_diff", e.ErrorDiff, "error_lower", e.ErrorLower, "error_upper", e.ErrorUpper,
+			"canary_latency", e.Canary.Latency, "stable_latency", e.Stable.Latency,
+			"slow_fraction", e.SlowFraction, "slow_lower", e.SlowLower,
+		)
+	}
+	level := slog.LevelInfo
+	if t.Action == ActionRollback || t.Action == ActionBrake {
+		level = slog.LevelWarn
+	}
+	log.Log(context.Background(), level, "guard: "+string(t.Action)+" "+strconv.Quote(s.Rollout), attrs...)
+}

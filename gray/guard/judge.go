@@ -1,0 +1,200 @@
+package guard
+
+import (
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/graykit/graykit/gray"
+)
+
+// Verdict is the judge's answer at one tick.
+type Verdict string
+
+// The judge's verdicts.
+const (
+	// VerdictHold: stay at this step (too little data, hold time not
+	// over, or not yet confident enough to move on).
+	VerdictHold Verdict = "hold"
+	// VerdictAdvance: move to the next step (or promote past the last).
+	VerdictAdvance Verdict = "advance"
+	// VerdictRegress: the canary is worse; roll back (or pause, per the
+	// plan's on_regression).
+	VerdictRegress Verdict = "regress"
+)
+
+// Sample is one variant's counts over the evidence the judge weighed.
+type Sample struct {
+	Requests  uint64  `json:"requests"`
+	Errors    uint64  `json:"errors"`
+	ErrorRate float64 `json:"error_rate"`
+	// Latency is the plan's latency quantile (e.g. p90), bucket upper bound.
+	Latency time.Duration `json:"latency"`
+}
+
+// Evidence is what the judge saw and concluded at one tick: the counts
+// since the run started, over all replicas, and the test statistics.
+type Evidence struct {
+	Verdict Verdict `json:"verdict"`
+	Why     string  `json:"why"`
+	Stable  Sample  `json:"stable"`
+	Canary  Sample  `json:"canary"`
+	// StepRequests is the number of canary requests during the current step.
+	StepRequests uint64 `json:"step_requests"`
+	// StepAge is how long the current step has lasted.
+	StepAge time.Duration `json:"step_age"`
+	// Alpha is the tests' error probability (see [gray.PlanGuard]).
+	Alpha float64 `json:"alpha"`
+
+	// ErrorDiff is the canary's error rate minus the stable one, and
+	// [ErrorLower, ErrorUpper] its 1−Alpha confidence sequence: it holds
+	// at every tick at once.
+	ErrorDiff  float64 `json:"error_diff"`
+	ErrorLower float64 `json:"error_lower"`
+	ErrorUpper float64 `json:"error_upper"`
+	// ErrorZ is ErrorDiff over its standard error.
+	ErrorZ float64 `json:"error_z"`
+
+	// LatencyThreshold is the plan's latency ratio times the stable
+	// variant's latency quantile. SlowFraction is the share of canary
+	// requests above it and SlowLower its lower confidence bound; the
+	// canary is too slow when SlowLower exceeds 1 − the quantile.
+	LatencyThreshold time.Duration `json:"latency_threshold"`
+	SlowFraction     float64       `json:"slow_fraction"`
+	SlowLower        float64       `json:"slow_lower"`
+}
+
+// Reading is the input of [Judge]: outcome counts of the stable and canary
+// variants since the current run started, and of the canary during the
+// current step.
+type Reading struct {
+	Stable, Canary Counts
+	// StepRequests is the number of canary requests during the current step.
+	StepRequests uint64
+	// StepAge is how long the current step has lasted.
+	StepAge time.Duration
+}
+
+// Counts are one variant's outcome counts, summed over windows and
+// replicas.
+type Counts struct {
+	Requests, Errors uint64
+	Latency          gray.HistogramSnapshot
+}
+
+func (c *Counts) add(w *Window) {
+	c.Requests += w.Requests
+	c.Errors += w.Errors
+	c.Latency.Add(w.Latency)
+}
+
+// mixtureRadius is the half-width of the two-sided normal-mixture
+// confidence sequence for an estimate with variance v, mixture variance tau2
+// and level alpha:
+//
+//	r = sqrt( 2·v·(v+τ²)/τ² · log( sqrt((v+τ²)/v) / α ) )
+//
+// With the estimate's information in place of time, this is Robbins'
+// normal mixture boundary, |S_t| < sqrt((V_t+ρ)·log((V_t+ρ)/(ρ·α²))), in
+// Howard, Ramdas, McAuliffe and Sekhon, "Time-uniform, nonparametric,
+// nonasymptotic confidence sequences", Annals of Statistics 49(2), 2021,
+// Section 3.2 (normal mixture), which holds at all times at once by Ville's
+// inequality; inverted, it is the always-valid confidence interval of the
+// mixture SPRT of Johari, Pekelis and Walsh, "Always valid inference:
+// continuous monitoring of A/B tests", Operations Research 70(3), 2022,
+// Section 4 (with V = variance per pair, v = V/n).
+func mixtureRadius(v, tau2, alpha float64) float64 {
+	if v <= 0 {
+		return 0
+	}
+	return math.Sqrt(2 * v * (v + tau2) / tau2 * math.Log(math.Sqrt((v+tau2)/v)/alpha))
+}
+
+// Judge compares the canary with the stable variant and says advance,
+// hold or regress, with the evidence. plan must have its defaults filled
+// ([gray.Plan.WithDefaults]).
+//
+// The error test is the confidence sequence of [mixtureRadius] on the
+// difference of error rates d = p_canary − p_stable, with the variance
+// estimated under the null (pooled rate p̄, smoothed as (E+1)/(N+2)):
+// v = p̄(1−p̄)(1/n_canary + 1/n_stable), τ = plan.Guard.ErrorEffect. It
+// regresses when the lower bound is above 0 and lets the rollout advance
+// only when the upper bound is at most plan.Guard.MaxErrorIncrease.
+//
+// The latency test takes the threshold T = LatencyRatio × the stable
+// variant's LatencyQuantile q and the fraction f of canary requests
+// certainly slower than T (in histogram buckets wholly above it). A canary
+// whose q-quantile is at most T has f ≤ 1−q; the judge regresses when the
+// lower bound of the same mixture confidence sequence on f, with v =
+// q(1−q)/n_canary and τ = 1−q, is above 1−q.
+//
+// Under the null each test's chance of ever raising a false alarm, however
+// many ticks it looks at, is at most Alpha (asymptotically: the variances
+// are estimated). Below plan.Guard.MinRequests canary or stable requests it
+// holds: no rollback, no advance.
+func Judge(plan gray.Plan, r Reading) Evidence {
+	g := plan.Guard
+	ev := Evidence{
+		Stable: sample(r.Stable, g.LatencyQuantile), Canary: sample(r.Canary, g.LatencyQuantile),
+		StepRequests: r.StepRequests, StepAge: r.StepAge, Alpha: g.Alpha,
+	}
+	hold := func(format string, args ...any) Evidence {
+		ev.Verdict, ev.Why = VerdictHold, fmt.Sprintf(format, args...)
+		return ev
+	}
+	nc, ns := float64(r.Canary.Requests), float64(r.Stable.Requests)
+	if r.Canary.Requests < g.MinRequests || r.Stable.Requests < g.MinRequests {
+		return hold("too little data: %d canary and %d stable requests, %d each needed", r.Canary.Requests, r.Stable.Requests, g.MinRequests)
+	}
+
+	pooled := (float64(r.Canary.Errors+r.Stable.Errors) + 1) / (nc + ns + 2)
+	v := pooled * (1 - pooled) * (1/nc + 1/ns)
+	ev.ErrorDiff = ev.Canary.ErrorRate - ev.Stable.ErrorRate
+	rad := mixtureRadius(v, g.ErrorEffect*g.ErrorEffect, g.Alpha)
+	ev.ErrorLower, ev.ErrorUpper = ev.ErrorDiff-rad, ev.ErrorDiff+rad
+	ev.ErrorZ = ev.ErrorDiff / math.Sqrt(v)
+
+	if !g.DisableLatency {
+		p0 := 1 - g.LatencyQuantile
+		ev.LatencyThreshold = time.Duration(float64(ev.Stable.Latency) * g.LatencyRatio)
+		var slow uint64
+		bounds := gray.HistogramBounds()
+		for i := 1; i < len(bounds); i++ {
+			if bounds[i-1] >= ev.LatencyThreshold { // bucket i holds (bounds[i-1], bounds[i]]
+				slow += r.Canary.Latency.Counts[i]
+			}
+		}
+		ev.SlowFraction = float64(slow) / nc
+		ev.SlowLower = ev.SlowFraction - mixtureRadius(p0*(1-p0)/nc, p0*p0, g.Alpha)
+	}
+
+	switch {
+	case ev.ErrorLower > 0:
+		ev.Verdict = VerdictRegress
+		ev.Why = fmt.Sprintf("error rate %.4f vs stable %.4f: the difference is above 0 with confidence %.0f%% (lower bound %.4f)",
+			ev.Canary.ErrorRate, ev.Stable.ErrorRate, 100*(1-g.Alpha), ev.ErrorLower)
+		return ev
+	case !g.DisableLatency && ev.SlowLower > 1-g.LatencyQuantile:
+		ev.Verdict = VerdictRegress
+		ev.Why = fmt.Sprintf("latency: %.1f%% of canary requests are slower than %v (%.2f× the stable p%.0f of %v), more than %.1f%% with confidence %.0f%%",
+			100*ev.SlowFraction, ev.LatencyThreshold, g.LatencyRatio, 100*g.LatencyQuantile, ev.Stable.Latency, 100*(1-g.LatencyQuantile), 100*(1-g.Alpha))
+		return ev
+	case r.StepAge < plan.Hold:
+		return hold("step held %v of %v", r.StepAge, plan.Hold)
+	case r.StepRequests < plan.MinRequests:
+		return hold("step saw %d of %d canary requests", r.StepRequests, plan.MinRequests)
+	case ev.ErrorUpper > g.MaxErrorIncrease:
+		return hold("error rate increase may still be up to %.4f, above %.4f allowed", ev.ErrorUpper, g.MaxErrorIncrease)
+	}
+	ev.Verdict = VerdictAdvance
+	ev.Why = fmt.Sprintf("held %v with %d canary requests; error rate increase at most %.4f", r.StepAge, r.StepRequests, ev.ErrorUpper)
+	return ev
+}
+
+func sample(c Counts, q float64) Sample {
+	s := Sample{Requests: c.Requests, Errors: c.Errors, Latency: c.Latency.Quantile(q)}
+	if c.Requests > 0 {
+		s.ErrorRate = float64(c.Errors) / float64(c.Requests)
+	}
+	return s
+}

@@ -1,0 +1,110 @@
+package guard
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/graykit/graykit/gray"
+)
+
+// Option configures a [Controller] or [Actions].
+type Option interface {
+	apply(*config)
+}
+
+type optionFunc func(*config)
+
+func (f optionFunc) apply(c *config) { f(c) }
+
+type config struct {
+	now          func() time.Time
+	log          *slog.Logger
+	onTransition func(State)
+	replica      string
+	counters     *gray.Counters
+	poll         time.Duration
+	retention    time.Duration
+}
+
+func newConfig(opts []Option) config {
+	var c config
+	for _, o := range opts {
+		if o != nil {
+			o.apply(&c)
+		}
+	}
+	if c.now == nil {
+		c.now = time.Now
+	}
+	if c.log == nil {
+		c.log = slog.Default()
+	}
+	if c.replica == "" {
+		c.replica = "replica"
+	}
+	if c.poll <= 0 {
+		c.poll = gray.DefaultGuardInterval
+	}
+	if c.retention <= 0 {
+		c.retention = 7 * 24 * time.Hour
+	}
+	return c
+}
+
+// emit reports a transition this process stored.
+func (c *config) emit(s State) {
+	logTransition(c.log, s)
+	if c.onTransition != nil {
+		c.onTransition(s)
+	}
+}
+
+// WithClock sets the clock for hold times, windows and transition times.
+// The default is time.Now. Tests and simulations pass a fake clock and call
+// [Controller.Tick] themselves.
+func WithClock(now func() time.Time) Option {
+	return optionFunc(func(c *config) { c.now = now })
+}
+
+// WithLogger sets the logger transitions are written to (Info; Warn for a
+// rollback or brake). The default is slog.Default().
+func WithLogger(l *slog.Logger) Option {
+	return optionFunc(func(c *config) { c.log = l })
+}
+
+// WithOnTransition sets a function called after every transition this
+// process stored, with the new state; its Last field is the transition,
+// with the judge's [Evidence] when the judge acted. It is called
+// synchronously and must not block for long.
+func WithOnTransition(f func(State)) Option {
+	return optionFunc(func(c *config) { c.onTransition = f })
+}
+
+// WithReplica names this replica in the outcome windows it records and in
+// the judge's audit entries ("guard/<name>"). Every replica sharing a
+// store needs its own name, e.g. the host name. The default is "replica".
+func WithReplica(name string) Option {
+	return optionFunc(func(c *config) { c.replica = name })
+}
+
+// WithCounters sets the counters the controller reads outcomes from; the
+// same counters must observe the engine's requests (pass them to the
+// middleware with gray.WithObserver). The default is a new set, available
+// from [Controller.Counters].
+func WithCounters(cs *gray.Counters) Option {
+	return optionFunc(func(c *config) { c.counters = cs })
+}
+
+// WithPollInterval sets how often [Controller.Run] ticks: records this
+// replica's outcomes, follows the shared state and judges. The default is
+// 10s ([gray.DefaultGuardInterval]). A brake pulled anywhere takes effect in
+// every replica within one poll.
+func WithPollInterval(d time.Duration) Option {
+	return optionFunc(func(c *config) { c.poll = d })
+}
+
+// WithRetention sets how long outcome windows are kept in the store before
+// the controller prunes them. The default is 7 days.
+func WithRetention(d time.Duration) Option {
+	return optionFunc(func(c *config) { c.retention = d })
+}

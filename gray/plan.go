@@ -1,0 +1,195 @@
+package gray
+
+import (
+	"math"
+	"slices"
+	"strconv"
+	"time"
+)
+
+// Plan is the schedule of a guarded rollout: the shares its canary walks
+// through, how long and on how many requests each step must hold, and the
+// settings of the judge that decides, from outcome counts, to advance, hold
+// or roll back. The gray engine only validates a plan; package
+// github.com/graykit/graykit/gray/guard runs it. The zero value is valid and
+// means every default.
+//
+// In YAML or JSON, under a rollout:
+//
+//	plan:
+//	  steps: [1, 5, 20, 50, 100]
+//	  hold: 10m
+//	  min_requests: 1000
+//	  guard: {alpha: 0.05, latency_quantile: 0.9, latency_ratio: 1.2}
+//
+// Durations are strings such as "90s" or "10m".
+type Plan struct {
+	// Steps are the canary's shares, in percent, strictly increasing, each
+	// above 0 and at most 100 with at most two decimals. Passing the last
+	// step promotes the canary to 100%. Empty means [DefaultPlanSteps].
+	Steps []float64 `yaml:"steps,omitempty" json:"steps,omitempty"`
+	// Hold is the least time a step lasts before the next. Zero means
+	// [DefaultPlanHold].
+	Hold time.Duration `yaml:"hold,omitempty" json:"hold,omitempty"`
+	// MinRequests is the least number of canary requests, over all
+	// replicas, a step must see before the next. Zero means
+	// [DefaultPlanMinRequests].
+	MinRequests uint64 `yaml:"min_requests,omitempty" json:"min_requests,omitempty"`
+	// Guard holds the judge's settings.
+	Guard PlanGuard `yaml:"guard,omitempty" json:"guard,omitempty"`
+}
+
+// PlanGuard holds the settings of the judge of a guarded rollout. Zero
+// fields mean their defaults.
+type PlanGuard struct {
+	// Interval is how often the judge looks, and the length of the time
+	// windows in which replicas record outcome counts. Default 10s.
+	Interval time.Duration `yaml:"interval,omitempty" json:"interval,omitempty"`
+	// Alpha bounds the probability that one test ever raises a false alarm
+	// over the whole rollout, however often it looks (0 < alpha ≤ 0.5).
+	// Default 0.05.
+	Alpha float64 `yaml:"alpha,omitempty" json:"alpha,omitempty"`
+	// MinRequests is the least number of canary requests since the
+	// rollout started before the judge may roll back. Default 200.
+	MinRequests uint64 `yaml:"min_requests,omitempty" json:"min_requests,omitempty"`
+	// ErrorEffect is the increase in error rate (canary minus stable, as
+	// a fraction) the error test is tuned to detect fastest: the scale of
+	// its mixture. Any increase is detected eventually. Default 0.01.
+	ErrorEffect float64 `yaml:"error_effect,omitempty" json:"error_effect,omitempty"`
+	// MaxErrorIncrease gates advancing: the canary moves to the next step
+	// only when the upper confidence bound of its error rate minus the
+	// stable one is at most this (a fraction). Default 0.01.
+	MaxErrorIncrease float64 `yaml:"max_error_increase,omitempty" json:"max_error_increase,omitempty"`
+	// LatencyQuantile is the latency quantile compared (0 < q < 1).
+	// Default 0.9.
+	LatencyQuantile float64 `yaml:"latency_quantile,omitempty" json:"latency_quantile,omitempty"`
+	// LatencyRatio rolls back a canary whose LatencyQuantile is, with
+	// confidence, above this multiple of the stable one (≥ 1). Default 1.2.
+	LatencyRatio float64 `yaml:"latency_ratio,omitempty" json:"latency_ratio,omitempty"`
+	// DisableLatency turns the latency test off.
+	DisableLatency bool `yaml:"disable_latency,omitempty" json:"disable_latency,omitempty"`
+	// OnRegression is what the judge does when it finds the canary worse:
+	// "rollback" (the brake, the default) or "pause" (a person decides).
+	OnRegression string `yaml:"on_regression,omitempty" json:"on_regression,omitempty"`
+}
+
+// Plan defaults.
+const (
+	DefaultPlanHold              = 10 * time.Minute
+	DefaultPlanMinRequests       = 1000
+	DefaultGuardInterval         = 10 * time.Second
+	DefaultGuardAlpha            = 0.05
+	DefaultGuardMinRequests      = 200
+	DefaultGuardErrorEffect      = 0.01
+	DefaultGuardMaxErrorIncrease = 0.01
+	DefaultGuardLatencyQuantile  = 0.9
+	DefaultGuardLatencyRatio     = 1.2
+	OnRegressionRollback         = "rollback"
+	OnRegressionPause            = "pause"
+)
+
+// DefaultPlanSteps returns the default steps: 1, 5, 20, 50, 100.
+func DefaultPlanSteps() []float64 { return []float64{1, 5, 20, 50, 100} }
+
+// WithDefaults returns a copy of p with every zero field set to its
+// default.
+func (p Plan) WithDefaults() Plan {
+	if len(p.Steps) == 0 {
+		p.Steps = DefaultPlanSteps()
+	} else {
+		p.Steps = slices.Clone(p.Steps)
+	}
+	if p.Hold == 0 {
+		p.Hold = DefaultPlanHold
+	}
+	if p.MinRequests == 0 {
+		p.MinRequests = DefaultPlanMinRequests
+	}
+	g := &p.Guard
+	if g.Interval == 0 {
+		g.Interval = DefaultGuardInterval
+	}
+	if g.Alpha == 0 {
+		g.Alpha = DefaultGuardAlpha
+	}
+	if g.MinRequests == 0 {
+		g.MinRequests = DefaultGuardMinRequests
+	}
+	if g.ErrorEffect == 0 {
+		g.ErrorEffect = DefaultGuardErrorEffect
+	}
+	if g.MaxErrorIncrease == 0 {
+		g.MaxErrorIncrease = DefaultGuardMaxErrorIncrease
+	}
+	if g.LatencyQuantile == 0 {
+		g.LatencyQuantile = DefaultGuardLatencyQuantile
+	}
+	if g.LatencyRatio == 0 {
+		g.LatencyRatio = DefaultGuardLatencyRatio
+	}
+	if g.OnRegression == "" {
+		g.OnRegression = OnRegressionRollback
+	}
+	return p
+}
+
+// Validate reports what is wrong with p, as a [*ConfigError] whose paths
+// start with "plan", or nil.
+func (p *Plan) Validate() error {
+	var ps problems
+	validatePlan(p, "plan", &ps)
+	return ps.err()
+}
+
+// validatePlan adds p's problems, each under path. A nil plan is valid.
+func validatePlan(p *Plan, path string, ps *problems) {
+	if p == nil {
+		return
+	}
+	prev := 0.0
+	for i, s := range p.Steps {
+		sp := path + ".steps[" + strconv.Itoa(i) + "]"
+		switch msg := checkPercent(s); {
+		case msg != "":
+			ps.add(sp, "%s", msg)
+		case s == 0:
+			ps.add(sp, "0 is not a step (steps are above 0)")
+		case s <= prev:
+			ps.add(sp, "%v is not above the step before (%v); steps increase", s, prev)
+		default:
+			prev = s
+		}
+	}
+	if p.Hold < 0 {
+		ps.add(path+".hold", "%v is negative", p.Hold)
+	}
+	g := &p.Guard
+	gp := path + ".guard"
+	if g.Interval < 0 {
+		ps.add(gp+".interval", "%v is negative", g.Interval)
+	} else if g.Interval > 0 && g.Interval < 100*time.Millisecond {
+		ps.add(gp+".interval", "%v is below 100ms", g.Interval)
+	}
+	if bad(g.Alpha) || g.Alpha < 0 || g.Alpha > 0.5 {
+		ps.add(gp+".alpha", "%v is not in (0, 0.5]", g.Alpha)
+	}
+	if bad(g.ErrorEffect) || g.ErrorEffect < 0 || g.ErrorEffect > 1 {
+		ps.add(gp+".error_effect", "%v is not in (0, 1]", g.ErrorEffect)
+	}
+	if bad(g.MaxErrorIncrease) || g.MaxErrorIncrease < 0 || g.MaxErrorIncrease > 1 {
+		ps.add(gp+".max_error_increase", "%v is not in (0, 1]", g.MaxErrorIncrease)
+	}
+	if bad(g.LatencyQuantile) || g.LatencyQuantile < 0 || g.LatencyQuantile >= 1 {
+		ps.add(gp+".latency_quantile", "%v is not in (0, 1)", g.LatencyQuantile)
+	}
+	if bad(g.LatencyRatio) || (g.LatencyRatio != 0 && g.LatencyRatio < 1) {
+		ps.add(gp+".latency_ratio", "%v is below 1", g.LatencyRatio)
+	}
+	switch g.OnRegression {
+	case "", OnRegressionRollback, OnRegressionPause:
+	default:
+		ps.add(gp+".on_regression", "%q is not rollback or pause", g.OnRegression)
+	}
+}
+
+func bad(f float64) bool { return math.IsNaN(f) || math.IsInf(f, 0) }
