@@ -46,7 +46,9 @@ func BenchmarkPairPut(b *testing.B) {
 			_, err := db.DB.ExecContext(ctx, rawNew, k, v)
 			return err
 		}},
-		{"pair", func(_ testDB, pair *dualwrite.Pair[int64, string], k int64, v string) error { return pair.Put(ctx, k, v) }},
+		{"pair", func(_ testDB, pair *dualwrite.Pair[int64, string], k int64, v string) error {
+			return pair.Put(ctx, k, v)
+		}},
 	}
 	for _, bb := range benches {
 		b.Run(bb.name, func(b *testing.B) {
