@@ -77,6 +77,17 @@ func (h *Hook) open(rc *reqCtx, req Request, hr *http.Request, w http.ResponseWr
 			break
 		}
 	}
+	var pinned map[string]string
+	if h.cfg.acceptPropagated {
+		// Verified propagated decisions are pinned before anything is
+		// decided; the raw set is kept (and forwarded), rollouts this
+		// service does not know included.
+		var key string
+		key, pinned = h.cfg.propagator.receive(req)
+		if s.Key == "" {
+			s.Key = key
+		}
+	}
 	if s.Key == "" && h.cfg.anonCookie != "" && hr != nil {
 		s.Key = h.anonymousKey(req, hr, w)
 	}
@@ -84,6 +95,7 @@ func (h *Hook) open(rc *reqCtx, req Request, hr *http.Request, w http.ResponseWr
 		s.Attrs = h.cfg.attrs(rc.Context, req)
 	}
 	rc.d.init(h.e, s, h)
+	rc.d.pinned = pinned
 	if h.cfg.eager {
 		rc.d.decideAll()
 	}
@@ -153,7 +165,7 @@ func (s *Scope) End(o Outcome) {
 // send. Client-side adapters (gray.Transport, the gRPC client interceptors)
 // call it. Without a propagator configured it writes nothing.
 func (h *Hook) Inject(ctx context.Context, set func(key, value string)) {
-	// Propagation (signed decisions) plugs in here; see propagation.go.
-	_ = ctx
-	_ = set
+	if h.cfg.propagator != nil {
+		h.cfg.propagator.inject(ctx, set)
+	}
 }

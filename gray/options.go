@@ -23,6 +23,9 @@ type hookConfig struct {
 	observers  []Observer
 	eager      bool
 	clientIP   func(*http.Request) string
+
+	propagator       *Propagator // signs outbound decisions; see propagation.go
+	acceptPropagated bool        // verify and pin inbound propagated decisions
 }
 
 // keySource is one way to find a subject's key; the first non-empty wins.

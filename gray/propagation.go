@@ -1,0 +1,692 @@
+package gray
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"hash"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Propagation carries the edge's decisions to every service behind it
+// (full-chain gray). The value written into the carrier is plain ASCII:
+//
+//	value     = "v1" "|" expires "|" key "|" decisions "|" signature
+//	expires   = 1*DIGIT                    ; Unix time, seconds; no leading zero
+//	key       = *pchar                     ; the subject key, may be empty
+//	decisions = [ decision *( "&" decision ) ]
+//	decision  = rollout "=" variant        ; each 1*pchar; a rollout at most once
+//	pchar     = unreserved / "%" HEXDIG HEXDIG
+//	unreserved = ALPHA / DIGIT / "-" / "." / "_" / "~"
+//	signature = 43 base64url characters    ; RFC 4648 §5, no padding
+//
+// Key, rollout and variant are percent-encoded: every byte outside
+// unreserved is written as "%" and two upper-case hex digits. The signature
+// is HMAC-SHA256 under a shared secret over every byte of the value before
+// its last "|" (that is, "v1|expires|key|decisions"), exactly as sent. A
+// value is trusted while the current Unix time in seconds is at most
+// expires. A value longer than [MaxPropagationSize] bytes is rejected before
+// any other check. docs/propagation.md has worked examples.
+
+// PropagationHeader is the header (gRPC: metadata key
+// "graykit-propagation") that carries propagated decisions by default.
+const PropagationHeader = "Graykit-Propagation"
+
+// BaggageMember is the W3C baggage list member that carries propagated
+// decisions when a [Propagator] uses [WithBaggage].
+const BaggageMember = "graykit"
+
+// MaxPropagationSize is the largest propagated value, in bytes, that is
+// written or read. Larger values are not written (counted as Dropped) and
+// are rejected when read (counted as Oversized).
+const MaxPropagationSize = 4096
+
+// MinSecretSize is the shortest secret [NewPropagator] accepts, in bytes.
+const MinSecretSize = 32
+
+// DefaultPropagationTTL is how long a propagated value stays valid unless
+// [WithPropagationTTL] says otherwise.
+const DefaultPropagationTTL = 30 * time.Second
+
+// Errors [Propagator.Verify] returns for values it does not trust. They are
+// also what [PropagationStats] counts.
+var (
+	ErrPropagationOversized = errors.New("gray: propagated value too large")
+	ErrPropagationMalformed = errors.New("gray: propagated value malformed")
+	ErrPropagationUnsigned  = errors.New("gray: propagated value unsigned")
+	ErrPropagationSignature = errors.New("gray: propagated value signature does not verify")
+	ErrPropagationExpired   = errors.New("gray: propagated value expired")
+)
+
+const (
+	propVersion = "v1|"
+	sigLen      = 43 // base64url of 32 bytes, no padding
+)
+
+// Propagator signs and verifies propagated decisions with a set of shared
+// secrets. Give it to the middleware and adapters with [WithPropagator] (or
+// [WithOutboundPropagator] at the edge) and wrap outbound HTTP clients with
+// [Transport]. A Propagator is safe for concurrent use.
+type Propagator struct {
+	secrets [][]byte
+	ttl     time.Duration
+	now     func() time.Time
+	baggage bool
+	header  string // canonical carrier header
+	b64     *base64.Encoding
+	states  sync.Pool // *macState
+
+	signed, dropped                        atomic.Uint64
+	accepted, acceptedOld                  atomic.Uint64
+	oversized, malformed, unsigned, badMAC atomic.Uint64
+	expired                                atomic.Uint64
+}
+
+// macState is per-goroutine scratch space: one keyed HMAC per secret and
+// buffers, so signing and verifying allocate only their results.
+type macState struct {
+	hs  []hash.Hash
+	buf []byte
+	sum []byte
+	got [32]byte
+}
+
+// PropagatorOption configures a [Propagator] in [NewPropagator].
+type PropagatorOption interface {
+	applyPropagator(*Propagator)
+}
+
+type propagatorOptionFunc func(*Propagator)
+
+func (f propagatorOptionFunc) applyPropagator(p *Propagator) { f(p) }
+
+// WithPropagationTTL sets how long a signed value stays valid. The default
+// is [DefaultPropagationTTL]; it should cover the time a request takes to
+// cross the whole chain, plus clock skew. A TTL under one second is an
+// error in [NewPropagator].
+func WithPropagationTTL(d time.Duration) PropagatorOption {
+	return propagatorOptionFunc(func(p *Propagator) { p.ttl = d })
+}
+
+// WithPropagationClock sets the clock used for expiry; the default is
+// time.Now. Tests use it.
+func WithPropagationClock(now func() time.Time) PropagatorOption {
+	return propagatorOptionFunc(func(p *Propagator) { p.now = now })
+}
+
+// WithBaggage carries the value in the W3C "baggage" header (gRPC metadata
+// "baggage") as the list member [BaggageMember], instead of in
+// [PropagationHeader], for chains that already propagate baggage. Other
+// members are kept on the way out. The value is percent-encoded as baggage
+// requires (only "%" needs it, as "%25"); the signature covers the decoded
+// value.
+func WithBaggage() PropagatorOption {
+	return propagatorOptionFunc(func(p *Propagator) { p.baggage = true })
+}
+
+// NewPropagator returns a propagator that signs with secrets[0] and accepts
+// values signed with any of secrets, so keys can rotate: add the new secret
+// second everywhere, then move it first everywhere, then drop the old one.
+// Each secret must be at least [MinSecretSize] bytes. The secrets are
+// copied.
+func NewPropagator(secrets [][]byte, opts ...PropagatorOption) (*Propagator, error) {
+	if len(secrets) == 0 {
+		return nil, errors.New("gray: propagator: at least one secret is required")
+	}
+	p := &Propagator{ttl: DefaultPropagationTTL, header: PropagationHeader}
+	for i, s := range secrets {
+		if len(s) < MinSecretSize {
+			return nil, fmt.Errorf("gray: propagator: secrets[%d]: %d bytes, at least %d are required", i, len(s), MinSecretSize)
+		}
+		p.secrets = append(p.secrets, append([]byte(nil), s...))
+	}
+	for _, o := range opts {
+		if o != nil {
+			o.applyPropagator(p)
+		}
+	}
+	if p.ttl < time.Second {
+		return nil, fmt.Errorf("gray: propagator: ttl %v is under one second", p.ttl)
+	}
+	if p.now == nil {
+		p.now = time.Now
+	}
+	if p.baggage {
+		p.header = "Baggage"
+	}
+	p.b64 = base64.RawURLEncoding.Strict()
+	p.states.New = func() any {
+		st := &macState{buf: make([]byte, 0, MaxPropagationSize), sum: make([]byte, 0, sha256.Size)}
+		for _, s := range p.secrets {
+			st.hs = append(st.hs, hmac.New(sha256.New, s))
+		}
+		return st
+	}
+	return p, nil
+}
+
+// PropagationStats counts what a [Propagator] wrote and read.
+type PropagationStats struct {
+	// Signed counts values written.
+	Signed uint64
+	// Dropped counts values not written because they would exceed
+	// MaxPropagationSize.
+	Dropped uint64
+	// Accepted counts values read, verified and trusted.
+	Accepted uint64
+	// AcceptedOld counts the Accepted values signed with a secret other than
+	// the first: when it stays 0, the old secret can be dropped.
+	AcceptedOld uint64
+	// Oversized counts values longer than MaxPropagationSize.
+	Oversized uint64
+	// Malformed counts values that do not follow the wire format.
+	Malformed uint64
+	// Unsigned counts well-formed values with an empty signature.
+	Unsigned uint64
+	// BadSignature counts values whose signature no accepted secret
+	// verifies: forged or tampered.
+	BadSignature uint64
+	// Expired counts values whose signature verified but whose expiry has
+	// passed.
+	Expired uint64
+}
+
+// Rejected returns the number of values read and not trusted.
+func (s PropagationStats) Rejected() uint64 {
+	return s.Oversized + s.Malformed + s.Unsigned + s.BadSignature + s.Expired
+}
+
+// Stats returns the counts so far.
+func (p *Propagator) Stats() PropagationStats {
+	return PropagationStats{
+		Signed: p.signed.Load(), Dropped: p.dropped.Load(),
+		Accepted: p.accepted.Load(), AcceptedOld: p.acceptedOld.Load(),
+		Oversized: p.oversized.Load(), Malformed: p.malformed.Load(),
+		Unsigned: p.unsigned.Load(), BadSignature: p.badMAC.Load(),
+		Expired: p.expired.Load(),
+	}
+}
+
+// Propagated is what a verified value carries.
+type Propagated struct {
+	// Key is the subject key the upstream decided for; empty if it had none.
+	Key string
+	// Variants maps each propagated rollout to its variant; nil if none.
+	Variants map[string]string
+	// Expires is when the value stops being trusted.
+	Expires time.Time
+}
+
+// Sign returns the value that carries key and the rollout and variant of
+// each decision, signed with the first secret and valid for the TTL. Only
+// Decision.Rollout and Decision.Variant are sent. An empty rollout or
+// variant, a rollout given twice, or a value over [MaxPropagationSize] is
+// an error.
+func (p *Propagator) Sign(key string, decisions []Decision) (string, error) {
+	for i, d := range decisions {
+		if d.Rollout == "" || d.Variant == "" {
+			return "", fmt.Errorf("gray: propagator: decisions[%d]: empty rollout or variant", i)
+		}
+		for _, e := range decisions[:i] {
+			if e.Rollout == d.Rollout {
+				return "", fmt.Errorf("gray: propagator: decisions[%d]: rollout %q given twice", i, d.Rollout)
+			}
+		}
+	}
+	st := p.states.Get().(*macState)
+	defer p.states.Put(st)
+	b := p.appendHead(st.buf[:0], key)
+	for i, d := range decisions {
+		b = appendDecision(b, i > 0, d.Rollout, d.Variant)
+	}
+	v, ok := p.finish(st, b)
+	if !ok {
+		return "", ErrPropagationOversized
+	}
+	return v, nil
+}
+
+func (p *Propagator) appendHead(b []byte, key string) []byte {
+	b = append(b, propVersion...)
+	b = appendUint(b, uint64(p.now().Add(p.ttl).Unix()))
+	b = append(b, '|')
+	b = appendEscaped(b, key)
+	return append(b, '|')
+}
+
+func appendDecision(b []byte, sep bool, rollout, variant string) []byte {
+	if sep {
+		b = append(b, '&')
+	}
+	b = appendEscaped(b, rollout)
+	b = append(b, '=')
+	return appendEscaped(b, variant)
+}
+
+// finish signs the unsigned value in b and returns the full value, or false
+// if it would be too large.
+func (p *Propagator) finish(st *macState, b []byte) (string, bool) {
+	if len(b)+1+sigLen > MaxPropagationSize {
+		st.buf = b[:0]
+		p.dropped.Add(1)
+		return "", false
+	}
+	h := st.hs[0]
+	h.Reset()
+	h.Write(b)
+	st.sum = h.Sum(st.sum[:0])
+	b = append(b, '|')
+	b = p.b64.AppendEncode(b, st.sum)
+	st.buf = b[:0]
+	p.signed.Add(1)
+	return string(b), true
+}
+
+// Verify checks value and returns what it carries. It returns
+// [ErrPropagationOversized], [ErrPropagationMalformed],
+// [ErrPropagationUnsigned], [ErrPropagationSignature] or
+// [ErrPropagationExpired] for a value that must not be trusted, and counts
+// every outcome in [Propagator.Stats]. The signature is compared in
+// constant time. Verify never panics, whatever value is given.
+func (p *Propagator) Verify(value string) (Propagated, error) {
+	pv, err := p.verify(value)
+	switch err {
+	case nil:
+		p.accepted.Add(1)
+	case ErrPropagationOversized:
+		p.oversized.Add(1)
+	case ErrPropagationMalformed:
+		p.malformed.Add(1)
+	case ErrPropagationUnsigned:
+		p.unsigned.Add(1)
+	case ErrPropagationSignature:
+		p.badMAC.Add(1)
+	case ErrPropagationExpired:
+		p.expired.Add(1)
+	}
+	return pv, err
+}
+
+func (p *Propagator) verify(value string) (Propagated, error) {
+	if len(value) > MaxPropagationSize {
+		return Propagated{}, ErrPropagationOversized
+	}
+	rest, ok := strings.CutPrefix(value, propVersion)
+	if !ok {
+		return Propagated{}, ErrPropagationMalformed
+	}
+	expText, rest, ok1 := strings.Cut(rest, "|")
+	key, rest, ok2 := strings.Cut(rest, "|")
+	decs, sig, ok3 := strings.Cut(rest, "|")
+	if !ok1 || !ok2 || !ok3 || strings.IndexByte(sig, '|') >= 0 {
+		return Propagated{}, ErrPropagationMalformed
+	}
+	exp, ok := parseUint(expText)
+	if !ok {
+		return Propagated{}, ErrPropagationMalformed
+	}
+	if sig == "" {
+		return Propagated{}, ErrPropagationUnsigned
+	}
+	if len(sig) != sigLen {
+		return Propagated{}, ErrPropagationMalformed
+	}
+	signed := value[:len(value)-sigLen-1]
+
+	st := p.states.Get().(*macState)
+	b := append(st.buf[:0], sig...)
+	if n, err := p.b64.Decode(st.got[:], b); err != nil || n != sha256.Size {
+		st.buf = b[:0]
+		p.states.Put(st)
+		return Propagated{}, ErrPropagationMalformed
+	}
+	b = append(b[:0], signed...)
+	match := -1
+	for i, h := range st.hs {
+		h.Reset()
+		h.Write(b)
+		st.sum = h.Sum(st.sum[:0])
+		if hmac.Equal(st.sum, st.got[:]) {
+			match = i
+			break
+		}
+	}
+	st.buf = b[:0]
+	p.states.Put(st)
+	if match < 0 {
+		return Propagated{}, ErrPropagationSignature
+	}
+	if exp > 1<<62 || p.now().Unix() > int64(exp) {
+		return Propagated{}, ErrPropagationExpired
+	}
+
+	pv := Propagated{Expires: time.Unix(int64(exp), 0)}
+	if pv.Key, ok = unescape(key); !ok {
+		return Propagated{}, ErrPropagationMalformed
+	}
+	if decs != "" {
+		pv.Variants = make(map[string]string, strings.Count(decs, "&")+1)
+		for decs != "" {
+			var d string
+			d, decs, ok = strings.Cut(decs, "&")
+			if ok && decs == "" { // trailing "&"
+				return Propagated{}, ErrPropagationMalformed
+			}
+			r, v, _ := strings.Cut(d, "=")
+			rollout, ok1 := unescape(r)
+			variant, ok2 := unescape(v)
+			if !ok1 || !ok2 || rollout == "" || variant == "" {
+				return Propagated{}, ErrPropagationMalformed
+			}
+			if _, dup := pv.Variants[rollout]; dup {
+				return Propagated{}, ErrPropagationMalformed
+			}
+			pv.Variants[rollout] = variant
+		}
+	}
+	if match > 0 {
+		p.acceptedOld.Add(1)
+	}
+	return pv, nil
+}
+
+// appendUint appends n in decimal.
+func appendUint(b []byte, n uint64) []byte {
+	var d [20]byte
+	i := len(d)
+	for {
+		i--
+		d[i] = byte('0' + n%10)
+		n /= 10
+		if n == 0 {
+			break
+		}
+	}
+	return append(b, d[i:]...)
+}
+
+// parseUint parses 1 to 19 decimal digits without a leading zero.
+func parseUint(s string) (uint64, bool) {
+	if s == "" || len(s) > 19 || (s[0] == '0' && len(s) > 1) {
+		return 0, false
+	}
+	var n uint64
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + uint64(c-'0')
+	}
+	return n, true
+}
+
+func isUnreserved(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
+		c == '-' || c == '.' || c == '_' || c == '~'
+}
+
+const upperHex = "0123456789ABCDEF"
+
+// appendEscaped appends s percent-encoded: unreserved bytes as they are,
+// every other byte as %XX.
+func appendEscaped(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if isUnreserved(c) {
+			b = append(b, c)
+			continue
+		}
+		b = append(b, '%', upperHex[c>>4], upperHex[c&15])
+	}
+	return b
+}
+
+func unhex(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	case 'A' <= c && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
+}
+
+// unescape decodes a percent-encoded field. It accepts only unreserved
+// bytes and %XX (either case); it allocates only when s holds escapes.
+func unescape(s string) (string, bool) {
+	escapes := 0
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '%':
+			if i+2 >= len(s) {
+				return "", false
+			}
+			if _, ok := unhex(s[i+1]); !ok {
+				return "", false
+			}
+			if _, ok := unhex(s[i+2]); !ok {
+				return "", false
+			}
+			escapes++
+			i += 2
+		case !isUnreserved(c):
+			return "", false
+		}
+	}
+	if escapes == 0 {
+		return s, true
+	}
+	b := make([]byte, 0, len(s)-2*escapes)
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c != '%' {
+			b = append(b, c)
+			continue
+		}
+		hi, _ := unhex(s[i+1])
+		lo, _ := unhex(s[i+2])
+		b = append(b, hi<<4|lo)
+		i += 2
+	}
+	return string(b), true
+}
+
+// WithPropagator makes the middleware (or adapter) take part in full-chain
+// gray behind the edge: a request carrying a value p verifies has the
+// propagated decisions pinned (each with [ReasonPropagated], also for
+// rollouts the local configuration lacks or decides otherwise) and, if the
+// request yields no key of its own, the propagated subject key; and
+// [Transport], [Hook.Inject] and [Proxy] sign the request's decisions for the
+// next service with p. A value that is missing or not trusted is ignored:
+// the service decides locally. Do not use it where requests come from the
+// public; use [WithOutboundPropagator] there.
+func WithPropagator(p *Propagator) Option {
+	return optionFunc(func(c *hookConfig) { c.propagator, c.acceptPropagated = p, p != nil })
+}
+
+// WithOutboundPropagator is [WithPropagator] for the edge: decisions are
+// signed for the services behind it, but values arriving with a request are
+// never read, so a public client cannot replay one it saw.
+func WithOutboundPropagator(p *Propagator) Option {
+	return optionFunc(func(c *hookConfig) { c.propagator, c.acceptPropagated = p, false })
+}
+
+// receive reads and verifies the value a request carries. It returns the
+// propagated key and decisions, or zero values if there is nothing trusted.
+func (p *Propagator) receive(req Request) (string, map[string]string) {
+	v, ok := req.Header(p.header)
+	if !ok {
+		return "", nil
+	}
+	if p.baggage {
+		if v, ok = baggageValue(v); !ok {
+			return "", nil
+		}
+	}
+	pv, err := p.Verify(v)
+	if err != nil {
+		return "", nil
+	}
+	return pv.Key, pv.Variants
+}
+
+// encode signs the decisions in d: every decision made so far (rollouts the
+// configuration does not have excepted) and every pinned propagated one. It
+// returns "" when there is nothing to send or the value would be too large.
+func (p *Propagator) encode(d *Decisions) string {
+	st := p.states.Get().(*macState)
+	defer p.states.Put(st)
+	b := p.appendHead(st.buf[:0], d.subject.Key)
+	wrote := false
+	d.mu.Lock()
+	for i := range d.n {
+		x := d.at(i)
+		if x.Reason == ReasonUnknownRollout {
+			continue
+		}
+		b = appendDecision(b, wrote, x.Rollout, x.Variant)
+		wrote = true
+	}
+	for r, v := range d.pinned {
+		decided := false
+		for i := range d.n {
+			if d.at(i).Rollout == r {
+				decided = true
+				break
+			}
+		}
+		if !decided {
+			b = appendDecision(b, wrote, r, v)
+			wrote = true
+		}
+	}
+	d.mu.Unlock()
+	if !wrote && d.subject.Key == "" {
+		st.buf = b[:0]
+		return ""
+	}
+	v, _ := p.finish(st, b)
+	return v
+}
+
+// writeHeader replaces the propagated value in h with one for d; with
+// nothing to send, it only removes what h carried.
+func (p *Propagator) writeHeader(h http.Header, d *Decisions) {
+	v := ""
+	if d != nil {
+		v = p.encode(d)
+	}
+	if !p.baggage {
+		if v == "" {
+			h.Del(p.header)
+			return
+		}
+		h[p.header] = []string{v}
+		return
+	}
+	var members []string
+	for _, line := range h.Values(p.header) {
+		for m := range strings.SplitSeq(line, ",") {
+			if m = strings.TrimSpace(m); m != "" && !isGraykitMember(m) {
+				members = append(members, m)
+			}
+		}
+	}
+	if v != "" {
+		members = append(members, baggageMember(v))
+	}
+	if len(members) == 0 {
+		h.Del(p.header)
+		return
+	}
+	h[p.header] = []string{strings.Join(members, ",")}
+}
+
+// inject calls set with the carrier and value for the decisions in ctx.
+func (p *Propagator) inject(ctx context.Context, set func(key, value string)) {
+	d, ok := FromContext(ctx)
+	if !ok {
+		return
+	}
+	v := p.encode(d)
+	if v == "" {
+		return
+	}
+	if p.baggage {
+		set(p.header, baggageMember(v))
+		return
+	}
+	set(p.header, v)
+}
+
+func baggageMember(v string) string {
+	return BaggageMember + "=" + strings.ReplaceAll(v, "%", "%25")
+}
+
+func isGraykitMember(m string) bool {
+	k, _, _ := strings.Cut(m, "=")
+	return strings.TrimSpace(k) == BaggageMember
+}
+
+// baggageValue finds the graykit member in a baggage header and returns its
+// value, percent-decoded.
+func baggageValue(h string) (string, bool) {
+	if len(h) > 8192 {
+		return "", false
+	}
+	for h != "" {
+		var m string
+		m, h, _ = strings.Cut(h, ",")
+		k, v, ok := strings.Cut(m, "=")
+		if !ok || strings.TrimSpace(k) != BaggageMember {
+			continue
+		}
+		v, _, _ = strings.Cut(v, ";") // properties
+		v = strings.TrimSpace(v)
+		if !strings.Contains(v, "%") {
+			return v, true
+		}
+		b := make([]byte, 0, len(v))
+		for i := 0; i < len(v); i++ {
+			c := v[i]
+			if c != '%' {
+				b = append(b, c)
+				continue
+			}
+			if i+2 >= len(v) {
+				return "", false
+			}
+			hi, ok1 := unhex(v[i+1])
+			lo, ok2 := unhex(v[i+2])
+			if !ok1 || !ok2 {
+				return "", false
+			}
+			b = append(b, hi<<4|lo)
+			i += 2
+		}
+		return string(b), true
+	}
+	return "", false
+}
+
+// decisionsPropagator returns the propagator to sign ctx's decisions with:
+// p if set, else the one of the hook that opened them.
+func decisionsPropagator(ctx context.Context, p *Propagator) (*Decisions, *Propagator) {
+	d, ok := FromContext(ctx)
+	if !ok {
+		return nil, p
+	}
+	if p == nil && d.hook != nil {
+		p = d.hook.cfg.propagator
+	}
+	return d, p
+}
