@@ -21,7 +21,7 @@ type config struct {
 	log          *slog.Logger
 	onTransition func(State)
 	replica      string
-	counters     *gray.Counters
+	stats        StatsSource
 	poll         time.Duration
 	retention    time.Duration
 }
@@ -87,12 +87,18 @@ func WithReplica(name string) Option {
 	return optionFunc(func(c *config) { c.replica = name })
 }
 
-// WithCounters sets the counters the controller reads outcomes from; the
-// same counters must observe the engine's requests (pass them to the
-// middleware with gray.WithObserver). The default is a new set, available
-// from [Controller.Counters].
-func WithCounters(cs *gray.Counters) Option {
-	return optionFunc(func(c *config) { c.counters = cs })
+// StatsSource is where a controller reads this replica's cumulative
+// outcome counts per rollout and variant. [*gray.Counters] is one.
+type StatsSource interface {
+	Stats(rollout, variant string) gray.VariantStats
+}
+
+// WithCounters sets the counts the controller reads outcomes from, usually
+// a [*gray.Counters] that observes the engine's requests (pass it to the
+// middleware with gray.WithObserver). The default is a new
+// [*gray.Counters], available from [Controller.Counters].
+func WithCounters(s StatsSource) Option {
+	return optionFunc(func(c *config) { c.stats = s })
 }
 
 // WithPollInterval sets how often [Controller.Run] ticks: records this

@@ -1,0 +1,337 @@
+package guard
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/graykit/graykit/gray"
+)
+
+// Controller runs the guarded rollouts of one replica: at every tick it
+// records this replica's outcome counts into the shared [Store], follows the
+// shared state (applying each rollout's share and brake to its engine with
+// [gray.Engine.SetOverride]) and judges, from every replica's counts, whether
+// to advance, hold or roll back. Every replica runs one; compare-and-swap on
+// the store makes sure a step is taken once, whichever replica takes it.
+//
+// The rollouts it guards are those with a [gray.Plan] in the engine's
+// configuration, read afresh at every tick. Its manual actions (the embedded
+// [Actions]) act on the store at once and on the engines at their next tick.
+// A Controller is safe for concurrent use.
+type Controller struct {
+	*Actions
+	engine   *gray.Engine
+	stats    StatsSource
+	counters *gray.Counters // nil when stats is not one
+
+	mu        sync.Mutex // serializes ticks
+	recs      map[recKey]*recording
+	applied   map[string]int64 // state version applied to the engine
+	evidence  map[string]Evidence
+	lastTick  time.Time
+	lastPrune time.Time
+
+	stopOnce sync.Once
+	stop     chan struct{}
+	runMu    sync.Mutex
+	running  bool
+	done     chan struct{}
+}
+
+type recKey struct{ rollout, variant string }
+
+// recording is what this replica has counted for one rollout and variant.
+type recording struct {
+	prev gray.VariantStats // the counters at the last tick
+	win  Window            // the window being filled
+}
+
+// New returns a controller for engine's guarded rollouts on store. It
+// starts nothing: call [Controller.Start] (or [Controller.Tick] yourself,
+// e.g. with a simulated clock). The counters it reads (see [WithCounters])
+// must observe the engine's requests.
+func New(engine *gray.Engine, store Store, opts ...Option) (*Controller, error) {
+	if engine == nil {
+		return nil, errors.New("guard: nil engine")
+	}
+	a, err := NewActions(store, PlansFromEngine(engine), opts...)
+	if err != nil {
+		return nil, err
+	}
+	c := &Controller{
+		Actions: a, engine: engine, stats: a.cfg.stats,
+		recs: map[recKey]*recording{}, applied: map[string]int64{}, evidence: map[string]Evidence{},
+		stop: make(chan struct{}),
+	}
+	if c.stats == nil {
+		c.stats = gray.NewCounters()
+	}
+	c.counters, _ = c.stats.(*gray.Counters)
+	return c, nil
+}
+
+// Counters returns the counters the controller reads, or nil when
+// [WithCounters] gave it another [StatsSource]; pass them to the middleware
+// (gray.WithObserver) so that they count the requests.
+func (c *Controller) Counters() *gray.Counters { return c.counters }
+
+// Evidence returns the judge's last reading of the rollout on this
+// replica, if it judged it.
+func (c *Controller) Evidence(rollout string) (Evidence, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ev, ok := c.evidence[rollout]
+	return ev, ok
+}
+
+// Start runs [Controller.Tick] every poll interval (see
+// [WithPollInterval]) in a goroutine, until ctx is done or
+// [Controller.Close] is called. It ticks once at once. Starting twice is an
+// error.
+func (c *Controller) Start(ctx context.Context) error {
+	c.runMu.Lock()
+	defer c.runMu.Unlock()
+	select {
+	case <-c.stop:
+		return ErrClosed
+	default:
+	}
+	if c.running {
+		return errors.New("guard: controller already started")
+	}
+	c.running = true
+	c.done = make(chan struct{})
+	go c.loop(ctx)
+	return nil
+}
+
+func (c *Controller) loop(ctx context.Context) {
+	defer close(c.done)
+	t := time.NewTicker(c.cfg.poll)
+	defer t.Stop()
+	for {
+		if err := c.Tick(ctx); err != nil && ctx.Err() == nil {
+			c.cfg.log.Error("guard: tick", "replica", c.cfg.replica, "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-c.stop:
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Close stops the goroutine of [Controller.Start] and waits for it. The
+// engine keeps the last state applied. Close is idempotent.
+func (c *Controller) Close() error {
+	c.stopOnce.Do(func() { close(c.stop) })
+	c.runMu.Lock()
+	done := c.done
+	c.runMu.Unlock()
+	if done != nil {
+		<-done
+	}
+	return nil
+}
+
+// Tick does one round for every guarded rollout: record this replica's
+// outcomes, load the shared state (creating it at the plan's first step if
+// there is none), judge if the rollout is running, and apply the state to the
+// engine. Errors of one rollout do not stop the others; they are joined.
+func (c *Controller) Tick(ctx context.Context) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := c.cfg.now()
+	var errs []error
+	for _, r := range c.engine.Config().Rollouts {
+		if r.Plan == nil {
+			continue
+		}
+		if err := c.tickRollout(ctx, &r, r.Plan.WithDefaults(), now); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	c.lastTick = now
+	if now.Sub(c.lastPrune) >= time.Hour {
+		if _, err := c.store.PruneWindows(ctx, now.Add(-c.cfg.retention)); err != nil {
+			errs = append(errs, fmt.Errorf("guard: prune windows: %w", err))
+		} else {
+			c.lastPrune = now
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// variants returns the default and the guarded (first new) variant.
+func variants(r *gray.Rollout) (stable, canary string) {
+	stable, canary = r.Default, "canary"
+	if stable == "" {
+		stable = gray.DefaultVariant
+	}
+	if len(r.Variants) > 0 {
+		canary = r.Variants[0].Name
+	}
+	return stable, canary
+}
+
+func (c *Controller) tickRollout(ctx context.Context, r *gray.Rollout, plan gray.Plan, now time.Time) error {
+	stable, canary := variants(r)
+	var errs []error
+	for _, v := range []string{stable, canary} {
+		if err := c.record(ctx, r.Name, v, plan.Guard.Interval, now); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	st, err := c.loadOrStart(ctx, r.Name, plan, now)
+	if err != nil {
+		return errors.Join(append(errs, err)...)
+	}
+	if st.Phase == PhaseRunning {
+		next, err := c.judge(ctx, st, plan, stable, canary, now)
+		if err != nil {
+			errs = append(errs, err)
+		} else {
+			st = next
+		}
+	}
+	if err := c.apply(st); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// record adds what the counters counted since the last tick to this
+// replica's current window and stores the window.
+func (c *Controller) record(ctx context.Context, rollout, variant string, interval time.Duration, now time.Time) error {
+	k := recKey{rollout, variant}
+	rec := c.recs[k]
+	if rec == nil {
+		rec = &recording{}
+		c.recs[k] = rec
+	}
+	cur := c.stats.Stats(rollout, variant)
+	d := cur
+	d.Requests -= rec.prev.Requests
+	d.Errors -= rec.prev.Errors
+	d.Latency.Sub(rec.prev.Latency)
+	rec.prev = cur
+	// What was counted since the last tick happened after it: it belongs
+	// to the window the last tick was in.
+	at := now
+	if !c.lastTick.IsZero() {
+		at = c.lastTick
+	}
+	start := at.Truncate(interval)
+	if !rec.win.Start.Equal(start) {
+		rec.win = Window{Rollout: rollout, Replica: c.cfg.replica, Variant: variant, Start: start}
+	}
+	if d.Requests == 0 && rec.win.Requests == 0 {
+		return nil
+	}
+	rec.win.Requests += d.Requests
+	rec.win.Errors += d.Errors
+	rec.win.Latency.Add(d.Latency)
+	if err := c.store.PutWindow(ctx, rec.win); err != nil {
+		return fmt.Errorf("guard: record %q/%q: %w", rollout, variant, err)
+	}
+	return nil
+}
+
+func (c *Controller) loadOrStart(ctx context.Context, rollout string, plan gray.Plan, now time.Time) (State, error) {
+	st, err := c.store.Load(ctx, rollout)
+	if !errors.Is(err, ErrNoState) {
+		if err != nil {
+			return st, fmt.Errorf("guard: load %q: %w", rollout, err)
+		}
+		return st, nil
+	}
+	st, err = c.store.CompareAndSwap(ctx, 0, initialState(rollout, plan, now), startTransition(plan, c.actor(), now))
+	if errors.Is(err, ErrConflict) { // another replica started it
+		st, err = c.store.Load(ctx, rollout)
+	} else if err == nil {
+		c.cfg.emit(st)
+	}
+	if err != nil {
+		return st, fmt.Errorf("guard: start %q: %w", rollout, err)
+	}
+	return st, nil
+}
+
+func (c *Controller) actor() string { return "guard/" + c.cfg.replica }
+
+// judge weighs every replica's windows since the run started and acts on
+// the verdict. It returns the state in force afterwards.
+func (c *Controller) judge(ctx context.Context, st State, plan gray.Plan, stable, canary string, now time.Time) (State, error) {
+	ws, err := c.store.Windows(ctx, st.Rollout, st.Started.Truncate(plan.Guard.Interval))
+	if err != nil {
+		return st, fmt.Errorf("guard: windows of %q: %w", st.Rollout, err)
+	}
+	rd := Reading{StepAge: now.Sub(st.StepStarted)}
+	for i := range ws {
+		w := &ws[i]
+		if w.Start.Before(st.Started) {
+			continue
+		}
+		switch w.Variant {
+		case stable:
+			rd.Stable.add(w)
+		case canary:
+			rd.Canary.add(w)
+			if !w.Start.Before(st.StepStarted) {
+				rd.StepRequests += w.Requests
+			}
+		}
+	}
+	ev := Judge(plan, rd)
+	c.evidence[st.Rollout] = ev
+	var act Action
+	switch ev.Verdict {
+	case VerdictAdvance:
+		act = ActionAdvance
+	case VerdictRegress:
+		act = ActionRollback
+		if plan.Guard.OnRegression == gray.OnRegressionPause {
+			act = ActionPause
+		}
+	default:
+		c.cfg.log.Debug("guard: hold", "rollout", st.Rollout, "why", ev.Why)
+		return st, nil
+	}
+	next, t, err := transit(st, plan, act, 0, now)
+	if err != nil {
+		return st, fmt.Errorf("guard: %s %q: %w", act, st.Rollout, err)
+	}
+	t.Actor, t.Reason, t.Evidence = c.actor(), ev.Why, &ev
+	stored, err := c.store.CompareAndSwap(ctx, st.Version, next, t)
+	if errors.Is(err, ErrConflict) { // another replica or a person acted first
+		if cur, lerr := c.store.Load(ctx, st.Rollout); lerr == nil {
+			return cur, nil
+		}
+		return st, nil
+	}
+	if err != nil {
+		return st, fmt.Errorf("guard: %s %q: %w", act, st.Rollout, err)
+	}
+	c.cfg.emit(stored)
+	return stored, nil
+}
+
+// apply sets the engine's override to st, once per state version.
+func (c *Controller) apply(st State) error {
+	if c.applied[st.Rollout] == st.Version {
+		if _, ok := c.engine.Overrides()[st.Rollout]; ok {
+			return nil
+		}
+	}
+	share, on := st.Share, st.Enabled()
+	if err := c.engine.SetOverride(st.Rollout, gray.Override{Percent: &share, Enabled: &on}); err != nil {
+		return fmt.Errorf("guard: apply %q: %w", st.Rollout, err)
+	}
+	c.applied[st.Rollout] = st.Version
+	return nil
+}
