@@ -1,0 +1,87 @@
+package gray_test
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/graykit/graykit/gray"
+)
+
+// FuzzParseConfig feeds arbitrary documents to the parser: it must return a
+// config or a *ConfigError, never panic, and a config it accepts must build
+// an engine.
+func FuzzParseConfig(f *testing.F) {
+	for _, seed := range []string{
+		seedYAML,
+		mwYAML,
+		`{"rollouts":[{"name":"a","percent":5,"rules":[{"name":"r","serve":"canary","when":{"any":[{"field":"ip","cidr":["10.0.0.0/8"]},{"not":{"field":"path","regex":"^/a"}}]}}]}]}`,
+		"rollouts: [{name: a, variants: [{name: b, percent: 50}, {name: c, percent: 50}]}]",
+		"rollouts: [{name: a, percent: 101}]",
+		"rollouts: &x [*x]",
+		"rollouts: [{name: a, rules: [{name: r, serve: canary, when: {field: key, in: {a: b}}}]}]",
+		"{\"rollouts\": [1, \"x\", null, true]}",
+		"- - - -",
+		"",
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		cfg, err := gray.ParseConfig(data)
+		if err != nil {
+			var ce *gray.ConfigError
+			if !errors.As(err, &ce) || len(ce.Problems) == 0 {
+				t.Fatalf("error %T %v is not a *ConfigError with problems", err, err)
+			}
+			return
+		}
+		if _, err := gray.New(cfg); err != nil {
+			t.Fatalf("ParseConfig accepted what New rejects: %v", err)
+		}
+	})
+}
+
+// FuzzDecide evaluates every operator on arbitrary request values: the
+// answer is always a declared variant, and the same on a second ask.
+func FuzzDecide(f *testing.F) {
+	e, err := gray.New(mustParse(f, `
+rollouts:
+  - name: r
+    percent: 10
+    rules:
+      - {name: a, serve: canary, when: {field: "header:X", semver_gte: "1.2.3"}}
+      - {name: b, serve: canary, when: {field: "cookie:c", cidr: ["10.0.0.0/8", "2001:db8::/32"]}}
+      - {name: c, serve: canary, when: {field: "query:q", gt: 100}}
+      - {name: d, serve: canary, when: {field: "attr:a", regex: "^a+b$"}}
+      - {name: e, serve: canary, when: {field: "header:X", after: "2026-01-01T00:00:00Z"}}
+      - {name: f, serve: canary, when: {field: ip, cidr: 192.0.2.0/24}}
+      - {name: g, serve: canary, when: {all: [{field: key, prefix: "u"}, {not: {field: host, suffix: ".test"}}]}}
+`))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add("user-42", "1.2.3", "10.0.0.1", "101", "aab", "192.0.2.1", "x.test")
+	f.Add("", "\xff\xfe", "::ffff:10.0.0.1", "1e999", "", "[::1]", "")
+	f.Add("u", "v1.2.3-rc.1+build", "2001:db8::1%eth0", "NaN", "ab\x00", "not-an-ip", "host")
+	f.Fuzz(func(t *testing.T, key, x, c, q, a, ip, host string) {
+		s := gray.Subject{Key: key, Attrs: map[string]string{"a": a}, Request: &gray.Values{
+			Headers: map[string]string{"X": x}, Cookies: map[string]string{"c": c},
+			Queries: map[string]string{"q": q}, IP: ip, HostName: host,
+		}}
+		d := e.Decide("r", s)
+		if d.Variant != "canary" && d.Variant != "stable" {
+			t.Fatalf("undeclared variant %q", d.Variant)
+		}
+		if again := e.Decide("r", s); again != d {
+			t.Fatalf("not deterministic: %+v then %+v", d, again)
+		}
+	})
+}
+
+func mustParse(tb testing.TB, yaml string) *gray.Config {
+	tb.Helper()
+	cfg, err := gray.ParseConfig([]byte(yaml))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return cfg
+}

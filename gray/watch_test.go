@@ -1,0 +1,153 @@
+package gray_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/graykit/graykit/gray"
+)
+
+// reloads collects the watcher's reload results.
+type reloads struct {
+	mu   sync.Mutex
+	errs []error
+	ch   chan struct{}
+}
+
+func newReloads() *reloads { return &reloads{ch: make(chan struct{}, 100)} }
+
+func (r *reloads) record(err error) {
+	r.mu.Lock()
+	r.errs = append(r.errs, err)
+	r.mu.Unlock()
+	r.ch <- struct{}{}
+}
+
+func (r *reloads) wait(t *testing.T) error {
+	t.Helper()
+	select {
+	case <-r.ch:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no reload within 10s")
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.errs[len(r.errs)-1]
+}
+
+func percentOf(e *gray.Engine) float64 { return e.Config().Rollouts[0].Percent }
+
+func writeFile(t *testing.T, path, data string) {
+	t.Helper()
+	require.NoError(t, os.WriteFile(path, []byte(data), 0o644))
+}
+
+func TestWatchConfigReloads(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "rollouts.yaml")
+	writeFile(t, path, "rollouts: [{name: r, percent: 5}]")
+	e := mustEngine(t, "rollouts: [{name: r, percent: 1}]")
+	rl := newReloads()
+	w, err := gray.WatchConfig(t.Context(), e, path, gray.OnReload(rl.record), gray.WithDebounce(20*time.Millisecond))
+	require.NoError(t, err)
+	defer w.Close()
+	assert.Equal(t, 5.0, percentOf(e), "the file is loaded at start")
+
+	// An in-place write.
+	writeFile(t, path, "rollouts: [{name: r, percent: 10}]")
+	require.NoError(t, rl.wait(t))
+	assert.Equal(t, 10.0, percentOf(e))
+
+	// A bad file is skipped; the running config stays.
+	writeFile(t, path, "rollouts: [{name: r, percent: 300}]")
+	err = rl.wait(t)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "rollouts[0].percent: 300 is above 100")
+	assert.Equal(t, 10.0, percentOf(e))
+
+	// An editor's write-to-temp-then-rename.
+	tmp := filepath.Join(dir, ".rollouts.yaml.swp")
+	writeFile(t, tmp, "rollouts: [{name: r, percent: 20}]")
+	require.NoError(t, os.Rename(tmp, path))
+	require.NoError(t, waitFor(t, rl, func() bool { return percentOf(e) == 20 }))
+}
+
+func TestWatchConfigMapSymlinkSwap(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	// A Kubernetes ConfigMap volume: rollouts.yaml -> ..data/rollouts.yaml,
+	// ..data -> ..2026_v1; an update writes ..2026_v2 and swaps ..data.
+	dir := t.TempDir()
+	v1 := filepath.Join(dir, "..2026_v1")
+	require.NoError(t, os.Mkdir(v1, 0o755))
+	writeFile(t, filepath.Join(v1, "rollouts.yaml"), "rollouts: [{name: r, percent: 5}]")
+	require.NoError(t, os.Symlink("..2026_v1", filepath.Join(dir, "..data")))
+	require.NoError(t, os.Symlink(filepath.Join("..data", "rollouts.yaml"), filepath.Join(dir, "rollouts.yaml")))
+
+	e := mustEngine(t, "rollouts: [{name: r, percent: 1}]")
+	rl := newReloads()
+	w, err := gray.WatchConfig(t.Context(), e, filepath.Join(dir, "rollouts.yaml"), gray.OnReload(rl.record), gray.WithDebounce(20*time.Millisecond))
+	require.NoError(t, err)
+	defer w.Close()
+	assert.Equal(t, 5.0, percentOf(e))
+
+	v2 := filepath.Join(dir, "..2026_v2")
+	require.NoError(t, os.Mkdir(v2, 0o755))
+	writeFile(t, filepath.Join(v2, "rollouts.yaml"), "rollouts: [{name: r, percent: 50}]")
+	require.NoError(t, os.Symlink("..2026_v2", filepath.Join(dir, "..data_tmp")))
+	require.NoError(t, os.Rename(filepath.Join(dir, "..data_tmp"), filepath.Join(dir, "..data")))
+	require.NoError(t, os.RemoveAll(v1))
+	require.NoError(t, waitFor(t, rl, func() bool { return percentOf(e) == 50 }))
+}
+
+func TestWatchConfigStopsOnCancel(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "r.yaml")
+	writeFile(t, path, "rollouts: [{name: r, percent: 5}]")
+	e := mustEngine(t, "rollouts: []")
+	ctx, cancel := context.WithCancel(t.Context())
+	w, err := gray.WatchConfig(ctx, e, path)
+	require.NoError(t, err)
+	cancel()
+	// VerifyNone retries until the watcher's goroutine is gone.
+	goleak.VerifyNone(t)
+	require.NoError(t, w.Close(), "Close after cancel returns")
+	require.NoError(t, w.Close(), "Close is idempotent")
+}
+
+func TestWatchConfigBadStart(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	dir := t.TempDir()
+	e := mustEngine(t, "rollouts: [{name: r, percent: 1}]")
+	_, err := gray.WatchConfig(t.Context(), e, filepath.Join(dir, "missing.yaml"))
+	assert.Error(t, err)
+	bad := filepath.Join(dir, "bad.yaml")
+	writeFile(t, bad, "rollouts: [{name: r, percnt: 1}]")
+	_, err = gray.WatchConfig(t.Context(), e, bad)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "rollouts[0].percnt: unknown field")
+	assert.Equal(t, 1.0, percentOf(e), "engine untouched")
+}
+
+// waitFor waits for reloads until cond holds.
+func waitFor(t *testing.T, rl *reloads, cond func() bool) error {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not reached within 10s")
+		}
+		select {
+		case <-rl.ch:
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	return nil
+}
