@@ -179,7 +179,7 @@ type Step struct {
 
 // Stat is the observer's count for one rollout and variant after a case.
 type Stat struct {
-	Rollout, Variant          string
+	Rollout, Variant         string
 	Requests, Errors, Panics uint64
 }
 
@@ -202,11 +202,11 @@ func fail(body string) Reply { return Reply{OK: false, Body: body} }
 // Cases is the table.
 var Cases = []Case{
 	{
-		Name: "key from header, canary side",
+		Name:  "key from header, canary side",
 		Steps: []Step{{Give: Call{Key: CanaryKey}, Want: ok(Body(c, s, c, s, s, CanaryKey))}},
 	},
 	{
-		Name: "key from header, stable side",
+		Name:  "key from header, stable side",
 		Steps: []Step{{Give: Call{Key: StableKey}, Want: ok(Body(s, s, c, s, s, StableKey))}},
 	},
 	{
