@@ -1,0 +1,79 @@
+package admin
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/graykit/graykit/gray/guard"
+)
+
+// Backend is the shared state behind the console: each guarded rollout's
+// state, the manual actions on it, the audit trail and the outcome windows
+// every replica records. Actions must go through state that every replica
+// applies, so that a brake pressed on one replica's console holds on all.
+// [GuardBackend] is the implementation over package guard; tests and
+// other stores may supply their own. Implementations must be safe for
+// concurrent use.
+type Backend interface {
+	// State returns the rollout's state. An error wrapping
+	// [guard.ErrNoPlan] means the backend does not manage the rollout.
+	State(ctx context.Context, rollout string) (guard.State, error)
+	// Act applies one manual action on behalf of actor, audited with
+	// reason. share is used by [guard.ActionSetShare] only. An action that
+	// does not apply to the rollout's phase, or a bad share, is an error
+	// wrapping [guard.ErrInvalidAction].
+	Act(ctx context.Context, rollout string, act guard.Action, share float64, actor, reason string) (guard.State, error)
+	// Audit returns up to limit entries of the rollout ("" for all),
+	// newest first.
+	Audit(ctx context.Context, rollout string, limit int) ([]guard.AuditEntry, error)
+	// Windows returns the rollout's outcome windows from every replica that
+	// start at or after since.
+	Windows(ctx context.Context, rollout string, since time.Time) ([]guard.Window, error)
+}
+
+// GuardBackend returns a [Backend] over the guard's shared store and manual
+// actions: the same store every replica's guard controller reads, so an
+// action taken here reaches every replica at its next poll.
+func GuardBackend(store guard.Store, actions *guard.Actions) (Backend, error) {
+	if store == nil || actions == nil {
+		return nil, fmt.Errorf("admin: GuardBackend needs a store and actions")
+	}
+	return &guardBackend{store: store, actions: actions}, nil
+}
+
+type guardBackend struct {
+	store   guard.Store
+	actions *guard.Actions
+}
+
+func (g *guardBackend) State(ctx context.Context, rollout string) (guard.State, error) {
+	return g.actions.State(ctx, rollout)
+}
+
+func (g *guardBackend) Act(ctx context.Context, rollout string, act guard.Action, share float64, actor, reason string) (guard.State, error) {
+	switch act {
+	case guard.ActionAdvance:
+		return g.actions.Advance(ctx, rollout, actor, reason)
+	case guard.ActionPause:
+		return g.actions.Pause(ctx, rollout, actor, reason)
+	case guard.ActionResume:
+		return g.actions.Resume(ctx, rollout, actor, reason)
+	case guard.ActionBrake:
+		return g.actions.Brake(ctx, rollout, actor, reason)
+	case guard.ActionPromote:
+		return g.actions.Promote(ctx, rollout, actor, reason)
+	case guard.ActionSetShare:
+		return g.actions.SetShare(ctx, rollout, share, actor, reason)
+	default:
+		return guard.State{}, fmt.Errorf("admin: %w: %q is not a manual action", guard.ErrInvalidAction, act)
+	}
+}
+
+func (g *guardBackend) Audit(ctx context.Context, rollout string, limit int) ([]guard.AuditEntry, error) {
+	return g.store.Audit(ctx, rollout, limit)
+}
+
+func (g *guardBackend) Windows(ctx context.Context, rollout string, since time.Time) ([]guard.Window, error) {
+	return g.store.Windows(ctx, rollout, since)
+}

@@ -1,0 +1,57 @@
+// Package admin is graykit's operator console: an [http.Handler] that
+// serves a JSON API and an embedded web page to see every rollout, explain
+// any decision, and move or brake a rollout without a deploy.
+//
+// The application mounts it where it chooses (it is never mounted by
+// default) and decides who may use it:
+//
+//	console, err := admin.New(admin.Config{
+//		Engine:   engine,
+//		Backend:  backend, // admin.GuardBackend(store, controller.Actions)
+//		Counters: controller.Counters(),
+//		Tokens: []admin.Token{
+//			{Name: "oncall", Secret: os.Getenv("GRAYKIT_OPERATOR_TOKEN"), Role: admin.RoleOperator},
+//			{Name: "dashboard", Secret: os.Getenv("GRAYKIT_VIEWER_TOKEN"), Role: admin.RoleViewer},
+//		},
+//	})
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	mux.Handle("/graykit/", http.StripPrefix("/graykit", console))
+//
+// # What it shows
+//
+// GET api/rollouts lists every rollout of the engine's configuration with
+// its variants, rules and plan as in force on this replica; for a guarded
+// rollout (one with a plan) the shared state every replica follows: phase,
+// step, share and the last transition with the judge's evidence; and per
+// variant the requests, error rate and latency percentiles of each recent
+// window, summed over replicas (from the backend's windows) or, when the
+// backend has none, from this replica's [gray.Counters]. GET api/audit is
+// the audit trail, newest first. POST api/explain decides a subject
+// described by key, headers, cookies, query, attributes, IP and path, and
+// traces every rule: see [Explain].
+//
+// # Actions
+//
+// POST api/rollouts/{name}/{action}, where action is advance, pause, resume,
+// brake, promote or set-share, with an optional JSON body
+// {"share": 20, "reason": "…"}. Actions go through the [Backend], normally
+// the guard's shared store ([GuardBackend]), so every replica applies them
+// at its next poll, and each one is audited with the caller's name, the
+// time, what changed and the reason. Only rollouts with a plan have shared
+// state, so only they can be acted on; the others are shown read-only.
+//
+// # Security
+//
+// Every API call needs authentication: a bearer token from [Config.Tokens]
+// (compared in constant time) or the application's own [AuthorizeFunc].
+// [RoleViewer] reads and explains; [RoleOperator] also acts. Actions need
+// POST, the [CSRFHeader] header (which a cross-site form cannot send), and
+// from a browser the same origin (Sec-Fetch-Site and Origin are checked).
+// Bodies are limited to 64 KiB and decoded strictly; bad input gets a 4xx
+// with a JSON [ErrorResponse], never a 5xx. The page is static and holds no
+// data: it asks for a token, keeps it in the tab's sessionStorage and sends
+// it as a bearer header. It loads no script or style from elsewhere, runs
+// under a strict Content-Security-Policy and works offline.
+package admin

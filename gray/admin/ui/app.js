@@ -1,0 +1,386 @@
+// graykit operator console. Plain JavaScript, no dependencies: every value
+// from the API is put on the page as text, never as HTML.
+"use strict";
+
+(function () {
+  const TOKEN_KEY = "graykit-token";
+  const POLL_MS = 5000;
+  const $ = (id) => document.getElementById(id);
+  const SVG = "http://www.w3.org/2000/svg";
+
+  let me = null;          // {name, role, can_act}
+  let rollouts = [];      // last api/rollouts answer
+  let pending = null;     // {rollout, action} awaiting confirmation
+  let timer = null;
+
+  // el builds an element: attrs are set as attributes (class, data-*, …),
+  // children are nodes or text.
+  function el(tag, attrs, ...children) {
+    const n = tag.startsWith("svg:") ? document.createElementNS(SVG, tag.slice(4)) : document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v === false || v === null || v === undefined) continue;
+      n.setAttribute(k, v === true ? "" : String(v));
+    }
+    for (const c of children.flat()) {
+      if (c === null || c === undefined || c === false) continue;
+      n.append(c instanceof Node ? c : document.createTextNode(String(c)));
+    }
+    return n;
+  }
+
+  function token() { return sessionStorage.getItem(TOKEN_KEY) || ""; }
+
+  async function api(path, opts) {
+    const o = opts || {};
+    const headers = { "Authorization": "Bearer " + token() };
+    let body;
+    if (o.method === "POST") {
+      headers["X-Graykit-CSRF"] = "1";
+      if (o.body !== undefined) {
+        headers["Content-Type"] = "application/json";
+        body = JSON.stringify(o.body);
+      }
+    }
+    const res = await fetch(path, { method: o.method || "GET", headers, body, credentials: "omit", cache: "no-store" });
+    let data = null;
+    try { data = await res.json(); } catch (e) { data = null; }
+    if (!res.ok) {
+      const err = new Error((data && data.error) || ("HTTP " + res.status));
+      err.status = res.status;
+      throw err;
+    }
+    return data;
+  }
+
+  // ---- formatting ----
+  const pct = (v) => (Math.round(v * 100) / 100) + "%";
+  const rate = (v) => (v * 100).toFixed(2) + "%";
+  const ms = (v) => v >= 1000 ? (v / 1000).toFixed(2) + " s" : (v < 10 ? v.toFixed(1) : Math.round(v)) + " ms";
+  const when = (t) => { const d = new Date(t); return isNaN(d) || d.getFullYear() < 2000 ? "" : d.toLocaleString(); };
+  const clock = (t) => { const d = new Date(t); return d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }); };
+
+  function phaseOf(r) {
+    if (r.state) return r.state.phase;
+    return r.enabled ? "unmanaged" : "off";
+  }
+
+  // ---- chart: one SVG with a line per variant ----
+  function chart(title, lines, fmt) {
+    const W = 360, H = 130, L = 46, R = 8, T = 18, B = 20;
+    const svg = el("svg:svg", { viewBox: `0 0 ${W} ${H}`, class: "chart", role: "img", "aria-label": title });
+    svg.append(el("svg:text", { x: L, y: 11 }, title));
+    const pts = lines.flatMap((l) => l.points);
+    if (pts.length === 0) {
+      svg.append(el("svg:text", { x: W / 2, y: H / 2, "text-anchor": "middle" }, "no data yet"));
+      return svg;
+    }
+    const t0 = Math.min(...pts.map((p) => p.t)), t1 = Math.max(...pts.map((p) => p.t));
+    let vmax = Math.max(...pts.map((p) => p.v));
+    if (!(vmax > 0)) vmax = 1;
+    vmax *= 1.1;
+    const x = (t) => L + (t1 === t0 ? (W - L - R) / 2 : (t - t0) / (t1 - t0) * (W - L - R));
+    const y = (v) => T + (1 - v / vmax) * (H - T - B);
+    for (const f of [0, 0.5, 1]) {
+      const yy = y(vmax * f);
+      svg.append(el("svg:line", { x1: L, x2: W - R, y1: yy, y2: yy, class: "axis" }));
+      svg.append(el("svg:text", { x: L - 4, y: yy + 3, "text-anchor": "end" }, fmt(vmax * f)));
+    }
+    svg.append(el("svg:text", { x: L, y: H - 5 }, clock(t0)));
+    svg.append(el("svg:text", { x: W - R, y: H - 5, "text-anchor": "end" }, clock(t1)));
+    for (const l of lines) {
+      if (l.points.length === 0) continue;
+      const d = l.points.map((p) => x(p.t).toFixed(1) + "," + y(p.v).toFixed(1)).join(" ");
+      if (l.points.length === 1) {
+        const p = l.points[0];
+        svg.append(el("svg:circle", { cx: x(p.t), cy: y(p.v), r: 3, class: l.cls }));
+      } else {
+        svg.append(el("svg:polyline", { points: d, class: l.cls, "data-variant": l.name }));
+      }
+    }
+    return svg;
+  }
+
+  function seriesOf(r, field) {
+    const out = [];
+    for (const v of r.metrics.variants) {
+      const cls = v.variant === r.default ? "stable" : "canary";
+      out.push({
+        name: v.variant, cls,
+        points: v.series.map((p) => ({ t: new Date(p.start).getTime(), v: p[field] })),
+      });
+    }
+    return out;
+  }
+
+  function legend(r) {
+    return el("div", { class: "legend" }, r.metrics.variants.map((v) => [
+      el("span", { class: "sw " + (v.variant === r.default ? "stable" : "canary") }), v.variant,
+    ]), r.metrics.source === "none" ? "" : "  · " + (r.metrics.source === "store" ? "all replicas" : "this replica"));
+  }
+
+  // ---- rollouts ----
+  function stepsBar(r) {
+    if (!r.plan || !r.state) return null;
+    const steps = (r.plan.steps && r.plan.steps.length ? r.plan.steps : [1, 5, 20, 50, 100]);
+    return el("div", { class: "steps" }, steps.map((s, i) => {
+      let cls = "step";
+      if (r.state.step === i) cls += " current";
+      else if (r.state.step > i) cls += " done";
+      return el("div", { class: cls, title: "step " + (i + 1) }, pct(s));
+    }));
+  }
+
+  function lastTransition(r) {
+    const t = r.state && r.state.last;
+    if (!t || !t.action) return null;
+    const parts = [el("b", {}, t.action), " by ", t.actor || "?", " · ", when(t.at)];
+    if (t.from_share !== t.to_share) parts.push(" · " + pct(t.from_share) + " → " + pct(t.to_share));
+    const box = el("div", { class: "meta last" }, "Last: ", parts);
+    if (t.reason) box.append(el("div", {}, "“" + t.reason + "”"));
+    const e = t.evidence;
+    if (e) {
+      const line = [];
+      if (e.canary) line.push("canary " + e.canary.requests + " req, " + rate(e.canary.error_rate || 0) + " errors");
+      if (e.stable) line.push("stable " + e.stable.requests + " req, " + rate(e.stable.error_rate || 0) + " errors");
+      if (typeof e.error_diff === "number") line.push("diff " + rate(e.error_diff) + " [" + rate(e.error_lower || 0) + ", " + rate(e.error_upper || 0) + "]");
+      box.append(el("div", { class: "evidence" }, "Evidence (" + (e.verdict || "judge") + "): " + line.join(" · ")));
+      if (e.why && e.why !== t.reason) box.append(el("div", { class: "evidence" }, e.why));
+    }
+    return box;
+  }
+
+  const ACTIONS = [
+    ["advance", "Advance", ["running", "paused"]],
+    ["pause", "Pause", ["running"]],
+    ["resume", "Resume", ["paused", "rolled-back"]],
+    ["set-share", "Set share…", ["running", "paused"]],
+    ["promote", "Promote", ["running", "paused"]],
+    ["brake", "Brake", ["running", "paused", "promoted"]],
+  ];
+
+  function actionButtons(r) {
+    const phase = phaseOf(r);
+    const can = me && me.can_act && r.managed;
+    const box = el("div", { class: "actions" });
+    for (const [id, label, phases] of ACTIONS) {
+      const b = el("button", {
+        type: "button", "data-action": id, class: id === "brake" ? "danger" : null,
+        disabled: !can || !phases.includes(phase),
+        title: !r.managed ? "this rollout has no plan: change it in the configuration" : (!me || !me.can_act ? "needs the operator role" : ""),
+      }, label);
+      b.addEventListener("click", () => ask(r, id, label));
+      box.append(b);
+    }
+    return box;
+  }
+
+  function variantTable(r) {
+    const rows = r.metrics.variants.map((v) => el("tr", { "data-variant": v.variant },
+      el("td", {}, el("span", { class: "variant " + (v.variant === r.default ? "stable" : "canary") }, v.variant)),
+      el("td", { class: "num" }, v.total.requests),
+      el("td", { class: "num" }, rate(v.total.error_rate)),
+      el("td", { class: "num" }, ms(v.total.p50_ms)),
+      el("td", { class: "num" }, ms(v.total.p95_ms)),
+      el("td", { class: "num" }, ms(v.total.p99_ms))));
+    if (rows.length === 0) rows.push(el("tr", {}, el("td", { colspan: 6, class: "meta" }, "no requests in the window")));
+    return el("table", {},
+      el("thead", {}, el("tr", {}, el("th", {}, "variant"), el("th", { class: "num" }, "requests"),
+        el("th", { class: "num" }, "errors"), el("th", { class: "num" }, "p50"),
+        el("th", { class: "num" }, "p95"), el("th", { class: "num" }, "p99"))),
+      el("tbody", {}, rows));
+  }
+
+  function card(r) {
+    const phase = phaseOf(r);
+    const share = r.state ? r.state.share : r.share;
+    const canary = (r.variants[0] && r.variants[0].name) || "canary";
+    const stepText = r.state && r.plan
+      ? (r.state.step >= 0 ? "step " + (r.state.step + 1) + " of " + ((r.plan.steps || []).length || 5) : "before the first step")
+      : "no plan";
+    return el("div", { class: "card", "data-rollout": r.name },
+      el("div", { class: "card-head" },
+        el("h3", {}, r.name),
+        el("span", { class: "badge phase " + phase }, phase),
+        el("span", { class: "meta share" }, canary + " " + pct(share)),
+        el("span", { class: "meta" }, stepText),
+        el("span", { class: "meta" }, "salt " + r.salt + " · " + r.rules.length + " rule" + (r.rules.length === 1 ? "" : "s")),
+        r.enabled ? null : el("span", { class: "meta" }, "(off on this replica)"),
+        r.state_error ? el("span", { class: "error" }, r.state_error) : null),
+      el("div", { class: "grid" },
+        el("div", {},
+          el("div", { class: "sharebar", title: pct(share) }, shareFill(share)),
+          stepsBar(r),
+          lastTransition(r),
+          actionButtons(r)),
+        el("div", {}, chart("error rate", seriesOf(r, "error_rate"), rate), legend(r)),
+        el("div", {}, chart("p95 latency", seriesOf(r, "p95_ms"), ms), variantTable(r))));
+  }
+
+  function shareFill(share) {
+    const d = el("div");
+    d.style.width = Math.max(0, Math.min(100, share)) + "%";
+    return d;
+  }
+
+  function renderRollouts() {
+    const box = $("rollouts");
+    box.replaceChildren(...(rollouts.length ? rollouts.map(card) : [el("p", { class: "meta" }, "No rollouts configured.")]));
+    const sel = $("explain-rollout");
+    const cur = sel.value;
+    sel.replaceChildren(...rollouts.map((r) => el("option", { value: r.name }, r.name)));
+    if (cur && rollouts.some((r) => r.name === cur)) sel.value = cur;
+  }
+
+  // ---- audit ----
+  function renderAudit(entries) {
+    const rows = entries.map((e) => el("tr", { "data-seq": e.seq },
+      el("td", {}, when(e.at)),
+      el("td", {}, e.rollout),
+      el("td", {}, el("b", {}, e.action)),
+      el("td", {}, e.actor),
+      el("td", {}, (e.from_phase ? e.from_phase + " → " : "") + e.to_phase),
+      el("td", { class: "num" }, pct(e.from_share) + " → " + pct(e.to_share)),
+      el("td", {}, e.reason || "")));
+    if (rows.length === 0) rows.push(el("tr", {}, el("td", { colspan: 7, class: "meta" }, "Nothing yet.")));
+    $("audit").replaceChildren(el("table", { id: "audit-table" },
+      el("thead", {}, el("tr", {}, ["when", "rollout", "action", "who", "phase", "share", "reason"].map((h) => el("th", {}, h)))),
+      el("tbody", {}, rows)));
+  }
+
+  // ---- confirmation and actions ----
+  function ask(r, action, label) {
+    pending = { rollout: r.name, action };
+    $("confirm-title").textContent = label.replace("…", "") + " " + r.name + "?";
+    const texts = {
+      advance: "Move to the next step of the plan.",
+      pause: "Keep the share where it is and stop the automatic judge until someone resumes.",
+      resume: "Resume the rollout (after a brake it starts over at the first step).",
+      "set-share": "Set the canary's share by hand; the phase stays.",
+      promote: "Give the new variant 100% of users and end the rollout.",
+      brake: "Send every user to the default variant, on every replica, now.",
+    };
+    $("confirm-text").textContent = texts[action] || "";
+    $("confirm-share-label").hidden = action !== "set-share";
+    $("confirm-share").value = r.state ? r.state.share : r.share;
+    $("confirm-reason").value = "";
+    $("confirm-error").textContent = "";
+    $("confirm-ok").textContent = label.replace("…", "");
+    $("confirm").hidden = false;
+    $("confirm-reason").focus();
+  }
+
+  async function confirmAction(ev) {
+    ev.preventDefault();
+    if (!pending) return;
+    const body = { reason: $("confirm-reason").value };
+    if (pending.action === "set-share") body.share = parseFloat($("confirm-share").value);
+    try {
+      await api("api/rollouts/" + encodeURIComponent(pending.rollout) + "/" + pending.action, { method: "POST", body });
+      $("confirm").hidden = true;
+      pending = null;
+      await refresh();
+    } catch (e) {
+      $("confirm-error").textContent = e.message;
+    }
+  }
+
+  // ---- explain ----
+  function pairs(text) {
+    const out = {};
+    for (const line of text.split("\n")) {
+      const s = line.trim();
+      if (!s) continue;
+      const i = s.indexOf("=");
+      if (i <= 0) throw new Error("“" + s + "” is not NAME=VALUE");
+      out[s.slice(0, i).trim()] = s.slice(i + 1).trim();
+    }
+    return out;
+  }
+
+  async function explain(ev) {
+    ev.preventDefault();
+    const box = $("explain-result");
+    try {
+      const req = {
+        rollout: $("explain-rollout").value, key: $("explain-key").value.trim(),
+        headers: pairs($("explain-headers").value), cookies: pairs($("explain-cookies").value),
+        attrs: pairs($("explain-attrs").value), ip: $("explain-ip").value.trim(), path: $("explain-path").value.trim(),
+      };
+      const res = await api("api/explain", { method: "POST", body: req });
+      const d = res.decision;
+      const rows = [];
+      for (const r of res.rules) {
+        if (r.steps.length === 0) rows.push(el("tr", { "data-rule": r.rule }, el("td", {}, r.rule), el("td", {}, r.outcome), el("td", {}), el("td", {}), el("td", {})));
+        r.steps.forEach((s, i) => rows.push(el("tr", { "data-rule": r.rule },
+          el("td", {}, i === 0 ? r.rule : ""), el("td", {}, i === 0 ? r.outcome : ""),
+          el("td", {}, s.condition), el("td", {}, s.present ? JSON.stringify(s.value) : "(absent)"),
+          el("td", { class: s.matched ? "ok" : "no" }, s.matched ? "yes" : "no"))));
+      }
+      box.replaceChildren(
+        el("div", { class: "summary" },
+          el("span", { id: "explain-variant", class: "variant " + (d.new ? "canary" : "stable") }, d.variant),
+          " · bucket " + (d.bucket >= 0 ? d.bucket : "none") + " · " + d.reason + (d.rule ? " “" + d.rule + "”" : ""),
+          el("div", { id: "explain-summary" }, res.summary)),
+        rows.length ? el("table", {},
+          el("thead", {}, el("tr", {}, ["rule", "outcome", "condition", "value", "held"].map((h) => el("th", {}, h)))),
+          el("tbody", {}, rows)) : el("p", { class: "meta" }, "This rollout has no rules."));
+    } catch (e) {
+      box.replaceChildren(el("p", { class: "error" }, e.message));
+    }
+  }
+
+  // ---- loading ----
+  async function refresh() {
+    try {
+      const [rs, audit] = await Promise.all([api("api/rollouts"), api("api/audit?limit=50")]);
+      rollouts = rs.rollouts;
+      renderRollouts();
+      renderAudit(audit.entries);
+      $("updated").textContent = "updated " + new Date(rs.now).toLocaleTimeString();
+      $("banner").hidden = true;
+    } catch (e) {
+      if (e.status === 401) return signOut("Your token was refused.");
+      $("banner").textContent = "Cannot reach the console API: " + e.message;
+      $("banner").hidden = false;
+    }
+  }
+
+  async function start() {
+    try {
+      me = await api("api/whoami");
+    } catch (e) {
+      return signOut(e.status === 401 ? "That token was refused." : e.message);
+    }
+    $("login").hidden = true;
+    $("app").hidden = false;
+    const out = el("button", { type: "button", id: "signout" }, "Sign out");
+    out.addEventListener("click", () => signOut(""));
+    $("who").replaceChildren(me.name + " · " + me.role + (me.can_act ? "" : " (read-only)"), out);
+    await refresh();
+    clearInterval(timer);
+    timer = setInterval(refresh, POLL_MS);
+  }
+
+  function signOut(msg) {
+    clearInterval(timer);
+    sessionStorage.removeItem(TOKEN_KEY);
+    me = null;
+    $("app").hidden = true;
+    $("who").replaceChildren();
+    $("login").hidden = false;
+    $("login-error").textContent = msg || "";
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    $("login-form").addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      sessionStorage.setItem(TOKEN_KEY, $("token").value.trim());
+      $("token").value = "";
+      start();
+    });
+    $("confirm-form").addEventListener("submit", confirmAction);
+    $("confirm-cancel").addEventListener("click", () => { $("confirm").hidden = true; pending = null; });
+    $("explain-form").addEventListener("submit", explain);
+    if (token()) start(); else signOut("");
+  });
+})();
