@@ -2,7 +2,8 @@
 // checkout behind gray.Middleware on a loopback port, drives a few thousand
 // simulated users through it over real HTTP, and prints what happened: the
 // split, proof of stickiness, the share rising with no user leaving the
-// canary, the brake, and why one user got the canary.
+// canary, the brake, why one user got the canary, and a value carried from an
+// old table to a new one with dualwrite (embedded SQLite, a temp file).
 //
 //	go run ./examples/quickstart          # the report, then exit
 //	go run ./examples/quickstart -serve   # keep serving; try it with curl
@@ -170,6 +171,15 @@ func run(ctx context.Context, out io.Writer, opt options) error {
 	explain(p, engine, chosen)
 	p.f("   and staff-1:\n")
 	explain(p, engine, "staff-1")
+
+	dir, err := os.MkdirTemp("", "graykit-quickstart-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	if err := dataPart(ctx, p, engine, users, dir); err != nil {
+		return err
+	}
 
 	// What the observer counted, per variant.
 	p.f("\nRequests per variant (gray.Counters):\n")

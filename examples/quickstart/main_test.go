@@ -36,3 +36,10 @@ func TestQuickstart(t *testing.T) {
 func TestQuickstartRejectsTooFewUsers(t *testing.T) {
 	assert.Error(t, run(t.Context(), &bytes.Buffer{}, options{users: 3, addr: "127.0.0.1:0"}))
 }
+
+func TestQuickstartDataPart(t *testing.T) {
+	var out bytes.Buffer
+	require.NoError(t, run(t.Context(), &out, options{users: 200, addr: "127.0.0.1:0"}))
+	assert.Regexp(t, `verify: 200 matched, 0 mismatched, 0 missing`, out.String())
+	assert.Regexp(t, `shadow reads: \d+ matched, 0 mismatched`, out.String())
+}
