@@ -66,4 +66,3 @@ func Variant(c *gin.Context, rollout string) string {
 	}
 	return d.Variant(rollout)
 }
-
