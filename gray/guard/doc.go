@@ -1,0 +1,71 @@
+// Package guard runs guarded rollouts: it walks a canary's share through the
+// steps of its [gray.Plan] (1 → 5 → 20 → 50 → 100 by default), judges at
+// every tick from outcome counts whether the canary is worse than the stable
+// variant, and advances, holds, pauses, rolls back (the brake) or promotes.
+//
+// # Plans
+//
+// A rollout with a plan key in its configuration is guarded:
+//
+//	rollouts:
+//	  - name: checkout-v2
+//	    plan:
+//	      steps: [1, 5, 20, 50, 100]
+//	      hold: 10m          # least time per step
+//	      min_requests: 1000 # least canary requests per step
+//	      guard: {alpha: 0.05, latency_quantile: 0.9, latency_ratio: 1.2}
+//
+// See [gray.Plan] and [gray.PlanGuard] for every setting and its default.
+//
+// # The judge
+//
+// [Judge] compares canary with stable over the evidence since the run
+// started. Errors are the [gray.Outcome] Error flag that adapters set (5xx,
+// gRPC error codes, panics). The error test is an always-valid confidence
+// sequence on the difference of error rates (the normal mixture of Howard,
+// Ramdas, McAuliffe and Sekhon, "Time-uniform, nonparametric, nonasymptotic
+// confidence sequences", Annals of Statistics 2021; equivalently the mixture
+// SPRT of Johari, Pekelis and Walsh, "Always valid inference", Operations
+// Research 2022):
+//
+//	d̂ ± sqrt( 2·v·(v+τ²)/τ² · log( sqrt((v+τ²)/v) / α ) ),  v = p̄(1−p̄)(1/n_canary + 1/n_stable)
+//
+// It stays valid however often the judge looks. The canary is rolled back
+// when the lower bound is above 0, and advances only when the upper bound is
+// at most max_error_increase, the hold time is over and the step saw
+// min_requests canary requests. The latency test applies the same sequence
+// to the share of canary requests slower than latency_ratio × the stable
+// p90 (from the mergeable [gray.HistogramSnapshot]). Below
+// guard.min_requests it holds: never rolls back, never advances.
+//
+// # Replicas and stores
+//
+// Each replica runs a [Controller] over the same [Store]. At every tick it
+// writes its own outcome counts for the current time window, reads the shared
+// [State] and applies it to its engine with [gray.Engine.SetOverride], and
+// judges on every replica's windows. State changes are compare-and-swap, so a
+// step is taken once however many replicas judge; a brake pulled anywhere is
+// obeyed everywhere within one poll; a restarted replica picks the step up
+// from the store. [NewMemoryStore] serves one process, [NewSQLStore] SQLite
+// and PostgreSQL (create its tables with [SQLStore.CreateTables]).
+//
+// # Actions
+//
+// People act through [Actions] (embedded in [Controller]): Advance, Pause,
+// Resume, Brake, Promote and SetShare, each a compare-and-swap with an
+// [AuditEntry] of who, when, what and why. Every transition, the judge's
+// with its [Evidence], goes to slog and to [WithOnTransition].
+//
+// The smallest program:
+//
+//	engine, _ := gray.New(cfg) // cfg has a rollout with a plan
+//	ctrl, err := guard.New(engine, guard.NewMemoryStore(), guard.WithReplica(hostname))
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	if err := ctrl.Start(ctx); err != nil {
+//		log.Fatal(err)
+//	}
+//	defer ctrl.Close()
+//	handler := gray.Middleware(engine, gray.WithObserver(ctrl.Counters()))(app)
+package guard

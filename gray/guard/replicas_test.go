@@ -1,0 +1,178 @@
+package guard_test
+
+import (
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/graykit/graykit/gray"
+	"github.com/graykit/graykit/gray/guard"
+)
+
+// replica is one process: its engine, counters and controller.
+type replica struct {
+	engine *gray.Engine
+	ctrl   *guard.Controller
+}
+
+func replicaConfig() *gray.Config {
+	return &gray.Config{Rollouts: []gray.Rollout{{
+		Name: "search",
+		Plan: &gray.Plan{
+			Steps: []float64{5, 20, 50, 100}, Hold: time.Minute, MinRequests: 100,
+			Guard: gray.PlanGuard{Interval: 10 * time.Second, MinRequests: 100},
+		},
+	}}}
+}
+
+func newReplica(t *testing.T, name string, st guard.Store, clock *fakeClock) *replica {
+	t.Helper()
+	eng, err := gray.New(replicaConfig())
+	require.NoError(t, err)
+	ctrl, err := guard.New(eng, st, guard.WithReplica(name), guard.WithClock(clock.Now),
+		guard.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	require.NoError(t, err)
+	return &replica{engine: eng, ctrl: ctrl}
+}
+
+// serve sends n requests of random users to the replica, through its
+// engine's decision and into its counters.
+func (r *replica) serve(rng *rand.Rand, n int) {
+	for range n {
+		d := r.engine.Decide("search", gray.Subject{Key: "u-" + strconv.Itoa(rng.IntN(1_000_000))})
+		r.ctrl.Counters().ObserveOutcome(gray.Outcome{
+			Rollout: d.Rollout, Variant: d.Variant, Status: 200,
+			Error: rng.Float64() < 0.005, Latency: time.Duration(20+rng.IntN(20)) * time.Millisecond,
+		})
+	}
+}
+
+func engineShare(t *testing.T, e *gray.Engine) (float64, bool) {
+	t.Helper()
+	o, ok := e.Overrides()["search"]
+	require.True(t, ok, "override applied")
+	require.NotNil(t, o.Percent)
+	require.NotNil(t, o.Enabled)
+	return *o.Percent, *o.Enabled
+}
+
+func TestReplicas(t *testing.T) {
+	for _, kind := range []string{"sqlite", "postgres"} {
+		t.Run(kind, func(t *testing.T) {
+			ctx := t.Context()
+			st := newStore(t, kind)
+			clock := newFakeClock()
+			rng := rand.New(rand.NewPCG(3, 4))
+			rs := []*replica{newReplica(t, "a", st, clock), newReplica(t, "b", st, clock), newReplica(t, "c", st, clock)}
+			tickAll := func() {
+				for _, r := range rs {
+					require.NoError(t, r.ctrl.Tick(ctx))
+				}
+			}
+			agree := func() guard.State {
+				s, err := st.Load(ctx, "search")
+				require.NoError(t, err)
+				for _, r := range rs {
+					share, on := engineShare(t, r.engine)
+					assert.Equal(t, s.Share, share)
+					assert.Equal(t, s.Enabled(), on)
+				}
+				return s
+			}
+
+			tickAll()
+			require.Equal(t, 5.0, agree().Share, "every replica starts at the first step")
+
+			// Walk to 50%, one step at a time, each step taken once.
+			for i := 0; i < 60 && agree().Share < 50; i++ {
+				for _, r := range rs {
+					r.serve(rng, 700)
+				}
+				clock.Add(10 * time.Second)
+				tickAll()
+				tickAll() // a second round: replicas that judged first see the change
+			}
+			s := agree()
+			require.Equal(t, 50.0, s.Share)
+			audit, err := st.Audit(ctx, "search", 0)
+			require.NoError(t, err)
+			var shares []float64
+			for i := len(audit) - 1; i >= 0; i-- {
+				shares = append(shares, audit[i].ToShare)
+			}
+			require.Equal(t, []float64{5, 20, 50}, shares, "one transition per step, none twice")
+
+			// One replica pulls the brake; the others follow at their next tick.
+			_, err = rs[1].ctrl.Brake(ctx, "search", "alice", "checkout errors in support tickets")
+			require.NoError(t, err)
+			tickAll()
+			s = agree()
+			require.Equal(t, guard.PhaseRolledBack, s.Phase)
+			for _, r := range rs {
+				d := r.engine.Decide("search", gray.Subject{Key: "u-1"})
+				assert.Equal(t, "stable", d.Variant)
+			}
+			_, err = rs[2].ctrl.Brake(ctx, "search", "bob", "again")
+			require.ErrorIs(t, err, guard.ErrInvalidAction)
+
+			// Resume, then a replica restarts and picks the step up from the store.
+			_, err = rs[0].ctrl.Resume(ctx, "search", "alice", "fixed")
+			require.NoError(t, err)
+			rs[2] = newReplica(t, "c", st, clock)
+			tickAll()
+			s = agree()
+			require.Equal(t, guard.PhaseRunning, s.Phase)
+			require.Equal(t, 5.0, s.Share)
+
+			last, err := st.Audit(ctx, "search", 2)
+			require.NoError(t, err)
+			require.Len(t, last, 2)
+			assert.Equal(t, guard.ActionResume, last[0].Action)
+			assert.Equal(t, "alice", last[0].Actor)
+			assert.Equal(t, guard.ActionBrake, last[1].Action)
+			assert.Equal(t, "checkout errors in support tickets", last[1].Reason)
+		})
+	}
+}
+
+// TestConcurrentActions races every replica's manual advance from one
+// version: compare-and-swap lets each attempt move one step from the state
+// it saw, so the share never skips a step.
+func TestConcurrentActions(t *testing.T) {
+	for _, kind := range storeKinds {
+		t.Run(kind, func(t *testing.T) {
+			ctx := t.Context()
+			st := newStore(t, kind)
+			clock := newFakeClock()
+			rs := []*replica{newReplica(t, "a", st, clock), newReplica(t, "b", st, clock), newReplica(t, "c", st, clock)}
+			require.NoError(t, rs[0].ctrl.Tick(ctx))
+			errs := make(chan error, len(rs))
+			for _, r := range rs {
+				go func() {
+					_, err := r.ctrl.Advance(ctx, "search", "ops", "race")
+					errs <- err
+				}()
+			}
+			for range rs {
+				require.NoError(t, <-errs)
+			}
+			audit, err := st.Audit(ctx, "search", 0)
+			require.NoError(t, err)
+			require.Len(t, audit, 4)
+			for i := range 3 {
+				assert.Equal(t, audit[i+1].ToShare, audit[i].FromShare, "each advance starts where the last ended")
+				assert.Equal(t, audit[i+1].Version+1, audit[i].Version)
+			}
+			s, err := st.Load(ctx, "search")
+			require.NoError(t, err)
+			assert.Equal(t, guard.PhasePromoted, s.Phase)
+		})
+	}
+}
+
