@@ -175,4 +175,3 @@ func TestConcurrentActions(t *testing.T) {
 		})
 	}
 }
-

@@ -191,4 +191,3 @@ func TestNewSQLStoreRejectsBadNames(t *testing.T) {
 	_, err = guard.NewSQLStore(db, guard.Dialect(9), guard.SQLTables{})
 	require.Error(t, err)
 }
-
