@@ -428,9 +428,18 @@ func parseUint(s string) (uint64, bool) {
 	return n, true
 }
 
+// Bit masks of the unreserved bytes 0-63 ("-", ".", digits) and 64-127
+// (letters, "_", "~").
+const (
+	unreservedLo uint64 = 1<<'-' | 1<<'.' | (1<<10-1)<<'0'
+	unreservedHi uint64 = (1<<26-1)<<('A'-64) | 1<<('_'-64) | (1<<26-1)<<('a'-64) | 1<<('~'-64)
+)
+
 func isUnreserved(c byte) bool {
-	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
-		c == '-' || c == '.' || c == '_' || c == '~'
+	if c < 64 {
+		return unreservedLo>>c&1 != 0
+	}
+	return c < 128 && unreservedHi>>(c-64)&1 != 0
 }
 
 const upperHex = "0123456789ABCDEF"
@@ -438,7 +447,12 @@ const upperHex = "0123456789ABCDEF"
 // appendEscaped appends s percent-encoded: unreserved bytes as they are,
 // every other byte as %XX.
 func appendEscaped(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
+	i := 0
+	for i < len(s) && isUnreserved(s[i]) {
+		i++
+	}
+	b = append(b, s[:i]...)
+	for ; i < len(s); i++ {
 		c := s[i]
 		if isUnreserved(c) {
 			b = append(b, c)

@@ -1,0 +1,103 @@
+package gray_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/graykit/graykit/gray"
+)
+
+var propSink int
+
+// propBenchCases are the values measured: the usual one (a user and one
+// rollout) and a busier request.
+var propBenchCases = []struct {
+	name      string
+	key       string
+	decisions []gray.Decision
+}{
+	{"1-decision", "user-1234567", []gray.Decision{{Rollout: "checkout-v2", Variant: "canary"}}},
+	{"4-decisions", "alice@example.com", []gray.Decision{
+		{Rollout: "checkout-v2", Variant: "canary"}, {Rollout: "search", Variant: "stable"},
+		{Rollout: "pricing", Variant: "canary"}, {Rollout: "recommendations-v3", Variant: "stable"},
+	}},
+}
+
+func newBenchPropagator(b *testing.B, secrets ...[]byte) *gray.Propagator {
+	now := time.Unix(propDocExpiry, 0)
+	return mustPropagator(b, secrets, gray.WithPropagationClock(func() time.Time { return now }))
+}
+
+// BenchmarkPropagation measures signing and verifying a propagated value.
+// Sign allocates the returned string; Verify allocates the decisions map
+// (and a string per escaped field).
+func BenchmarkPropagation(b *testing.B) {
+	for _, bc := range propBenchCases {
+		p := newBenchPropagator(b, propNew)
+		b.Run("sign/"+bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				v, _ := p.Sign(bc.key, bc.decisions)
+				propSink += len(v)
+			}
+		})
+		v, err := p.Sign(bc.key, bc.decisions)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run("verify/"+bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				pv, _ := p.Verify(v)
+				propSink += len(pv.Variants)
+			}
+		})
+		// During a rotation, a value signed with the old secret is checked
+		// against the new one first.
+		rotating := newBenchPropagator(b, propOld, propNew)
+		b.Run("verify-old-secret/"+bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				pv, _ := rotating.Verify(v)
+				propSink += len(pv.Variants)
+			}
+		})
+		b.Run("reject-forged/"+bc.name, func(b *testing.B) {
+			forged := v[:len(v)-1] + "A"
+			b.ReportAllocs()
+			for b.Loop() {
+				_, err := p.Verify(forged)
+				propSink += len(err.Error())
+			}
+		})
+	}
+}
+
+// TestPropagationAllocs pins the allocations the benchmark reports: one for
+// a signed value, two for a verified one with a decision (the map), none
+// for a rejected one.
+func TestPropagationAllocs(t *testing.T) {
+	p := mustPropagator(t, [][]byte{propNew})
+	bc := propBenchCases[0]
+	v, err := p.Sign(bc.key, bc.decisions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged := v[:len(v)-1] + "A"
+	tests := []struct {
+		name string
+		give func()
+		want float64
+	}{
+		{"sign", func() { s, _ := p.Sign(bc.key, bc.decisions); propSink += len(s) }, 1},
+		{"verify", func() { pv, _ := p.Verify(v); propSink += len(pv.Variants) }, 2},
+		{"reject", func() { _, err := p.Verify(forged); propSink += len(err.Error()) }, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := testing.AllocsPerRun(100, tt.give); got > tt.want {
+				t.Errorf("%v allocations, want at most %v", got, tt.want)
+			}
+		})
+	}
+}
