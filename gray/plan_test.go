@@ -1,0 +1,87 @@
+package gray_test
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/graykit/graykit/gray"
+)
+
+func TestPlanParse(t *testing.T) {
+	tests := []struct {
+		name string
+		give string
+		want gray.Plan
+	}{
+		{
+			name: "yaml durations",
+			give: "rollouts: [{name: r, plan: {steps: [1, 5, 100], hold: 90s, min_requests: 50, guard: {interval: 5s, alpha: 0.01, on_regression: pause}}}]",
+			want: gray.Plan{Steps: []float64{1, 5, 100}, Hold: 90 * time.Second, MinRequests: 50, Guard: gray.PlanGuard{Interval: 5 * time.Second, Alpha: 0.01, OnRegression: "pause"}},
+		},
+		{
+			name: "json",
+			give: `{"rollouts": [{"name": "r", "plan": {"hold": "10m", "guard": {"latency_ratio": 1.5, "disable_latency": true}}}]}`,
+			want: gray.Plan{Hold: 10 * time.Minute, Guard: gray.PlanGuard{LatencyRatio: 1.5, DisableLatency: true}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := gray.ParseConfig([]byte(tt.give))
+			require.NoError(t, err)
+			require.NotNil(t, cfg.Rollouts[0].Plan)
+			assert.Equal(t, tt.want, *cfg.Rollouts[0].Plan)
+		})
+	}
+}
+
+func TestPlanErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		give string
+		want string
+	}{
+		{name: "decreasing step", give: "rollouts: [{name: r, plan: {steps: [1, 5, 2]}}]", want: "gray: rollouts[0].plan.steps[2]: 2 is not above the step before (5); steps increase"},
+		{name: "step above 100", give: "rollouts: [{name: r}, {name: s, plan: {steps: [101]}}]", want: "gray: rollouts[1].plan.steps[0]: 101 is above 100"},
+		{name: "zero step", give: "rollouts: [{name: r, plan: {steps: [0, 5]}}]", want: "gray: rollouts[0].plan.steps[0]: 0 is not a step (steps are above 0)"},
+		{name: "bad duration", give: "rollouts: [{name: r, plan: {hold: soon}}]", want: "rollouts[0].plan.hold"},
+		{name: "negative hold", give: "rollouts: [{name: r, plan: {hold: -1m}}]", want: "gray: rollouts[0].plan.hold: -1m0s is negative"},
+		{name: "alpha", give: "rollouts: [{name: r, plan: {guard: {alpha: 0.7}}}]", want: "gray: rollouts[0].plan.guard.alpha: 0.7 is not in (0, 0.5]"},
+		{name: "quantile", give: "rollouts: [{name: r, plan: {guard: {latency_quantile: 1}}}]", want: "gray: rollouts[0].plan.guard.latency_quantile: 1 is not in (0, 1)"},
+		{name: "ratio", give: "rollouts: [{name: r, plan: {guard: {latency_ratio: 0.5}}}]", want: "gray: rollouts[0].plan.guard.latency_ratio: 0.5 is below 1"},
+		{name: "on_regression", give: "rollouts: [{name: r, plan: {guard: {on_regression: panic}}}]", want: `gray: rollouts[0].plan.guard.on_regression: "panic" is not rollback or pause`},
+		{name: "unknown field", give: "rollouts: [{name: r, plan: {stepz: [1]}}]", want: "gray: rollouts[0].plan.stepz: unknown field"},
+		{name: "interval too short", give: "rollouts: [{name: r, plan: {guard: {interval: 1ms}}}]", want: "gray: rollouts[0].plan.guard.interval: 1ms is below 100ms"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := gray.ParseConfig([]byte(tt.give))
+			require.Error(t, err)
+			var ce *gray.ConfigError
+			require.True(t, errors.As(err, &ce))
+			assert.Contains(t, err.Error(), tt.want)
+		})
+	}
+}
+
+func TestPlanValidateAndDefaults(t *testing.T) {
+	require.NoError(t, (&gray.Plan{}).Validate())
+	err := (&gray.Plan{Steps: []float64{5, 5}}).Validate()
+	require.EqualError(t, err, "gray: plan.steps[1]: 5 is not above the step before (5); steps increase")
+
+	// A Go-built config goes through the same validation in New.
+	_, err = gray.New(&gray.Config{Rollouts: []gray.Rollout{{Name: "r", Plan: &gray.Plan{Steps: []float64{50, 10}}}}})
+	require.ErrorContains(t, err, "rollouts[0].plan.steps[1]")
+
+	d := gray.Plan{Steps: []float64{2, 10}}.WithDefaults()
+	assert.Equal(t, []float64{2, 10}, d.Steps)
+	assert.Equal(t, gray.DefaultPlanHold, d.Hold)
+	assert.Equal(t, uint64(gray.DefaultPlanMinRequests), d.MinRequests)
+	assert.Equal(t, gray.DefaultGuardAlpha, d.Guard.Alpha)
+	assert.Equal(t, gray.OnRegressionRollback, d.Guard.OnRegression)
+	assert.Equal(t, gray.DefaultPlanSteps(), gray.Plan{}.WithDefaults().Steps)
+	require.NoError(t, d.Validate(), "defaults are valid")
+}
