@@ -109,7 +109,10 @@ func (d *Decisions) Get(rollout string) Decision {
 
 func (d *Decisions) decideLocked(rollout string) Decision {
 	var dec Decision
-	if v, ok := d.pinned[rollout]; ok {
+	// A trusted upstream decision wins over the local split and rules, but
+	// never over a local brake: a service that switched a rollout off must
+	// not be put back on the new version from outside.
+	if v, ok := d.pinned[rollout]; ok && !d.snap.braked(rollout) {
 		dec = d.propagated(rollout, v)
 	} else {
 		dec = d.snap.decide(rollout, &d.subject, d.clock, nil)

@@ -229,6 +229,12 @@ func (snap *snapshot) decide(name string, s *Subject, clock func() time.Time, tr
 	return r.decide(&ev)
 }
 
+// braked reports whether the named rollout is configured and switched off.
+func (snap *snapshot) braked(name string) bool {
+	r := snap.byName[name]
+	return r != nil && !r.enabled
+}
+
 // defaultOf returns the default variant of the named rollout.
 func (snap *snapshot) defaultOf(name string) string {
 	if r := snap.byName[name]; r != nil {
