@@ -1,0 +1,33 @@
+// Package grayprom exports graykit's counts to Prometheus: a
+// [prometheus.Collector] over a [gray.Counters] and, optionally, the shared
+// state of guarded rollouts ([guard.Store]).
+//
+// # Metrics
+//
+// Per rollout and variant (labels rollout, variant):
+//
+//	graykit_decisions_total               counter    decisions made
+//	graykit_requests_total                counter    requests that ended
+//	graykit_request_errors_total          counter    failed requests (Outcome.Error: 5xx, gRPC error codes, panics)
+//	graykit_request_panics_total          counter    requests whose handler panicked
+//	graykit_request_duration_seconds      histogram  latency, in graykit's fixed log-spaced buckets
+//
+// Per guarded rollout (label rollout), with [WithStates]:
+//
+//	graykit_guard_share_percent           gauge      canary share in force, 0–100
+//	graykit_guard_step                    gauge      index of the plan step in force, -1 below the first
+//	graykit_guard_phase{phase=…}          gauge      1 for the current phase: running, paused, rolled-back, promoted
+//	graykit_guard_state_version           gauge      grows by one with every transition
+//
+// The histogram's buckets are the bounds of [gray.HistogramBounds] (10µs
+// growing by 1.25×); its _sum is estimated from them, since graykit keeps
+// counts only.
+//
+// # Usage
+//
+//	counters := gray.NewCounters()
+//	reg := prometheus.NewRegistry()
+//	reg.MustRegister(grayprom.New(counters, grayprom.WithStates(store)))
+//	http.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+//	app := gray.Middleware(engine, gray.WithObserver(counters))(handler)
+package grayprom
