@@ -1,7 +1,6 @@
 package gray
 
 import (
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -54,12 +53,20 @@ func (h *http1Request) Path() string {
 
 func (h *http1Request) Host() string { return hostOnly(h.r.Host) }
 
-// hostOnly strips a port from host:port or [v6]:port without allocating.
+// hostOnly strips a port from host:port or [v6]:port. Unlike
+// net.SplitHostPort it does not allocate an error for a host without a port,
+// the usual Host header.
 func hostOnly(hostport string) string {
-	if h, _, err := net.SplitHostPort(hostport); err == nil {
-		return h
+	if strings.HasPrefix(hostport, "[") {
+		if i := strings.IndexByte(hostport, ']'); i > 0 {
+			return hostport[1:i]
+		}
+		return hostport
 	}
-	return strings.TrimSuffix(strings.TrimPrefix(hostport, "["), "]")
+	if i := strings.IndexByte(hostport, ':'); i >= 0 && i == strings.LastIndexByte(hostport, ':') {
+		return hostport[:i]
+	}
+	return hostport // no port, or a bare IPv6 address
 }
 
 // cookieValue finds the named cookie in Cookie header lines. Like

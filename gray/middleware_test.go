@@ -282,3 +282,32 @@ func TestResponseWriterPassThrough(t *testing.T) {
 	h.ServeHTTP(w, httptest.NewRequestWithContext(t.Context(), http.MethodGet, "/", nil))
 	assert.True(t, w.Flushed)
 }
+
+// TestMiddlewareAllocations pins the request path's cost: the request copy
+// that r.WithContext forces, plus one allocation for the request's graykit
+// state (context, decisions, response writer and request view in one).
+func TestMiddlewareAllocations(t *testing.T) {
+	e := mustEngine(t, mwYAML)
+	r := httptest.NewRequest(http.MethodGet, "/checkout?x=1", nil)
+	r.Header.Set("X-User", "user-42")
+	r.Header.Set("Cookie", "version=stable")
+	r.Host = "shop.example.com"
+	asking := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = gray.Variant(r.Context(), "checkout")
+		_ = gray.Variant(r.Context(), "checkout")
+	})
+	w := httptest.NewRecorder()
+	tests := []struct {
+		name string
+		give http.Handler
+	}{
+		{"no observer", gray.Middleware(e, gray.WithKeyFromHeader("X-User"))(asking)},
+		{"observer", gray.Middleware(e, gray.WithKeyFromHeader("X-User"), gray.WithObserver(gray.NewCounters()))(asking)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.give.ServeHTTP(w, r) // warm the observer's cells
+			assert.LessOrEqual(t, testing.AllocsPerRun(100, func() { tt.give.ServeHTTP(w, r) }), 2.0)
+		})
+	}
+}
