@@ -177,12 +177,20 @@ func applyOverrides(cfg *Config, ovs map[string]Override) *Config {
 			r.Enabled = o.Enabled
 		}
 		if o.Percent != nil {
-			switch {
-			case len(r.Variants) == 0:
+			if len(r.Variants) == 0 {
 				r.Percent = *o.Percent
-			default:
-				r.Variants = slices.Clone(r.Variants)
-				r.Variants[0].Percent = *o.Percent
+				continue
+			}
+			def := r.Default
+			if def == "" {
+				def = DefaultVariant
+			}
+			r.Variants = slices.Clone(r.Variants)
+			for j := range r.Variants {
+				if r.Variants[j].Name != def {
+					r.Variants[j].Percent = *o.Percent
+					break
+				}
 			}
 		}
 	}

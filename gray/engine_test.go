@@ -283,3 +283,16 @@ func TestLargeUserListIsASet(t *testing.T) {
 	allocs := testing.AllocsPerRun(100, func() { _ = e.Decide("r", gray.Subject{Key: "user-5000"}) })
 	assert.Zero(t, allocs)
 }
+
+func TestOverridePercentSetsFirstNewVariant(t *testing.T) {
+	e := mustEngine(t, `
+rollouts:
+  - name: r
+    variants: [{name: stable, percent: 90}, {name: blue, percent: 5}, {name: green, percent: 5}]
+`)
+	p := 0.0
+	require.NoError(t, e.SetOverride("r", gray.Override{Percent: &p}))
+	vs := e.Config().Rollouts[0].Variants
+	assert.Equal(t, []gray.VariantSpec{{Name: "stable", Percent: 90}, {Name: "blue", Percent: 0}, {Name: "green", Percent: 5}}, vs,
+		"the default variant's own range is not the share")
+}
