@@ -1,0 +1,73 @@
+package graygrpc
+
+import (
+	"context"
+	"strings"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/metadata"
+
+	"github.com/graykit/graykit/gray"
+)
+
+type client struct {
+	hook        *gray.Hook
+	keyMetadata string
+}
+
+func newClient(e *gray.Engine, opts []gray.Option) *client {
+	cfg, core := splitOptions(opts)
+	return &client{hook: gray.NewHook(e, core...), keyMetadata: cfg.keyMetadata}
+}
+
+// outgoing adds to ctx's outgoing metadata what the server behind needs to
+// decide as this request did: the subject key, and whatever the core's
+// propagation writes ([gray.Hook.Inject]). Metadata the caller set is never
+// overwritten.
+func (c *client) outgoing(ctx context.Context) context.Context {
+	var kv []string
+	if d, ok := gray.FromContext(ctx); ok && c.keyMetadata != "" {
+		if key := d.Subject().Key; key != "" && !hasOutgoing(ctx, c.keyMetadata) {
+			kv = append(kv, c.keyMetadata, key)
+		}
+	}
+	c.hook.Inject(ctx, func(k, v string) {
+		k = strings.ToLower(k)
+		if !hasOutgoing(ctx, k) {
+			kv = append(kv, k, v)
+		}
+	})
+	if len(kv) == 0 {
+		return ctx
+	}
+	return metadata.AppendToOutgoingContext(ctx, kv...)
+}
+
+// hasOutgoing reports whether the caller already set key in ctx's outgoing
+// metadata (matched case-insensitively).
+func hasOutgoing(ctx context.Context, key string) bool {
+	return len(metadata.ValueFromOutgoingContext(ctx, key)) > 0
+}
+
+// UnaryClientInterceptor returns a client interceptor that makes the server
+// behind decide as this request did: it forwards the subject key of the
+// decisions in the call's context in outgoing metadata under
+// [DefaultKeyMetadata] (or [WithKeyMetadata]'s name), and adds what the
+// core's propagation writes ([gray.Hook.Inject]). The server reads the key
+// with gray.WithKeyFromHeader(graygrpc.DefaultKeyMetadata). Metadata the
+// caller set explicitly is never overwritten; a context without decisions
+// is passed on unchanged. e may be nil when only the key is forwarded.
+func UnaryClientInterceptor(e *gray.Engine, opts ...gray.Option) grpc.UnaryClientInterceptor {
+	c := newClient(e, opts)
+	return func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, callOpts ...grpc.CallOption) error {
+		return invoker(c.outgoing(ctx), method, req, reply, cc, callOpts...)
+	}
+}
+
+// StreamClientInterceptor is [UnaryClientInterceptor] for streams.
+func StreamClientInterceptor(e *gray.Engine, opts ...gray.Option) grpc.StreamClientInterceptor {
+	c := newClient(e, opts)
+	return func(ctx context.Context, desc *grpc.StreamDesc, cc *grpc.ClientConn, method string, streamer grpc.Streamer, callOpts ...grpc.CallOption) (grpc.ClientStream, error) {
+		return streamer(c.outgoing(ctx), desc, cc, method, callOpts...)
+	}
+}

@@ -1,0 +1,76 @@
+package graygrpc
+
+import (
+	"strings"
+
+	"google.golang.org/grpc/codes"
+
+	"github.com/graykit/graykit/adapters/internal/adapteropt"
+	"github.com/graykit/graykit/gray"
+)
+
+// DefaultKeyMetadata is the outgoing metadata key under which the client
+// interceptors forward the subject key. A server behind reads it with
+// gray.WithKeyFromHeader(graygrpc.DefaultKeyMetadata), so it puts the same
+// subject in the same buckets and decides as the caller did.
+const DefaultKeyMetadata = "x-gray-key"
+
+// DefaultErrorCodes are the codes counted as errors by default: the
+// server-side failures Unknown, DeadlineExceeded, Unimplemented, Internal,
+// Unavailable and DataLoss. Codes that say the caller was wrong
+// (InvalidArgument, NotFound, PermissionDenied, …) are not the new
+// version's fault.
+var DefaultErrorCodes = []codes.Code{
+	codes.Unknown, codes.DeadlineExceeded, codes.Unimplemented,
+	codes.Internal, codes.Unavailable, codes.DataLoss,
+}
+
+type config struct {
+	errorCodes  *codeSet
+	keyMetadata string
+}
+
+// codeSet has one bit per code.
+type codeSet uint64
+
+func (s codeSet) has(c codes.Code) bool { return c < 64 && s&(1<<c) != 0 }
+
+func newCodeSet(cs []codes.Code) codeSet {
+	var s codeSet
+	for _, c := range cs {
+		if c < 64 {
+			s |= 1 << c
+		}
+	}
+	return s
+}
+
+// WithErrorCodes replaces [DefaultErrorCodes]: the server interceptors
+// report an outcome with one of these codes as an error. The core also
+// counts every outcome whose HTTP equivalent is 5xx as an error, so adding
+// codes (e.g. ResourceExhausted) takes effect, while leaving out a code
+// that maps to 5xx does not. It is a gRPC-only setting that travels in the
+// same option list as the core's options; elsewhere it is ignored.
+func WithErrorCodes(cs ...codes.Code) gray.Option {
+	set := newCodeSet(cs)
+	return adapteropt.New(func(c *config) { c.errorCodes = &set })
+}
+
+// WithKeyMetadata sets the outgoing metadata key under which the client
+// interceptors forward the subject key; the default is [DefaultKeyMetadata].
+// An empty name stops the forwarding. It is a gRPC-only setting; elsewhere
+// it is ignored.
+func WithKeyMetadata(name string) gray.Option {
+	name = strings.ToLower(name)
+	return adapteropt.New(func(c *config) { c.keyMetadata = name })
+}
+
+func splitOptions(opts []gray.Option) (config, []gray.Option) {
+	cfg := config{keyMetadata: DefaultKeyMetadata}
+	core := adapteropt.Split(opts, &cfg)
+	if cfg.errorCodes == nil {
+		set := newCodeSet(DefaultErrorCodes)
+		cfg.errorCodes = &set
+	}
+	return cfg, core
+}
