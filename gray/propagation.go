@@ -15,26 +15,6 @@ import (
 	"time"
 )
 
-// Propagation carries the edge's decisions to every service behind it
-// (full-chain gray). The value written into the carrier is plain ASCII:
-//
-//	value     = "v1" "|" expires "|" key "|" decisions "|" signature
-//	expires   = 1*DIGIT                    ; Unix time, seconds; no leading zero
-//	key       = *pchar                     ; the subject key, may be empty
-//	decisions = [ decision *( "&" decision ) ]
-//	decision  = rollout "=" variant        ; each 1*pchar; a rollout at most once
-//	pchar     = unreserved / "%" HEXDIG HEXDIG
-//	unreserved = ALPHA / DIGIT / "-" / "." / "_" / "~"
-//	signature = 43 base64url characters    ; RFC 4648 §5, no padding
-//
-// Key, rollout and variant are percent-encoded: every byte outside
-// unreserved is written as "%" and two upper-case hex digits. The signature
-// is HMAC-SHA256 under a shared secret over every byte of the value before
-// its last "|" (that is, "v1|expires|key|decisions"), exactly as sent. A
-// value is trusted while the current Unix time in seconds is at most
-// expires. A value longer than [MaxPropagationSize] bytes is rejected before
-// any other check. docs/propagation.md has worked examples.
-
 // PropagationHeader is the header (gRPC: metadata key
 // "graykit-propagation") that carries propagated decisions by default.
 const PropagationHeader = "Graykit-Propagation"
@@ -71,9 +51,31 @@ const (
 )
 
 // Propagator signs and verifies propagated decisions with a set of shared
-// secrets. Give it to the middleware and adapters with [WithPropagator] (or
-// [WithOutboundPropagator] at the edge) and wrap outbound HTTP clients with
-// [Transport]. A Propagator is safe for concurrent use.
+// secrets: full-chain gray, where the edge decides and every service behind
+// it follows. Give it to the middleware and adapters with [WithPropagator]
+// (or [WithOutboundPropagator] at the edge) and wrap outbound HTTP clients
+// with [Transport]. A Propagator is safe for concurrent use.
+//
+// The value it writes into the carrier ([PropagationHeader], or the W3C
+// baggage member [BaggageMember]) is plain ASCII:
+//
+//	value      = "v1" "|" expires "|" key "|" decisions "|" signature
+//	expires    = 1*19DIGIT                  ; Unix time, seconds; no leading zero
+//	key        = *pchar                     ; the subject key, may be empty
+//	decisions  = [ decision *( "&" decision ) ]
+//	decision   = rollout "=" variant        ; each 1*pchar; a rollout at most once
+//	pchar      = unreserved / "%" HEXDIG HEXDIG
+//	unreserved = ALPHA / DIGIT / "-" / "." / "_" / "~"
+//	signature  = 43 base64url characters    ; RFC 4648 §5, no padding
+//
+// Key, rollout and variant are percent-encoded: every byte outside
+// unreserved is written as "%" and two upper-case hex digits. The signature
+// is HMAC-SHA256 under the first secret over every byte of the value before
+// its last "|" (that is, "v1|expires|key|decisions"), exactly as sent. A
+// value is trusted while the current Unix time in seconds is at most
+// expires and some accepted secret verifies its signature. A value longer
+// than [MaxPropagationSize] bytes is rejected before any other check.
+// docs/propagation.md is the normative description, with a worked example.
 type Propagator struct {
 	secrets [][]byte
 	ttl     time.Duration
@@ -123,10 +125,13 @@ func WithPropagationClock(now func() time.Time) PropagatorOption {
 
 // WithBaggage carries the value in the W3C "baggage" header (gRPC metadata
 // "baggage") as the list member [BaggageMember], instead of in
-// [PropagationHeader], for chains that already propagate baggage. Other
-// members are kept on the way out. The value is percent-encoded as baggage
-// requires (only "%" needs it, as "%25"); the signature covers the decoded
-// value.
+// [PropagationHeader], for chains that already propagate baggage. The value
+// is percent-encoded as baggage requires (only "%" needs it, as "%25"); the
+// signature covers the decoded value. Inbound, only the first baggage
+// header (metadata value) is searched. [Transport] and [Proxy] keep the
+// request's other members; [Hook.Inject] cannot see them and writes a
+// baggage value holding only graykit's member, so a gRPC client that also
+// sends baggage must merge the two.
 func WithBaggage() PropagatorOption {
 	return propagatorOptionFunc(func(p *Propagator) { p.baggage = true })
 }
