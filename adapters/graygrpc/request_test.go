@@ -42,4 +42,3 @@ func TestRequest(t *testing.T) {
 		})
 	}
 }
-
