@@ -174,15 +174,20 @@ func (h *Handler) view(r *http.Request, ro *gray.Rollout, now time.Time) (Rollou
 		}
 		ws, err := b.Windows(ctx, ro.Name, since)
 		if err == nil && len(ws) > 0 {
-			v.Metrics.Source, v.Metrics.Variants = "store", aggregate(ws)
+			v.Metrics.Source, v.Metrics.Variants = "store", aggregate(ws, h.step())
 		}
 	}
 	if v.Metrics.Source == "none" && h.sampler != nil {
 		if ws := h.sampler.windowsOf(ro.Name, since); len(ws) > 0 {
-			v.Metrics.Source, v.Metrics.Variants = "local", aggregate(ws)
+			v.Metrics.Source, v.Metrics.Variants = "local", aggregate(ws, h.step())
 		}
 	}
 	return v, nil
+}
+
+// step is the width of a chart point: the window over at most maxPoints.
+func (h *Handler) step() time.Duration {
+	return max(h.cfg.Window/maxPoints, time.Second)
 }
 
 func (h *Handler) act(r *http.Request, p Principal) (any, error) {

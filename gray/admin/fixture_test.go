@@ -71,9 +71,16 @@ type fixture struct {
 
 func newFixture(t *testing.T, replicas int) *fixture {
 	t.Helper()
+	return newFixtureConfig(t, fixtureConfig, replicas)
+}
+
+// newFixtureConfig builds replicas of an application with configuration
+// text, sharing one store, and ticks every controller once.
+func newFixtureConfig(t *testing.T, text string, replicas int) *fixture {
+	t.Helper()
 	f := &fixture{clock: &clock{t: time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC)}, store: guard.NewMemoryStore()}
 	for i := range replicas {
-		cfg, err := gray.ParseConfig([]byte(fixtureConfig))
+		cfg, err := gray.ParseConfig([]byte(text))
 		require.NoError(t, err)
 		e, err := gray.New(cfg, gray.WithClock(f.clock.Now))
 		require.NoError(t, err)

@@ -39,7 +39,8 @@ type Config struct {
 	// whose browser pages may POST to the API; same-origin pages always may.
 	TrustedOrigins []string
 
-	// Window is how far back metrics go. Default 15 minutes.
+	// Window is how far back metrics go; charts show it in at most 30
+	// points. Default 15 minutes.
 	Window time.Duration
 	// SampleEvery is how often, at most, Counters are sampled into a
 	// window while someone reads the console. Default 10 seconds.
@@ -56,6 +57,8 @@ const (
 	maxBodyBytes   = 64 << 10
 	maxReasonBytes = 500
 	maxAuditLimit  = 1000
+	// maxPoints bounds the points of a chart series.
+	maxPoints = 30
 )
 
 //go:embed ui

@@ -295,7 +295,7 @@ func TestExplainAfterBrake(t *testing.T) {
 
 func TestMetricsFromEveryReplica(t *testing.T) {
 	f := newFixture(t, 2)
-	for range 3 {
+	for range 9 { // 90 seconds: three chart points of 30 seconds
 		f.traffic("checkout-v2", 100, 0.05, 200*time.Millisecond)
 		f.clock.Add(10 * time.Second)
 		f.tick(t)
@@ -306,13 +306,14 @@ func TestMetricsFromEveryReplica(t *testing.T) {
 	canary, stable := co.Metrics.Variants[0], co.Metrics.Variants[1]
 	require.Equal(t, "canary", canary.Variant)
 	require.Equal(t, "stable", stable.Variant)
-	assert.Equal(t, uint64(600), canary.Total.Requests, "3 windows × 2 replicas × 100")
-	assert.Equal(t, uint64(30), canary.Total.Errors)
+	assert.Equal(t, uint64(1800), canary.Total.Requests, "9 windows × 2 replicas × 100")
+	assert.Equal(t, uint64(90), canary.Total.Errors)
 	assert.InDelta(t, 0.05, canary.Total.ErrorRate, 1e-9)
 	assert.Zero(t, stable.Total.Errors)
 	assert.Len(t, canary.Series, 3)
 	for _, p := range canary.Series {
-		assert.Equal(t, uint64(200), p.Requests, "both replicas summed")
+		assert.Equal(t, uint64(600), p.Requests, "3 windows of both replicas summed")
+		assert.Zero(t, p.Start.Second()%30, "points start on the 30-second grid")
 	}
 	assert.GreaterOrEqual(t, canary.Total.P95, 200.0)
 	assert.Less(t, stable.Total.P95, 100.0)
@@ -333,7 +334,7 @@ func TestMetricsFromLocalCounters(t *testing.T) {
 	require.NoError(t, err)
 	f := &fixture{handler: h}
 
-	for i := range 4 {
+	for i := range 6 {
 		mustGet(t, f, "/api/rollouts", operatorToken) // samples
 		cs.ObserveOutcome(gray.Outcome{Rollout: "banner", Variant: "canary", Status: 500, Error: true, Latency: time.Duration(i+1) * 10 * time.Millisecond})
 		cs.ObserveOutcome(gray.Outcome{Rollout: "banner", Variant: "canary", Status: 200, Latency: time.Millisecond})
@@ -343,8 +344,9 @@ func TestMetricsFromLocalCounters(t *testing.T) {
 	b := findRollout(t, rs, "banner")
 	assert.Equal(t, "local", b.Metrics.Source)
 	require.Len(t, b.Metrics.Variants, 1)
-	assert.Len(t, b.Metrics.Variants[0].Series, 4)
-	assert.Equal(t, uint64(8), b.Metrics.Variants[0].Total.Requests)
+	require.Len(t, b.Metrics.Variants[0].Series, 2, "six 10-second windows in two 30-second points")
+	assert.Equal(t, uint64(6), b.Metrics.Variants[0].Series[0].Requests)
+	assert.Equal(t, uint64(12), b.Metrics.Variants[0].Total.Requests)
 	assert.InDelta(t, 0.5, b.Metrics.Variants[0].Total.ErrorRate, 1e-9)
 
 	// Without a backend the console is read-only.

@@ -45,8 +45,10 @@ type Metrics struct {
 	Variants []VariantMetrics `json:"variants"`
 }
 
-// aggregate sums windows by variant and start, over replicas.
-func aggregate(ws []guard.Window) []VariantMetrics {
+// aggregate sums windows by variant and by start truncated to step, over
+// replicas, so that a chart has a bounded number of points and each point
+// enough requests to mean something.
+func aggregate(ws []guard.Window, step time.Duration) []VariantMetrics {
 	type key struct {
 		variant string
 		start   int64
@@ -58,10 +60,11 @@ func aggregate(ws []guard.Window) []VariantMetrics {
 	}
 	sums := map[key]*acc{}
 	for _, w := range ws {
-		k := key{w.Variant, w.Start.UnixNano()}
+		start := w.Start.Truncate(step)
+		k := key{w.Variant, start.UnixNano()}
 		a := sums[k]
 		if a == nil {
-			a = &acc{start: w.Start}
+			a = &acc{start: start}
 			sums[k] = a
 		}
 		a.requests += w.Requests

@@ -21,7 +21,7 @@
       if (v === false || v === null || v === undefined) continue;
       n.setAttribute(k, v === true ? "" : String(v));
     }
-    for (const c of children.flat()) {
+    for (const c of children.flat(Infinity)) {
       if (c === null || c === undefined || c === false) continue;
       n.append(c instanceof Node ? c : document.createTextNode(String(c)));
     }
@@ -56,7 +56,11 @@
   const pct = (v) => (Math.round(v * 100) / 100) + "%";
   const rate = (v) => (v * 100).toFixed(2) + "%";
   const ms = (v) => v >= 1000 ? (v / 1000).toFixed(2) + " s" : (v < 10 ? v.toFixed(1) : Math.round(v)) + " ms";
-  const when = (t) => { const d = new Date(t); return isNaN(d) || d.getFullYear() < 2000 ? "" : d.toLocaleString(); };
+  const when = (t) => {
+    const d = new Date(t);
+    if (isNaN(d) || d.getFullYear() < 2000) return "";
+    return d.toLocaleString([], { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", second: "2-digit" });
+  };
   const clock = (t) => { const d = new Date(t); return d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }); };
 
   function phaseOf(r) {
@@ -234,12 +238,12 @@
   // ---- audit ----
   function renderAudit(entries) {
     const rows = entries.map((e) => el("tr", { "data-seq": e.seq },
-      el("td", {}, when(e.at)),
+      el("td", { class: "nowrap" }, when(e.at)),
       el("td", {}, e.rollout),
       el("td", {}, el("b", {}, e.action)),
-      el("td", {}, e.actor),
-      el("td", {}, (e.from_phase ? e.from_phase + " → " : "") + e.to_phase),
-      el("td", { class: "num" }, pct(e.from_share) + " → " + pct(e.to_share)),
+      el("td", { class: "nowrap" }, e.actor),
+      el("td", {}, e.from_phase && e.from_phase !== e.to_phase ? e.from_phase + " → " + e.to_phase : e.to_phase),
+      el("td", { class: "num nowrap" }, pct(e.from_share) + " → " + pct(e.to_share)),
       el("td", {}, e.reason || "")));
     if (rows.length === 0) rows.push(el("tr", {}, el("td", { colspan: 7, class: "meta" }, "Nothing yet.")));
     $("audit").replaceChildren(el("table", { id: "audit-table" },
