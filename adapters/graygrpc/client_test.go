@@ -90,3 +90,25 @@ func TestChainDecidesTheSame(t *testing.T) {
 	}
 	assert.Len(t, seen, 2, "both sides of the split are exercised")
 }
+
+// With the core's propagation configured, the client interceptor carries
+// the edge's signed decisions and the backend follows them, even where its
+// own configuration would decide otherwise.
+func TestClientPropagatesDecisions(t *testing.T) {
+	p, err := gray.NewPropagator([][]byte{[]byte("0123456789abcdef0123456789abcdef")})
+	require.NoError(t, err)
+	edgeEngine := newEngine(t, "rollouts: [{name: checkout, percent: 100}]")
+	backendEngine := newEngine(t, "rollouts: [{name: checkout, percent: 0}]")
+	conn := serve(t, func(ctx context.Context, _ string) (string, error) {
+		d, _ := gray.FromContext(ctx)
+		dec := d.Get("checkout")
+		return dec.Variant + " " + dec.Reason.String(), nil
+	}, interceptors(backendEngine, []gray.Option{gray.WithPropagator(p)}),
+		grpc.WithUnaryInterceptor(graygrpc.UnaryClientInterceptor(edgeEngine, gray.WithOutboundPropagator(p))))
+
+	edge := gray.NewContext(t.Context(), edgeEngine, gray.Subject{Key: "user-7"})
+	require.Equal(t, "canary", gray.Variant(edge, "checkout"))
+	out := new(wrapperspb.StringValue)
+	require.NoError(t, conn.Invoke(edge, unaryMethod, wrapperspb.String(""), out))
+	assert.Equal(t, "canary "+gray.ReasonPropagated.String(), out.GetValue())
+}
