@@ -30,7 +30,18 @@ func newBenchPropagator(b *testing.B, secrets ...[]byte) *gray.Propagator {
 
 // BenchmarkPropagation measures signing and verifying a propagated value.
 // Sign allocates the returned string; Verify allocates the decisions map
-// (and a string per escaped field).
+// (two allocations) and a string per escaped field ("@" in the 4-decision
+// key). On a shared 2-core Xeon with SHA-NI, Go 1.26.8:
+//
+//	go test -run '^$' -bench 'Propagation/(sign|verify)/' -count 6 ./gray/ > pb.txt
+//	go run golang.org/x/perf/cmd/benchstat@latest pb.txt
+//
+//	sign/1-decision                 520ns ± 56%   96 B/op  1 allocs/op
+//	verify/1-decision               782ns ± 22%  336 B/op  2 allocs/op
+//	verify-old-secret/1-decision   1.08µs ± 36%  336 B/op  2 allocs/op
+//	sign/4-decisions                826ns ± 44%  160 B/op  1 allocs/op
+//	verify/4-decisions             1.24µs ± 11%  360 B/op  3 allocs/op
+//	verify-old-secret/4-decisions  1.81µs ± 14%  360 B/op  3 allocs/op
 func BenchmarkPropagation(b *testing.B) {
 	for _, bc := range propBenchCases {
 		p := newBenchPropagator(b, propNew)
