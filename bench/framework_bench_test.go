@@ -9,8 +9,12 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/stretchr/testify/require"
 
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/metadata"
+
 	"github.com/graykit/graykit/adapters/grayecho"
 	"github.com/graykit/graykit/adapters/graygin"
+	"github.com/graykit/graykit/adapters/graygrpc"
 	"github.com/graykit/graykit/gray"
 )
 
@@ -86,6 +90,43 @@ func BenchmarkFramework(b *testing.B) {
 			for i := 0; b.Loop(); i++ {
 				c.h.ServeHTTP(w, reqs[i&keyMask])
 			}
+		})
+	}
+
+	// gRPC: the unary interceptor called in process on a context with the
+	// call's incoming metadata, without a transport (graygrpc's own
+	// benchmark measures a full call over bufconn).
+	keys := benchKeys()
+	ctxs := make([]context.Context, len(keys))
+	for i, k := range keys {
+		ctxs[i] = metadata.NewIncomingContext(b.Context(),
+			metadata.Pairs("x-user-id", k, "x-region", userRegion, "x-platform", userPlatform))
+	}
+	info := &grpc.UnaryServerInfo{FullMethod: "/shop.Checkout/Pay"}
+	bareUnary := func(_ context.Context, req any) (any, error) { return req, nil }
+	grayUnary := func(ctx context.Context, req any) (any, error) {
+		sinkStr = gray.Variant(ctx, rolloutName)
+		return req, nil
+	}
+	icpt := graygrpc.UnaryServerInterceptor(e, grayOptions()...)
+	unary := []struct {
+		name string
+		call func(ctx context.Context, req any) (any, error)
+	}{
+		{"grpc-unary/bare", func(ctx context.Context, req any) (any, error) { return bareUnary(ctx, req) }},
+		{"grpc-unary/graykit", func(ctx context.Context, req any) (any, error) { return icpt(ctx, req, info, grayUnary) }},
+	}
+	var req any = &struct{}{}
+	for _, c := range unary {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			var err error
+			for i := 0; b.Loop(); i++ {
+				if _, err = c.call(ctxs[i&keyMask], req); err != nil {
+					break
+				}
+			}
+			require.NoError(b, err)
 		})
 	}
 }
