@@ -34,7 +34,11 @@
 // [Middleware] puts the request's [Decisions] on its context; handlers ask
 // [Variant] or [FromContext]. Each rollout is decided at most once per
 // request, against one configuration snapshot, lazily on first ask. [Switch]
-// routes a request to the handler of its variant. Observers ([Observer],
+// routes a request to the handler of its variant, and [Proxy] to the
+// upstream of its variant (sticky per user, unlike weighted load balancing).
+// A [Propagator] signs the request's decisions into outgoing calls
+// ([Transport], the gRPC client interceptors), so every service behind the
+// edge follows the edge's decision ([WithPropagator]). Observers ([Observer],
 // [Counters]) receive every decision and every outcome (status, latency,
 // panic) per rollout and variant. Framework adapters (Gin, Echo, gRPC) use the
 // same [Hook] and options, so they behave identically.
