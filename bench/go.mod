@@ -14,6 +14,7 @@ require (
 	github.com/open-feature/go-sdk v1.20.0
 	github.com/spaolacci/murmur3 v1.1.0
 	github.com/stretchr/testify v1.12.1
+	go.uber.org/goleak v1.3.0
 	google.golang.org/grpc v1.85.0
 	modernc.org/sqlite v1.62.0
 )
