@@ -1,14 +1,366 @@
 package main
 
-import "fmt"
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
 
-func notYet(e *env, _ []string) int {
-	fmt.Fprintln(e.stderr, "graykit: this command needs the admin API, which is not built yet")
-	return exitFail
+	"github.com/graykit/graykit/gray/admin"
+)
+
+// remoteFlags are the flags every command against the admin API takes.
+type remoteFlags struct {
+	url     string
+	token   string
+	asJSON  bool
+	timeout time.Duration
 }
 
-func runStatus(e *env, args []string) int   { return notYet(e, args) }
-func runAudit(e *env, args []string) int    { return notYet(e, args) }
-func runSetShare(e *env, args []string) int { return notYet(e, args) }
+func addRemoteFlags(fs *flag.FlagSet, e *env) *remoteFlags {
+	rf := &remoteFlags{}
+	fs.StringVar(&rf.url, "url", e.getenv("GRAYKIT_URL"), "the console's URL, e.g. https://app.internal/graykit/ (default $GRAYKIT_URL)")
+	fs.StringVar(&rf.token, "token", "", "bearer token (default $GRAYKIT_TOKEN; prefer the variable)")
+	fs.BoolVar(&rf.asJSON, "json", false, "print JSON")
+	fs.DurationVar(&rf.timeout, "timeout", 15*time.Second, "give up after this long")
+	return rf
+}
 
-func actionCommand(string) func(*env, []string) int { return notYet }
+// client talks to the admin API.
+type client struct {
+	base  *url.URL
+	token string
+	http  *http.Client
+}
+
+func (rf *remoteFlags) client(e *env) (*client, error) {
+	if rf.token == "" {
+		rf.token = e.getenv("GRAYKIT_TOKEN")
+	}
+	if rf.url == "" {
+		return nil, errors.New("--url (or GRAYKIT_URL) is required")
+	}
+	if rf.token == "" {
+		return nil, errors.New("--token (or GRAYKIT_TOKEN) is required")
+	}
+	u, err := url.Parse(rf.url)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("--url %q is not an http(s) URL", rf.url)
+	}
+	if !strings.HasSuffix(u.Path, "/") {
+		u.Path += "/"
+	}
+	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
+		fmt.Fprintf(e.stderr, "graykit: warning: sending the token over plain HTTP to %s\n", u.Host)
+	}
+	return &client{base: u, token: rf.token, http: &http.Client{Timeout: rf.timeout}}, nil
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// call sends one API request and decodes the answer into out.
+func (c *client) call(ctx context.Context, method, path string, body, out any) error {
+	u := c.base.JoinPath(path)
+	if i := strings.IndexByte(path, '?'); i >= 0 {
+		u = c.base.JoinPath(path[:i])
+		u.RawQuery = path[i+1:]
+	}
+	var rd io.Reader
+	if body != nil {
+		data, err := json.Marshal(body)
+		if err != nil {
+			return err
+		}
+		rd = bytes.NewReader(data)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), rd)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	req.Header.Set("Accept", "application/json")
+	if method == http.MethodPost {
+		req.Header.Set(admin.CSRFHeader, "1")
+		if body != nil {
+			req.Header.Set("Content-Type", "application/json")
+		}
+	}
+	res, err := c.http.Do(req)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(res.Body, 32<<20))
+	if err != nil {
+		return err
+	}
+	if res.StatusCode != http.StatusOK {
+		var e admin.ErrorResponse
+		if json.Unmarshal(data, &e) == nil && e.Error != "" {
+			return fmt.Errorf("%s (HTTP %d)", e.Error, res.StatusCode)
+		}
+		return fmt.Errorf("HTTP %d from %s: is --url the console's address?", res.StatusCode, u.Redacted())
+	}
+	if err := json.Unmarshal(data, out); err != nil {
+		return fmt.Errorf("reading the answer of %s: %w", u.Redacted(), err)
+	}
+	return nil
+}
+
+func runStatus(e *env, args []string) int {
+	fs := newFlags("status", "[ROLLOUT] [--url U] [--token T] [--json]", e.stderr)
+	rf := addRemoteFlags(fs, e)
+	pos, code := parse(fs, args)
+	if code >= 0 {
+		return code
+	}
+	if len(pos) > 1 {
+		fmt.Fprintln(e.stderr, "graykit status: at most one ROLLOUT")
+		return exitUsage
+	}
+	c, err := rf.client(e)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "graykit status: %v\n", err)
+		return exitUsage
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), rf.timeout)
+	defer cancel()
+	var views []admin.RolloutView
+	if len(pos) == 1 {
+		var v admin.RolloutView
+		err = c.call(ctx, http.MethodGet, "api/rollouts/"+url.PathEscape(pos[0]), nil, &v)
+		views = []admin.RolloutView{v}
+	} else {
+		var rs admin.RolloutsResponse
+		err = c.call(ctx, http.MethodGet, "api/rollouts", nil, &rs)
+		views = rs.Rollouts
+	}
+	if err != nil {
+		fmt.Fprintf(e.stderr, "graykit status: %v\n", err)
+		return exitFail
+	}
+	if rf.asJSON {
+		if len(pos) == 1 {
+			return writeJSON(e.stdout, views[0])
+		}
+		return writeJSON(e.stdout, views)
+	}
+	rows := [][]string{{"ROLLOUT", "PHASE", "SHARE", "STEP", "CANARY REQ", "CANARY ERR", "STABLE ERR", "CANARY P95", "STABLE P95", "LAST"}}
+	for _, v := range views {
+		rows = append(rows, statusRow(v))
+	}
+	table(e.stdout, rows)
+	if len(pos) == 1 {
+		printDetail(e, views[0])
+	}
+	return exitOK
+}
+
+// statusRow is one rollout's line in `graykit status`.
+func statusRow(v admin.RolloutView) []string {
+	phase, share, step, last := "unmanaged", v.Share, "-", "-"
+	if !v.Enabled {
+		phase = "off"
+	}
+	if v.State != nil {
+		phase, share = string(v.State.Phase), v.State.Share
+		if v.Plan != nil {
+			n := len(v.Plan.WithDefaults().Steps)
+			if v.State.Step >= 0 {
+				step = fmt.Sprintf("%d/%d", v.State.Step+1, n)
+			} else {
+				step = fmt.Sprintf("0/%d", n)
+			}
+		}
+		last = fmt.Sprintf("%s by %s", v.State.Last.Action, v.State.Last.Actor)
+	}
+	canary, stable := metricsOf(v)
+	return []string{
+		v.Name, phase, fmtPercent(share), step,
+		strconv.FormatUint(canary.Requests, 10), rate(canary), rate(stable),
+		latency(canary.Requests, canary.P95), latency(stable.Requests, stable.P95), last,
+	}
+}
+
+// metricsOf returns the totals of the first new variant and the default.
+func metricsOf(v admin.RolloutView) (canary, stable admin.Point) {
+	name := "canary"
+	if len(v.Variants) > 0 {
+		name = v.Variants[0].Name
+	}
+	for _, m := range v.Metrics.Variants {
+		switch m.Variant {
+		case name:
+			canary = m.Total
+		case v.Default:
+			stable = m.Total
+		}
+	}
+	return canary, stable
+}
+
+func rate(p admin.Point) string {
+	if p.Requests == 0 {
+		return "-"
+	}
+	return strconv.FormatFloat(p.ErrorRate*100, 'f', 2, 64) + "%"
+}
+
+func latency(requests uint64, ms float64) string {
+	if requests == 0 {
+		return "-"
+	}
+	return (time.Duration(ms * float64(time.Millisecond))).Round(100 * time.Microsecond).String()
+}
+
+// printDetail writes what `status ROLLOUT` adds under the table.
+func printDetail(e *env, v admin.RolloutView) {
+	fmt.Fprintln(e.stdout)
+	rows := [][]string{{"salt", v.Salt}, {"default", v.Default}}
+	for _, vs := range v.Variants {
+		rows = append(rows, []string{"variant", vs.Name + " " + fmtPercent(vs.Percent) + " (this replica)"})
+	}
+	for _, r := range v.Rules {
+		rows = append(rows, []string{"rule", r.Name + " → " + r.Serve})
+	}
+	if v.Plan != nil {
+		p := v.Plan.WithDefaults()
+		steps := make([]string, len(p.Steps))
+		for i, s := range p.Steps {
+			steps[i] = fmtPercent(s)
+		}
+		rows = append(rows, []string{"plan", strings.Join(steps, " → ") + ", hold " + p.Hold.String()})
+	}
+	if s := v.State; s != nil {
+		t := s.Last
+		rows = append(rows, []string{"last", fmt.Sprintf("%s by %s at %s, %s → %s",
+			t.Action, t.Actor, t.At.Format(time.RFC3339), fmtPercent(t.FromShare), fmtPercent(t.ToShare))})
+		if t.Reason != "" {
+			rows = append(rows, []string{"reason", t.Reason})
+		}
+	}
+	if v.StateError != "" {
+		rows = append(rows, []string{"error", v.StateError})
+	}
+	table(e.stdout, rows)
+}
+
+func runAudit(e *env, args []string) int {
+	fs := newFlags("audit", "[ROLLOUT] [--limit N] [--url U] [--token T] [--json]", e.stderr)
+	rf := addRemoteFlags(fs, e)
+	limit := fs.Int("limit", 20, "at most this many entries, newest first")
+	pos, code := parse(fs, args)
+	if code >= 0 {
+		return code
+	}
+	if len(pos) > 1 {
+		fmt.Fprintln(e.stderr, "graykit audit: at most one ROLLOUT")
+		return exitUsage
+	}
+	c, err := rf.client(e)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "graykit audit: %v\n", err)
+		return exitUsage
+	}
+	q := url.Values{"limit": {strconv.Itoa(*limit)}}
+	if len(pos) == 1 {
+		q.Set("rollout", pos[0])
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), rf.timeout)
+	defer cancel()
+	var res admin.AuditResponse
+	if err := c.call(ctx, http.MethodGet, "api/audit?"+q.Encode(), nil, &res); err != nil {
+		fmt.Fprintf(e.stderr, "graykit audit: %v\n", err)
+		return exitFail
+	}
+	if rf.asJSON {
+		return writeJSON(e.stdout, res.Entries)
+	}
+	rows := [][]string{{"WHEN", "ROLLOUT", "ACTION", "WHO", "PHASE", "SHARE", "REASON"}}
+	for _, en := range res.Entries {
+		phase := string(en.ToPhase)
+		if en.FromPhase != "" && en.FromPhase != en.ToPhase {
+			phase = string(en.FromPhase) + " → " + phase
+		}
+		rows = append(rows, []string{
+			en.At.Format(time.RFC3339), en.Rollout, string(en.Action), en.Actor, phase,
+			fmtPercent(en.FromShare) + " → " + fmtPercent(en.ToShare), en.Reason,
+		})
+	}
+	table(e.stdout, rows)
+	return exitOK
+}
+
+// actionCommand returns the command for one action without an argument.
+func actionCommand(action string) func(*env, []string) int {
+	return func(e *env, args []string) int {
+		return runAction(e, action, args)
+	}
+}
+
+func runSetShare(e *env, args []string) int {
+	return runAction(e, "set-share", args)
+}
+
+func runAction(e *env, action string, args []string) int {
+	synopsis := "ROLLOUT [--reason R] [--url U] [--token T] [--json]"
+	want := 1
+	if action == "set-share" {
+		synopsis = "ROLLOUT PERCENT [--reason R] [--url U] [--token T] [--json]"
+		want = 2
+	}
+	fs := newFlags(action, synopsis, e.stderr)
+	rf := addRemoteFlags(fs, e)
+	reason := fs.String("reason", "", "why, for the audit trail")
+	pos, code := parse(fs, args)
+	if code >= 0 {
+		return code
+	}
+	if len(pos) != want {
+		fmt.Fprintf(e.stderr, "graykit %s: want %s\n", action, synopsis)
+		return exitUsage
+	}
+	req := admin.ActionRequest{Reason: *reason}
+	if action == "set-share" {
+		p, err := strconv.ParseFloat(strings.TrimSuffix(pos[1], "%"), 64)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "graykit set-share: %q is not a percentage\n", pos[1])
+			return exitUsage
+		}
+		req.Share = &p
+	}
+	c, err := rf.client(e)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "graykit %s: %v\n", action, err)
+		return exitUsage
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), rf.timeout)
+	defer cancel()
+	var res admin.ActionResponse
+	if err := c.call(ctx, http.MethodPost, "api/rollouts/"+url.PathEscape(pos[0])+"/"+action, req, &res); err != nil {
+		fmt.Fprintf(e.stderr, "graykit %s: %v\n", action, err)
+		return exitFail
+	}
+	if rf.asJSON {
+		return writeJSON(e.stdout, res)
+	}
+	st := res.State
+	fmt.Fprintf(e.stdout, "%s: %s, share %s (version %d)\n", st.Rollout, st.Phase, fmtPercent(st.Share), st.Version)
+	fmt.Fprintf(e.stdout, "%s\n", res.Note)
+	return exitOK
+}
