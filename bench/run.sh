@@ -58,6 +58,13 @@ dirty=$(git status --porcelain -- .. 2>/dev/null | grep -qv '^??' && echo " (wor
 	echo "benchstat raw.txt   # golang.org/x/perf/cmd/benchstat@$BENCHSTAT_VERSION"
 	echo '```'
 	echo
+	# Flag a run that shared the machine: a 15-minute load average at the end
+	# (about the length of the run) above half the cores means other work ran.
+	busy=$(awk -v l="$(echo "$load_after" | cut -d' ' -f3)" -v n="$(nproc)" 'BEGIN { print (l > n / 2) ? "yes" : "no" }')
+	if [ "$busy" = yes ]; then
+		echo "**Disturbed run.** The load average reached $load_after (1, 5, 15 min) on $(nproc) cores: other work shared the machine during these benchmarks, so absolute figures are inflated and noisier than on an idle machine (see the spread column and benchstat's intervals). Ratios between rows of this run are more meaningful than absolute numbers; rerun on an idle machine for absolute figures."
+		echo
+	fi
 	if [ -n "${RESULTS_NOTE:-}" ]; then
 		echo "**Note.** $RESULTS_NOTE"
 		echo
