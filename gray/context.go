@@ -18,7 +18,7 @@ type Decisions struct {
 
 	mu     sync.Mutex
 	n      int
-	inline [4]Decision
+	inline [2]Decision // most requests ask one or two rollouts; keeps reqCtx small
 	more   []Decision
 	pinned map[string]string // rollout → variant, from a trusted upstream
 }

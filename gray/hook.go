@@ -49,8 +49,7 @@ func (s *Scope) Decisions() *Decisions { return &s.rc.d }
 // request's values. The returned scope's Context is what the handler must
 // see; End must be called when the request ends.
 func (h *Hook) Start(ctx context.Context, req Request) *Scope {
-	rc := &reqCtx{Context: ctx, start: time.Now()}
-	rc.sc.rc = rc
+	rc := h.newReqCtx(ctx)
 	h.open(rc, req, nil, nil)
 	return &rc.sc
 }
@@ -59,10 +58,20 @@ func (h *Hook) Start(ctx context.Context, req Request) *Scope {
 // to set the anonymous-stickiness cookie. The handler must run with
 // r.WithContext(scope.Context()); End must be called when it returns.
 func (h *Hook) StartHTTP(w http.ResponseWriter, r *http.Request) *Scope {
-	rc := &reqCtx{Context: r.Context(), start: time.Now()}
-	rc.sc.rc = rc
+	rc := h.newReqCtx(r.Context())
 	h.startHTTP(rc, w, r)
 	return &rc.sc
+}
+
+// newReqCtx allocates a request's state; the clock is read only when an
+// observer will want the latency.
+func (h *Hook) newReqCtx(parent context.Context) *reqCtx {
+	rc := &reqCtx{Context: parent}
+	if len(h.cfg.observers) > 0 {
+		rc.start = time.Now()
+	}
+	rc.sc.rc = rc
+	return rc
 }
 
 func (h *Hook) startHTTP(rc *reqCtx, w http.ResponseWriter, r *http.Request) {
@@ -138,14 +147,16 @@ func validAnonID(v string) bool {
 
 // End reports the request's outcome to the observers, once per rollout the
 // request decided. The adapter fills Status, Code, Error and Panic; End fills
-// the rest. A status of 500 or above, or a panic, counts as an error.
+// the rest. A panic is always an error. Without a Code (HTTP), a status of
+// 500 or above is an error too; with a Code, the adapter's Error stands, so
+// a protocol can classify its own codes (graygrpc.WithErrorCodes).
 func (s *Scope) End(o Outcome) {
 	d := &s.rc.d
 	if d.hook == nil || len(d.hook.cfg.observers) == 0 {
 		return
 	}
 	o.Latency = time.Since(s.rc.start)
-	o.Error = o.Error || o.Panic || o.Status >= 500
+	o.Error = o.Error || o.Panic || o.Code == "" && o.Status >= 500
 	d.mu.Lock()
 	n := d.n
 	d.mu.Unlock()

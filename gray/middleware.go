@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"net"
 	"net/http"
-	"time"
 )
 
 // Middleware returns net/http middleware that opens each request's
@@ -25,8 +24,7 @@ func Middleware(e *Engine, opts ...Option) func(http.Handler) http.Handler {
 func (h *Hook) Middleware(next http.Handler) http.Handler {
 	observe := len(h.cfg.observers) > 0
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rc := &reqCtx{Context: r.Context(), start: time.Now()}
-		rc.sc.rc = rc
+		rc := h.newReqCtx(r.Context())
 		h.startHTTP(rc, w, r)
 		if !observe {
 			next.ServeHTTP(w, r.WithContext(rc))

@@ -259,6 +259,7 @@ func TestOutcomeCodes(t *testing.T) {
 		{name: "plain error is Unknown", give: errors.New("plain"), wantErrors: 1},
 		{name: "configured code", opts: []gray.Option{graygrpc.WithErrorCodes(codes.ResourceExhausted)}, give: status.Error(codes.ResourceExhausted, "slow down"), wantErrors: 1},
 		{name: "not configured", opts: []gray.Option{graygrpc.WithErrorCodes(codes.Internal)}, give: status.Error(codes.Aborted, "retry"), wantErrors: 0},
+		{name: "5xx code left out", opts: []gray.Option{graygrpc.WithErrorCodes(codes.Internal)}, give: status.Error(codes.Unimplemented, "not yet"), wantErrors: 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

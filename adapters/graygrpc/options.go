@@ -46,10 +46,10 @@ func newCodeSet(cs []codes.Code) codeSet {
 }
 
 // WithErrorCodes replaces [DefaultErrorCodes]: the server interceptors
-// report an outcome with one of these codes as an error. The core also
-// counts every outcome whose HTTP equivalent is 5xx as an error, so adding
-// codes (e.g. ResourceExhausted) takes effect, while leaving out a code
-// that maps to 5xx does not. It is a gRPC-only setting that travels in the
+// report an outcome with one of these codes as an error, and only those (a
+// panic always counts). Add codes such as ResourceExhausted, or leave out
+// ones such as Unimplemented, whatever their HTTP equivalent. It is a
+// gRPC-only setting that travels in the
 // same option list as the core's options; elsewhere it is ignored.
 func WithErrorCodes(cs ...codes.Code) gray.Option {
 	set := newCodeSet(cs)

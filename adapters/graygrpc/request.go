@@ -3,12 +3,12 @@ package graygrpc
 import (
 	"context"
 	"net"
-	"strings"
 
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/peer"
 
 	"github.com/graykit/graykit/gray"
+	"github.com/graykit/graykit/internal/reqval"
 )
 
 // request is a gRPC call as the core reads it: headers are incoming
@@ -36,7 +36,7 @@ func (r *request) Header(name string) (string, bool) {
 
 // Cookie reads the named cookie from "cookie" metadata, as HTTP does.
 func (r *request) Cookie(name string) (string, bool) {
-	return cookieValue(metadata.ValueFromIncomingContext(r.ctx, "cookie"), name)
+	return reqval.Cookie(metadata.ValueFromIncomingContext(r.ctx, "cookie"), name)
 }
 
 func (r *request) Query(string) (string, bool) { return "", false }
@@ -49,7 +49,7 @@ func (r *request) ClientIP() string {
 	if a, ok := p.Addr.(*net.TCPAddr); ok {
 		return a.IP.String()
 	}
-	return hostOnly(p.Addr.String())
+	return reqval.HostOnly(p.Addr.String())
 }
 
 func (r *request) Method() string { return "POST" }
@@ -58,51 +58,8 @@ func (r *request) Path() string { return r.method }
 
 func (r *request) Host() string {
 	if vs := metadata.ValueFromIncomingContext(r.ctx, ":authority"); len(vs) > 0 {
-		return hostOnly(vs[0])
+		return reqval.HostOnly(vs[0])
 	}
 	return ""
 }
 
-func hostOnly(hostport string) string {
-	if h, _, err := net.SplitHostPort(hostport); err == nil {
-		return h
-	}
-	return strings.TrimSuffix(strings.TrimPrefix(hostport, "["), "]")
-}
-
-// cookieValue finds the named cookie in Cookie lines exactly as the core
-// does for HTTP: the first cookie of that name, surrounding double quotes
-// stripped, a value with characters a cookie may not hold counting as
-// absent. (The core's scanner is unexported; this mirrors it, and the
-// conformance suite holds both to the same answers.)
-func cookieValue(lines []string, name string) (string, bool) {
-	for _, line := range lines {
-		for len(line) > 0 {
-			var part string
-			part, line, _ = strings.Cut(line, ";")
-			part = strings.TrimSpace(part)
-			k, v, ok := strings.Cut(part, "=")
-			if !ok || k != name {
-				continue
-			}
-			if len(v) > 1 && v[0] == '"' && v[len(v)-1] == '"' {
-				v = v[1 : len(v)-1]
-			}
-			if !validCookieValue(v) {
-				return "", false
-			}
-			return v, true
-		}
-	}
-	return "", false
-}
-
-func validCookieValue(v string) bool {
-	for i := range len(v) {
-		c := v[i]
-		if c < 0x21 || c > 0x7e || c == '"' || c == ';' || c == '\\' || c == ',' {
-			return false
-		}
-	}
-	return true
-}
