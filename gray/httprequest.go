@@ -52,4 +52,3 @@ func (h *http1Request) Path() string {
 }
 
 func (h *http1Request) Host() string { return reqval.HostOnly(h.r.Host) }
-

@@ -62,4 +62,3 @@ func (r *request) Host() string {
 	}
 	return ""
 }
-
