@@ -170,6 +170,9 @@ func TestConsoleInBrowser(t *testing.T) {
 	assert.Equal(t, guard.PhaseRolledBack, st.Phase)
 	assert.Equal(t, "olga", st.Last.Actor)
 
+	// Until this replica polls, the page says it still serves the old share.
+	assert.Contains(t, text(t, ctx, `.card[data-rollout="checkout-v2"] .pending`), "this replica: "+trimPercent(st.Last.FromShare))
+
 	// Every replica follows the shared state at its next poll.
 	f.tick(t)
 	for i, e := range f.engines {
@@ -177,6 +180,11 @@ func TestConsoleInBrowser(t *testing.T) {
 		assert.Equal(t, "stable", d.Variant, "replica %d", i)
 		assert.Equal(t, gray.ReasonOff, d.Reason, "replica %d", i)
 	}
+
+	_, err = chromedp.Run(ctx, chromedp.Poll[bool](
+		`!document.querySelector('.card[data-rollout="checkout-v2"] .pending')`,
+		chromedp.WithPollingTimeout(20*time.Second)))
+	require.NoError(t, err, "the page sees this replica apply the brake")
 
 	// Explain: why does alice get stable now?
 	do(t, ctx,

@@ -208,7 +208,7 @@
         el("span", { class: "meta share" }, canary + " " + pct(share)),
         el("span", { class: "meta" }, stepText),
         el("span", { class: "meta" }, "salt " + r.salt + " · " + r.rules.length + " rule" + (r.rules.length === 1 ? "" : "s")),
-        r.enabled ? null : el("span", { class: "meta" }, "(off on this replica)"),
+        pendingHere(r),
         r.state_error ? el("span", { class: "error" }, r.state_error) : null),
       el("div", { class: "grid" },
         el("div", {},
@@ -218,6 +218,15 @@
           actionButtons(r)),
         el("div", {}, chart("error rate", seriesOf(r, "error_rate"), rate), legend(r)),
         el("div", {}, chart("p95 latency", seriesOf(r, "p95_ms"), ms), variantTable(r))));
+  }
+
+  // pendingHere says when this replica has not applied the shared state yet.
+  function pendingHere(r) {
+    if (!r.state) return null;
+    const on = r.state.phase !== "rolled-back";
+    if (r.enabled === on && (!on || Math.abs(r.share - r.state.share) < 1e-9)) return null;
+    return el("span", { class: "meta pending" },
+      "(this replica: " + (r.enabled ? pct(r.share) : "off") + " until its next poll)");
   }
 
   function shareFill(share) {
