@@ -30,11 +30,16 @@ func PlansFromEngine(e *gray.Engine) PlanFunc {
 	}
 }
 
-// Actions changes the state of guarded rollouts on behalf of a person or
-// a program: every action is a compare-and-swap on the [Store] (retried a
-// few times when another writer got there first) with an audit entry that
-// says who, when, what and why. Replicas apply the new state at their next
-// poll. An Actions is safe for concurrent use.
+// Actions changes the shared state of rollouts on behalf of a person or a
+// program: every action is a compare-and-swap on the [Store] (retried a few
+// times when another writer got there first) with an audit entry that says
+// who, when, what and why. Replicas apply the new state at their next poll.
+// An Actions is safe for concurrent use.
+//
+// Brake, Resume, SetShare and Promote work on every configured rollout;
+// Advance and Pause need a plan (they walk its steps and stop its judge)
+// and fail with [ErrNoPlan] on a rollout without one. See [State] for what
+// each phase means for a rollout without a plan.
 //
 // A [Controller] embeds one; an operator console that runs no controller
 // makes its own with [NewActions].
@@ -45,8 +50,8 @@ type Actions struct {
 }
 
 // NewActions returns the manual actions on the rollouts that plans knows,
-// through store. Options [WithClock], [WithLogger] and [WithOnTransition]
-// apply; others are ignored.
+// through store. Options [WithClock], [WithLogger], [WithOnTransition] and
+// [WithEngine] apply; others are ignored.
 func NewActions(store Store, plans PlanFunc, opts ...Option) (*Actions, error) {
 	if store == nil {
 		return nil, errors.New("guard: nil store")
@@ -62,80 +67,115 @@ func NewActions(store Store, plans PlanFunc, opts ...Option) (*Actions, error) {
 const casRetries = 8
 
 // State returns the rollout's stored state or, when nothing is stored yet,
-// the state it would start in (Version 0). The error wraps [ErrNoPlan] for a
-// rollout without a plan.
+// the state it would start in (Version 0): a plan's first step, or for a
+// rollout without a plan running as configured (Step -1). For a rollout
+// without a plan in phase running, Share is the configured share in force
+// (see [WithEngine]). The error wraps [gray.ErrUnknownRollout] for a
+// rollout the engine does not have.
 func (a *Actions) State(ctx context.Context, rollout string) (State, error) {
-	plan, ok := a.plans(rollout)
-	if !ok {
-		return State{}, fmt.Errorf("%w: %q", ErrNoPlan, rollout)
+	plan, planned := a.plans(rollout)
+	configured, err := a.configured(rollout, planned)
+	if err != nil {
+		return State{}, err
 	}
 	s, err := a.store.Load(ctx, rollout)
-	if errors.Is(err, ErrNoState) {
+	switch {
+	case errors.Is(err, ErrNoState) && planned:
 		return initialState(rollout, plan.WithDefaults(), a.cfg.now()), nil
+	case errors.Is(err, ErrNoState):
+		return unplannedState(rollout, configured), nil
+	case err == nil && !planned && s.Phase == PhaseRunning && a.cfg.engine != nil:
+		s.Share = configured
 	}
 	return s, err
 }
 
 // Advance moves a running or paused rollout to its next step, or promotes
-// it when it is at the last.
+// it when it is at the last. It needs a plan.
 func (a *Actions) Advance(ctx context.Context, rollout, actor, reason string) (State, error) {
 	return a.do(ctx, rollout, ActionAdvance, 0, actor, reason, nil)
 }
 
 // Pause keeps a running rollout's share and stops the judge until
-// [Actions.Resume].
+// [Actions.Resume]. It needs a plan.
 func (a *Actions) Pause(ctx context.Context, rollout, actor, reason string) (State, error) {
 	return a.do(ctx, rollout, ActionPause, 0, actor, reason, nil)
 }
 
 // Resume restarts the judge on a paused rollout (same share, the step's
 // hold starts over) or restarts a rolled-back rollout at its first step
-// with fresh evidence.
+// with fresh evidence. On a rollout without a plan it lifts the brake and
+// returns to what the brake stopped: the configuration's own share
+// (running), a share set by hand (manual) or 100% (promoted).
 func (a *Actions) Resume(ctx context.Context, rollout, actor, reason string) (State, error) {
 	return a.do(ctx, rollout, ActionResume, 0, actor, reason, nil)
 }
 
-// Brake rolls the rollout back: share 0, the canary off, for every replica
-// at its next poll. It works in any phase but rolled-back.
+// Brake rolls the rollout back: share 0, the canary off (everyone gets
+// the default variant), for every replica at its next poll. It works in
+// any phase but rolled-back, with or without a plan.
 func (a *Actions) Brake(ctx context.Context, rollout, actor, reason string) (State, error) {
 	return a.do(ctx, rollout, ActionBrake, 0, actor, reason, nil)
 }
 
-// Promote moves a running or paused rollout to 100% and ends the judging.
+// Promote moves the rollout to 100% and ends the judging. With a plan it
+// works when running or paused; without one in any phase but rolled-back
+// and promoted.
 func (a *Actions) Promote(ctx context.Context, rollout, actor, reason string) (State, error) {
 	return a.do(ctx, rollout, ActionPromote, 0, actor, reason, nil)
 }
 
-// SetShare sets a running or paused rollout's share to percent (0 to 100,
-// at most two decimals); the phase stays. The next advance goes to the
-// first step above it.
+// SetShare sets the rollout's share to percent (0 to 100, at most two
+// decimals). With a plan it works when running or paused, the phase stays,
+// and the next advance goes to the first step above it. Without a plan it
+// works in any phase but rolled-back (resume first) and puts the rollout in
+// [PhaseManual]: the share holds over the configuration's until the next
+// action.
 func (a *Actions) SetShare(ctx context.Context, rollout string, percent float64, actor, reason string) (State, error) {
 	return a.do(ctx, rollout, ActionSetShare, percent, actor, reason, nil)
 }
 
 // do loads, applies and stores one action, retrying on conflict.
 func (a *Actions) do(ctx context.Context, rollout string, act Action, share float64, actor, reason string, ev *Evidence) (State, error) {
-	plan, ok := a.plans(rollout)
-	if !ok {
-		return State{}, fmt.Errorf("%w: %q", ErrNoPlan, rollout)
+	plan, planned := a.plans(rollout)
+	if !planned && (act == ActionAdvance || act == ActionPause) {
+		return State{}, fmt.Errorf("guard: %s %q: %w: %s walks a plan's steps and its judge; brake, resume, set-share and promote work without one",
+			act, rollout, ErrNoPlan, act)
 	}
 	plan = plan.WithDefaults()
 	for range casRetries {
+		configured, err := a.configured(rollout, planned)
+		if err != nil {
+			return State{}, err
+		}
 		cur, err := a.store.Load(ctx, rollout)
 		if errors.Is(err, ErrNoState) {
-			now := a.cfg.now()
-			cur, err = a.store.CompareAndSwap(ctx, 0, initialState(rollout, plan, now), startTransition(plan, actor, now))
-			if errors.Is(err, ErrConflict) {
-				continue
-			}
-			if err == nil {
-				a.cfg.emit(cur)
+			if !planned {
+				cur, err = unplannedState(rollout, configured), nil
+			} else {
+				now := a.cfg.now()
+				cur, err = a.store.CompareAndSwap(ctx, 0, initialState(rollout, plan, now), startTransition(plan, actor, now))
+				if errors.Is(err, ErrConflict) {
+					continue
+				}
+				if err == nil {
+					a.cfg.emit(cur)
+				}
 			}
 		}
 		if err != nil {
 			return State{}, fmt.Errorf("guard: %s %q: %w", act, rollout, err)
 		}
-		next, t, err := transit(cur, plan, act, share, a.cfg.now())
+		var next State
+		var t Transition
+		if planned {
+			next, t, err = transit(cur, plan, act, share, a.cfg.now())
+		} else {
+			if cur.Phase == PhaseRunning && a.cfg.engine != nil {
+				cur.Share = configured // the configuration decides: record what it says
+			}
+			next, t, err = transitUnplanned(cur, act, share, configured, a.cfg.now())
+		}
 		if err != nil {
 			return cur, fmt.Errorf("guard: %s %q: %w", act, rollout, err)
 		}
@@ -151,6 +191,51 @@ func (a *Actions) do(ctx context.Context, rollout string, act Action, share floa
 		return stored, nil
 	}
 	return State{}, fmt.Errorf("guard: %s %q: %w (%d attempts)", act, rollout, ErrConflict, casRetries)
+}
+
+// configured returns the share of the rollout's first new variant in the
+// engine's configuration in force (see [WithEngine]), or 0 without an
+// engine. For a rollout without a plan it is an error wrapping
+// [gray.ErrUnknownRollout] when the engine does not have it; a rollout with
+// a plan is known to exist.
+func (a *Actions) configured(rollout string, planned bool) (float64, error) {
+	e := a.cfg.engine
+	if e == nil {
+		return 0, nil
+	}
+	for i := range e.Config().Rollouts {
+		if r := &e.Config().Rollouts[i]; r.Name == rollout {
+			return configuredShare(r), nil
+		}
+	}
+	if planned {
+		return 0, nil
+	}
+	return 0, fmt.Errorf("guard: %w: %q", gray.ErrUnknownRollout, rollout)
+}
+
+// configuredShare is the share of r's first new variant: what
+// [gray.Override] Percent replaces.
+func configuredShare(r *gray.Rollout) float64 {
+	if len(r.Variants) == 0 {
+		return r.Percent
+	}
+	def := r.Default
+	if def == "" {
+		def = gray.DefaultVariant
+	}
+	for _, v := range r.Variants {
+		if v.Name != def {
+			return v.Percent
+		}
+	}
+	return 0
+}
+
+// unplannedState is the state of a rollout without a plan that has none
+// stored: running as configured.
+func unplannedState(rollout string, share float64) State {
+	return State{Rollout: rollout, Phase: PhaseRunning, Step: -1, Share: share}
 }
 
 func initialState(rollout string, plan gray.Plan, now time.Time) State {
@@ -176,9 +261,13 @@ func transit(cur State, plan gray.Plan, act Action, share float64, now time.Time
 	invalid := func() (State, Transition, error) {
 		return cur, Transition{}, fmt.Errorf("%w: %s when %s", ErrInvalidAction, act, cur.Phase)
 	}
+	phase := cur.Phase
+	if phase == PhaseManual { // set by hand before the rollout had a plan: held like paused
+		phase, next.Phase = PhasePaused, PhasePaused
+	}
 	switch act {
 	case ActionAdvance:
-		if cur.Phase != PhaseRunning && cur.Phase != PhasePaused {
+		if phase != PhaseRunning && phase != PhasePaused {
 			return invalid()
 		}
 		next.Share = nextStep(plan.Steps, cur.Share)
@@ -186,12 +275,12 @@ func transit(cur State, plan gray.Plan, act Action, share float64, now time.Time
 			act, next.Phase = ActionPromote, PhasePromoted
 		}
 	case ActionPause:
-		if cur.Phase != PhaseRunning {
+		if phase != PhaseRunning {
 			return invalid()
 		}
 		next.Phase = PhasePaused
 	case ActionResume:
-		switch cur.Phase {
+		switch phase {
 		case PhasePaused:
 			next.Phase = PhaseRunning
 		case PhaseRolledBack:
@@ -200,21 +289,21 @@ func transit(cur State, plan gray.Plan, act Action, share float64, now time.Time
 			return invalid()
 		}
 	case ActionBrake, ActionRollback:
-		if cur.Phase == PhaseRolledBack {
+		if phase == PhaseRolledBack {
 			return invalid()
 		}
 		next.Phase, next.Share = PhaseRolledBack, 0
 	case ActionPromote:
-		if cur.Phase != PhaseRunning && cur.Phase != PhasePaused {
+		if phase != PhaseRunning && phase != PhasePaused {
 			return invalid()
 		}
 		next.Phase, next.Share = PhasePromoted, 100
 	case ActionSetShare:
-		if cur.Phase != PhaseRunning && cur.Phase != PhasePaused {
+		if phase != PhaseRunning && phase != PhasePaused {
 			return invalid()
 		}
-		if math.IsNaN(share) || share < 0 || share > 100 || math.Abs(share*100-math.Round(share*100)) > 1e-6 {
-			return cur, Transition{}, fmt.Errorf("%w: share %v is not a percentage with at most two decimals", ErrInvalidAction, share)
+		if err := checkShare(share); err != nil {
+			return cur, Transition{}, err
 		}
 		next.Share = share
 	default:
@@ -227,6 +316,71 @@ func transit(cur State, plan gray.Plan, act Action, share float64, now time.Time
 		FromPhase: cur.Phase, ToPhase: next.Phase, FromShare: cur.Share, ToShare: next.Share,
 	}
 	return next, t, nil
+}
+
+// transitUnplanned is [transit] for a rollout without a plan (see
+// [State]); configured is the configuration's share, where resume goes
+// back to when the brake stopped a running rollout.
+func transitUnplanned(cur State, act Action, share, configured float64, now time.Time) (State, Transition, error) {
+	next := cur
+	next.Last = Transition{}
+	invalid := func() (State, Transition, error) {
+		return cur, Transition{}, fmt.Errorf("%w: %s when %s", ErrInvalidAction, act, cur.Phase)
+	}
+	switch act {
+	case ActionBrake, ActionRollback:
+		if cur.Phase == PhaseRolledBack {
+			return invalid()
+		}
+		next.Phase, next.Share = PhaseRolledBack, 0
+	case ActionResume:
+		if cur.Phase != PhaseRolledBack {
+			return invalid()
+		}
+		// Undo the brake: Last is the brake (or a judge's rollback from
+		// when the rollout had a plan), nothing else leaves rolled-back.
+		switch from := cur.Last.FromPhase; from {
+		case PhaseManual, PhasePaused:
+			next.Phase, next.Share = PhaseManual, cur.Last.FromShare
+		case PhasePromoted:
+			next.Phase, next.Share = PhasePromoted, 100
+		default:
+			next.Phase, next.Share = PhaseRunning, configured
+		}
+		next.Started = now
+	case ActionPromote:
+		if cur.Phase == PhaseRolledBack || cur.Phase == PhasePromoted {
+			return invalid()
+		}
+		next.Phase, next.Share = PhasePromoted, 100
+	case ActionSetShare:
+		if cur.Phase == PhaseRolledBack {
+			return invalid()
+		}
+		if err := checkShare(share); err != nil {
+			return cur, Transition{}, err
+		}
+		next.Phase, next.Share = PhaseManual, share
+	default:
+		return cur, Transition{}, fmt.Errorf("%w: %s on a rollout without a plan", ErrInvalidAction, act)
+	}
+	next.Step = -1
+	next.StepStarted = now
+	if next.Started.IsZero() {
+		next.Started = now
+	}
+	t := Transition{
+		Action: act, At: now,
+		FromPhase: cur.Phase, ToPhase: next.Phase, FromShare: cur.Share, ToShare: next.Share,
+	}
+	return next, t, nil
+}
+
+func checkShare(share float64) error {
+	if math.IsNaN(share) || share < 0 || share > 100 || math.Abs(share*100-math.Round(share*100)) > 1e-6 {
+		return fmt.Errorf("%w: share %v is not a percentage with at most two decimals", ErrInvalidAction, share)
+	}
+	return nil
 }
 
 // nextStep returns the first step above share, or 100 past the last.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -18,9 +19,13 @@ import (
 // the store makes sure a step is taken once, whichever replica takes it.
 //
 // The rollouts it guards are those with a [gray.Plan] in the engine's
-// configuration, read afresh at every tick. Its manual actions (the embedded
-// [Actions]) act on the store at once and on the engines at their next tick.
-// A Controller is safe for concurrent use.
+// configuration, read afresh at every tick. It also follows the stored state
+// of every other configured rollout a person acted on (a brake, a share set
+// by hand), so manual actions hold on every replica for rollouts without a
+// plan too; a rollout without a plan and without stored state keeps its
+// configuration, and its engine override is left alone. Its manual actions
+// (the embedded [Actions]) act on the store at once and on the engines at
+// their next tick. A Controller is safe for concurrent use.
 type Controller struct {
 	*Actions
 	engine   *gray.Engine
@@ -29,7 +34,7 @@ type Controller struct {
 
 	mu        sync.Mutex // serializes ticks
 	recs      map[recKey]*recording
-	applied   map[string]int64 // state version applied to the engine
+	applied   map[string]applied // state applied to the engine
 	evidence  map[string]Evidence
 	lastTick  time.Time
 	lastPrune time.Time
@@ -42,6 +47,13 @@ type Controller struct {
 }
 
 type recKey struct{ rollout, variant string }
+
+// applied is the state version applied to a rollout, and whether as a
+// rollout with a plan: a reload that adds or removes the plan re-applies it.
+type applied struct {
+	version int64
+	planned bool
+}
 
 // recording is what this replica has counted for one rollout and variant.
 type recording struct {
@@ -57,13 +69,13 @@ func New(engine *gray.Engine, store Store, opts ...Option) (*Controller, error) 
 	if engine == nil {
 		return nil, errors.New("guard: nil engine")
 	}
-	a, err := NewActions(store, PlansFromEngine(engine), opts...)
+	a, err := NewActions(store, PlansFromEngine(engine), append(slices.Clone(opts), WithEngine(engine))...)
 	if err != nil {
 		return nil, err
 	}
 	c := &Controller{
 		Actions: a, engine: engine, stats: a.cfg.stats,
-		recs: map[recKey]*recording{}, applied: map[string]int64{}, evidence: map[string]Evidence{},
+		recs: map[recKey]*recording{}, applied: map[string]applied{}, evidence: map[string]Evidence{},
 		stop: make(chan struct{}),
 	}
 	if c.stats == nil {
@@ -142,18 +154,36 @@ func (c *Controller) Close() error {
 // Tick does one round for every guarded rollout: record this replica's
 // outcomes, load the shared state (creating it at the plan's first step if
 // there is none), judge if the rollout is running, and apply the state to the
-// engine. Errors of one rollout do not stop the others; they are joined.
+// engine. It applies the stored state of every rollout without a plan too
+// (one read of [Store.States] for all of them). Errors of one rollout do not
+// stop the others; they are joined.
 func (c *Controller) Tick(ctx context.Context) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	now := c.cfg.now()
 	var errs []error
+	var manual map[string]State // stored states, loaded at the first rollout without a plan
 	for _, r := range c.engine.Config().Rollouts {
-		if r.Plan == nil {
+		if r.Plan != nil {
+			if err := c.tickRollout(ctx, &r, r.Plan.WithDefaults(), now); err != nil {
+				errs = append(errs, err)
+			}
 			continue
 		}
-		if err := c.tickRollout(ctx, &r, r.Plan.WithDefaults(), now); err != nil {
-			errs = append(errs, err)
+		if manual == nil {
+			manual = map[string]State{}
+			states, err := c.store.States(ctx)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("guard: states: %w", err))
+			}
+			for _, st := range states {
+				manual[st.Rollout] = st
+			}
+		}
+		if st, ok := manual[r.Name]; ok {
+			if err := c.apply(st, false); err != nil {
+				errs = append(errs, err)
+			}
 		}
 	}
 	c.lastTick = now
@@ -199,7 +229,7 @@ func (c *Controller) tickRollout(ctx context.Context, r *gray.Rollout, plan gray
 			st = next
 		}
 	}
-	if err := c.apply(st); err != nil {
+	if err := c.apply(st, true); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
@@ -322,16 +352,34 @@ func (c *Controller) judge(ctx context.Context, st State, plan gray.Plan, stable
 }
 
 // apply sets the engine's override to st, once per state version.
-func (c *Controller) apply(st State) error {
-	if c.applied[st.Rollout] == st.Version {
+func (c *Controller) apply(st State, planned bool) error {
+	key := applied{st.Version, planned}
+	if c.applied[st.Rollout] == key {
 		if _, ok := c.engine.Overrides()[st.Rollout]; ok {
 			return nil
 		}
 	}
-	share, on := st.Share, st.Enabled()
-	if err := c.engine.SetOverride(st.Rollout, gray.Override{Percent: &share, Enabled: &on}); err != nil {
+	if err := c.engine.SetOverride(st.Rollout, overrideOf(st, planned)); err != nil {
 		return fmt.Errorf("guard: apply %q: %w", st.Rollout, err)
 	}
-	c.applied[st.Rollout] = st.Version
+	c.applied[st.Rollout] = key
 	return nil
+}
+
+// overrideOf is the engine override that st asks for: with a plan the
+// share and the brake; without one what the phase changes over the
+// configuration (see [State]).
+func overrideOf(st State, planned bool) gray.Override {
+	share, on := st.Share, st.Enabled()
+	if planned {
+		return gray.Override{Percent: &share, Enabled: &on}
+	}
+	switch st.Phase {
+	case PhaseRolledBack:
+		return gray.Override{Enabled: &on}
+	case PhaseManual, PhasePaused, PhasePromoted:
+		return gray.Override{Percent: &share}
+	default: // running: the configuration decides
+		return gray.Override{}
+	}
 }

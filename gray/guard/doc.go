@@ -56,6 +56,20 @@
 // [AuditEntry] of who, when, what and why. Every transition, the judge's
 // with its [Evidence], goes to slog and to [WithOnTransition].
 //
+// # Rollouts without a plan
+//
+// Brake, Resume, SetShare and Promote work on every configured rollout, so
+// "stop it now" has one answer for all of them. A rollout without a plan
+// has no shared state until a person acts; from then on every replica's
+// controller applies its [State] at each poll, like a guarded rollout's:
+// brake sends everyone to the default variant (Override{Enabled: false}),
+// set-share holds a share over the configuration's ([PhaseManual]),
+// promote holds 100%, and resume undoes the brake, back to what it stopped
+// (the configuration's own share, or the share set by hand). Advance and
+// Pause need a plan and fail with [ErrNoPlan]. A reload that removes the
+// rollout leaves its state in the store, and it applies again if the
+// rollout comes back.
+//
 // The smallest program:
 //
 //	engine, _ := gray.New(cfg) // cfg has a rollout with a plan

@@ -24,6 +24,7 @@ type config struct {
 	stats        StatsSource
 	poll         time.Duration
 	retention    time.Duration
+	engine       *gray.Engine
 }
 
 func newConfig(opts []Option) config {
@@ -113,4 +114,14 @@ func WithPollInterval(d time.Duration) Option {
 // the controller prunes them. The default is 7 days.
 func WithRetention(d time.Duration) Option {
 	return optionFunc(func(c *config) { c.retention = d })
+}
+
+// WithEngine tells [NewActions] which engine's configuration lists the
+// rollouts: an action on a rollout it does not have fails with an error
+// wrapping [gray.ErrUnknownRollout], and the state of a rollout without a
+// plan records its configured share. Without it, every name without a plan
+// is taken for a configured rollout, with share 0 until a person sets one.
+// [New] always uses its own engine.
+func WithEngine(e *gray.Engine) Option {
+	return optionFunc(func(c *config) { c.engine = e })
 }

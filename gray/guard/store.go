@@ -8,10 +8,12 @@ import (
 	"github.com/graykit/graykit/gray"
 )
 
-// Phase is where a guarded rollout stands.
+// Phase is where a rollout under shared state stands.
 type Phase string
 
-// The phases of a guarded rollout.
+// The phases of a rollout under shared state. A rollout with a plan uses
+// running, paused, rolled-back and promoted; a rollout without one uses
+// running, manual, rolled-back and promoted (see [State]).
 const (
 	// PhaseRunning: the judge looks at every tick and may advance, hold,
 	// pause, roll back or promote.
@@ -24,6 +26,12 @@ const (
 	PhaseRolledBack Phase = "rolled-back"
 	// PhasePromoted: the share is 100 and the judge is done.
 	PhasePromoted Phase = "promoted"
+	// PhaseManual: a rollout without a plan serves a share a person set
+	// with [Actions.SetShare], whatever its configuration says, until the
+	// next set-share, promote or brake. A rollout that gets a plan while
+	// in this phase is treated as paused: it keeps the share, and the judge
+	// starts when a person resumes it.
+	PhaseManual Phase = "manual"
 )
 
 // Action is what a transition did.
@@ -35,16 +43,34 @@ const (
 	ActionStart    Action = "start"     // state created at the first step
 	ActionAdvance  Action = "advance"   // to the next step
 	ActionPause    Action = "pause"     // share kept, judge stopped
-	ActionResume   Action = "resume"    // from paused (same share) or rolled back (first step)
+	ActionResume   Action = "resume"    // from paused (same share) or rolled back (first step; without a plan: what the brake stopped)
 	ActionRollback Action = "rollback"  // the judge pulled the brake
 	ActionBrake    Action = "brake"     // a person pulled the brake
 	ActionPromote  Action = "promote"   // to 100%, done
 	ActionSetShare Action = "set-share" // a person set the share by hand
 )
 
-// State is the shared state of one guarded rollout: every replica applies
-// its Share and Phase to its local engine. Version increases by one with
-// every change and is what [Store.CompareAndSwap] compares.
+// State is the shared state of one rollout: every replica applies its
+// Share and Phase to its local engine. Version increases by one with every
+// change and is what [Store.CompareAndSwap] compares.
+//
+// A rollout with a plan has state from the controller's first tick. A
+// rollout without one has state only once a person acted on it (brake,
+// resume, set-share, promote); until then its configuration alone decides
+// and the controllers leave its engine override alone. Once it has state,
+// every replica applies it with [gray.Engine.SetOverride]:
+//
+//   - running: the configuration decides (an empty override); Share is the
+//     configured share as the acting replica saw it.
+//   - manual: Override{Percent: Share}, the share set by hand.
+//   - promoted: Override{Percent: 100}.
+//   - rolled-back: Override{Enabled: false}, everyone on the default
+//     variant; Share is 0. Resume returns to the phase and share the brake
+//     stopped (State.Last.FromPhase and FromShare): running (the
+//     configuration decides again), manual or promoted.
+//
+// Step is -1 for a rollout without a plan. The stored columns are the same
+// for both kinds: no schema change.
 type State struct {
 	Rollout string `json:"rollout"`
 	// Version is 0 for a state never stored, then 1, 2, … .
@@ -151,7 +177,8 @@ var (
 	ErrNoState = errors.New("guard: no state")
 	// ErrConflict: another writer changed the state first; load it again.
 	ErrConflict = errors.New("guard: state changed concurrently")
-	// ErrNoPlan: the rollout has no plan (or is not configured).
+	// ErrNoPlan: the action needs a plan (advance and pause do) and the
+	// rollout has none.
 	ErrNoPlan = errors.New("guard: rollout has no plan")
 	// ErrInvalidAction: the action does not apply to the rollout's phase,
 	// e.g. advancing a rollout that is rolled back.
