@@ -26,6 +26,10 @@
 //	graykit pause|resume|brake|promote|advance ROLLOUT [--reason R]
 //	graykit set-share ROLLOUT PERCENT [--reason R]
 //
+// brake, resume, set-share and promote work on every rollout, with or
+// without a plan; advance and pause need a plan (the server refuses them
+// otherwise, and the command exits 1).
+//
 // Every command takes --json for output that scripts read. Flags may come
 // before or after the positional arguments.
 //

@@ -37,11 +37,11 @@ func commands() []command {
 		{"explain", "explain a decision from a config file", runExplain},
 		{"status", "show the rollouts of a running application", runStatus},
 		{"audit", "show the audit trail of a running application", runAudit},
-		{"pause", "pause a rollout (hold its step)", actionCommand("pause")},
+		{"pause", "pause a rollout's plan (hold its step)", actionCommand("pause")},
 		{"resume", "resume a paused or braked rollout", actionCommand("resume")},
-		{"brake", "send everyone to the default variant now", actionCommand("brake")},
+		{"brake", "send everyone to the default variant now (any rollout)", actionCommand("brake")},
 		{"promote", "give the new variant 100%", actionCommand("promote")},
-		{"advance", "move a rollout to its next step", actionCommand("advance")},
+		{"advance", "move a rollout to its plan's next step", actionCommand("advance")},
 		{"set-share", "set a rollout's share: set-share ROLLOUT PERCENT", runSetShare},
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/graykit/graykit/gray/admin"
+	"github.com/graykit/graykit/gray/guard"
 )
 
 // remoteFlags are the flags every command against the admin API takes.
@@ -178,7 +179,14 @@ func statusRow(v admin.RolloutView) []string {
 		phase = "off"
 	}
 	if v.State != nil {
-		phase, share = string(v.State.Phase), v.State.Share
+		phase = string(v.State.Phase)
+		// Without a plan, running means the configuration decides: show
+		// what is in force.
+		if v.Plan != nil || v.State.Phase != guard.PhaseRunning {
+			share = v.State.Share
+		} else if !v.Enabled {
+			phase = "off"
+		}
 		if v.Plan != nil {
 			n := len(v.Plan.WithDefaults().Steps)
 			if v.State.Step >= 0 {
@@ -187,7 +195,9 @@ func statusRow(v admin.RolloutView) []string {
 				step = fmt.Sprintf("0/%d", n)
 			}
 		}
-		last = fmt.Sprintf("%s by %s", v.State.Last.Action, v.State.Last.Actor)
+		if v.State.Last.Action != "" {
+			last = fmt.Sprintf("%s by %s", v.State.Last.Action, v.State.Last.Actor)
+		}
 	}
 	canary, stable := metricsOf(v)
 	return []string{
@@ -246,7 +256,7 @@ func printDetail(e *env, v admin.RolloutView) {
 		}
 		rows = append(rows, []string{"plan", strings.Join(steps, " → ") + ", hold " + p.Hold.String()})
 	}
-	if s := v.State; s != nil {
+	if s := v.State; s != nil && s.Last.Action != "" {
 		t := s.Last
 		rows = append(rows, []string{"last", fmt.Sprintf("%s by %s at %s, %s → %s",
 			t.Action, t.Actor, t.At.Format(time.RFC3339), fmtPercent(t.FromShare), fmtPercent(t.ToShare))})

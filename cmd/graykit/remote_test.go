@@ -94,7 +94,7 @@ func TestStatus(t *testing.T) {
 	code, out, errOut := runRemote(a, viewerToken, "status")
 	require.Equal(t, exitOK, code, errOut)
 	assert.Regexp(t, `checkout-v2\s+running\s+1%\s+1/4`, out)
-	assert.Regexp(t, `banner\s+unmanaged\s+10%\s+-`, out)
+	assert.Regexp(t, `banner\s+running\s+10%\s+-\s+.*\s-\n`, out)
 	assert.Contains(t, out, "start by guard/a")
 
 	code, out, _ = runRemote(a, viewerToken, "status", "checkout-v2")
@@ -170,6 +170,37 @@ func TestBrakeFromTheCLIReachesEveryReplica(t *testing.T) {
 	}
 }
 
+func TestActionsOnARolloutWithoutAPlan(t *testing.T) {
+	a := newApp(t)
+	code, out, errOut := runRemote(a, operatorToken, "brake", "banner", "--reason", "pager")
+	require.Equal(t, exitOK, code, errOut)
+	assert.Contains(t, out, "banner: rolled-back, share 0%")
+	a.tick(t)
+	for i, e := range a.engines {
+		d := e.Decide("banner", gray.Subject{Key: "user-3"})
+		assert.Equal(t, gray.ReasonOff, d.Reason, "replica %d", i)
+	}
+	code, out, _ = runRemote(a, viewerToken, "status")
+	require.Equal(t, exitOK, code)
+	assert.Regexp(t, `banner\s+rolled-back\s+0%\s+-.*brake by olga`, out)
+
+	code, out, errOut = runRemote(a, operatorToken, "resume", "banner")
+	require.Equal(t, exitOK, code, errOut)
+	assert.Contains(t, out, "banner: running, share 10%")
+	code, out, errOut = runRemote(a, operatorToken, "set-share", "banner", "25")
+	require.Equal(t, exitOK, code, errOut)
+	assert.Contains(t, out, "banner: manual, share 25%")
+	a.tick(t)
+	for i, e := range a.engines {
+		o := e.Overrides()["banner"]
+		require.NotNil(t, o.Percent, "replica %d", i)
+		assert.Equal(t, 25.0, *o.Percent, "replica %d", i)
+	}
+	code, _, errOut = runRemote(a, operatorToken, "advance", "banner")
+	assert.Equal(t, exitFail, code)
+	assert.Contains(t, errOut, "rollout has no plan")
+}
+
 func TestRemoteErrors(t *testing.T) {
 	a := newApp(t)
 	tests := []struct {
@@ -183,7 +214,7 @@ func TestRemoteErrors(t *testing.T) {
 		{"bad token", "nope-nope-nope-nope", []string{"status"}, exitFail, "authentication required: send Authorization: Bearer <token> (HTTP 401)"},
 		{"no token", "", []string{"status"}, exitUsage, "GRAYKIT_TOKEN"},
 		{"unknown rollout", operatorToken, []string{"brake", "nope"}, exitFail, "unknown rollout (HTTP 404)"},
-		{"rollout without plan", operatorToken, []string{"pause", "banner"}, exitFail, "only rollouts with a plan have (HTTP 409)"},
+		{"pause without plan", operatorToken, []string{"pause", "banner"}, exitFail, "rollout has no plan: pause walks a plan's steps and its judge; brake, resume, set-share and promote work without one (HTTP 409)"},
 		{"share out of range", operatorToken, []string{"set-share", "checkout-v2", "150"}, exitFail, "with at most two decimals (HTTP 400)"},
 		{"share not a number", operatorToken, []string{"set-share", "checkout-v2", "lots"}, exitUsage, "not a percentage"},
 		{"missing rollout", operatorToken, []string{"brake"}, exitUsage, "want ROLLOUT"},

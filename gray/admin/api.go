@@ -46,12 +46,19 @@ type RolloutView struct {
 	Variants []gray.VariantSpec `json:"variants"`
 	Rules    []gray.Rule        `json:"rules"`
 	Plan     *gray.Plan         `json:"plan,omitempty"`
-	// Managed reports whether the backend holds shared state for the
-	// rollout, so actions apply to it (a rollout needs a plan).
+	// Managed reports whether actions apply to the rollout through the
+	// backend. With [GuardBackend] every rollout is managed: brake, resume,
+	// set-share and promote work with or without a plan; advance and pause
+	// need one (Plan not nil).
 	Managed bool `json:"managed"`
 	// State is the shared state every replica applies; nil when unmanaged.
-	// Its Last field is the last transition, with the judge's evidence.
+	// For a rollout without a plan that nobody acted on, it is the state it
+	// would start in (Version 0, running as configured). Its Last field is
+	// the last transition, with the judge's evidence.
 	State *guard.State `json:"state,omitempty"`
+	// Override is the run-time override in force on the replica that
+	// answered (the shared state as it last applied it), if any.
+	Override *gray.Override `json:"override,omitempty"`
 	// StateError says why State is missing when the backend failed.
 	StateError string `json:"state_error,omitempty"`
 	// Metrics are outcomes per variant over the recent windows.
@@ -158,6 +165,9 @@ func (h *Handler) view(r *http.Request, ro *gray.Rollout, now time.Time) (Rollou
 	if len(v.Variants) > 0 {
 		v.Share = v.Variants[0].Percent
 	}
+	if o, ok := h.cfg.Engine.Overrides()[ro.Name]; ok {
+		v.Override = &o
+	}
 	since := now.Add(-h.cfg.Window)
 	v.Metrics = Metrics{Source: "none", Since: since, Variants: []VariantMetrics{}}
 	if b := h.cfg.Backend; b != nil {
@@ -165,7 +175,7 @@ func (h *Handler) view(r *http.Request, ro *gray.Rollout, now time.Time) (Rollou
 		switch {
 		case err == nil:
 			v.Managed, v.State = true, &st
-		case errors.Is(err, guard.ErrNoPlan):
+		case errors.Is(err, guard.ErrNoPlan), errors.Is(err, gray.ErrUnknownRollout):
 		case ctx.Err() != nil:
 			return v, ctx.Err()
 		default:

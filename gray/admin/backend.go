@@ -8,21 +8,24 @@ import (
 	"github.com/graykit/graykit/gray/guard"
 )
 
-// Backend is the shared state behind the console: each guarded rollout's
-// state, the manual actions on it, the audit trail and the outcome windows
-// every replica records. Actions must go through state that every replica
+// Backend is the shared state behind the console: each rollout's state,
+// the manual actions on it, the audit trail and the outcome windows every
+// replica records. Actions must go through state that every replica
 // applies, so that a brake pressed on one replica's console holds on all.
 // [GuardBackend] is the implementation over package guard; tests and
 // other stores may supply their own. Implementations must be safe for
 // concurrent use.
 type Backend interface {
 	// State returns the rollout's state. An error wrapping
-	// [guard.ErrNoPlan] means the backend does not manage the rollout.
+	// [guard.ErrNoPlan] or [gray.ErrUnknownRollout] means the backend does
+	// not manage the rollout, which the console then shows read-only.
 	State(ctx context.Context, rollout string) (guard.State, error)
 	// Act applies one manual action on behalf of actor, audited with
 	// reason. share is used by [guard.ActionSetShare] only. An action that
 	// does not apply to the rollout's phase, or a bad share, is an error
-	// wrapping [guard.ErrInvalidAction].
+	// wrapping [guard.ErrInvalidAction]; one that needs a plan the rollout
+	// does not have (advance, pause) wraps [guard.ErrNoPlan]. Both become
+	// 409 Conflict with the error's text.
 	Act(ctx context.Context, rollout string, act guard.Action, share float64, actor, reason string) (guard.State, error)
 	// Audit returns up to limit entries of the rollout ("" for all),
 	// newest first.
@@ -34,7 +37,11 @@ type Backend interface {
 
 // GuardBackend returns a [Backend] over the guard's shared store and manual
 // actions: the same store every replica's guard controller reads, so an
-// action taken here reaches every replica at its next poll.
+// action taken here reaches every replica at its next poll. It manages
+// every rollout: brake, resume, set-share and promote work with or without
+// a plan (see [guard.State]); advance and pause need one. Pass a
+// controller's Actions, or ones made with [guard.WithEngine], so that the
+// state of a rollout without a plan records its configured share.
 func GuardBackend(store guard.Store, actions *guard.Actions) (Backend, error) {
 	if store == nil || actions == nil {
 		return nil, fmt.Errorf("admin: GuardBackend needs a store and actions")

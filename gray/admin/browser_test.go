@@ -127,7 +127,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	waitText(t, ctx, `.card[data-rollout="checkout-v2"] .phase`, "running")
 	waitText(t, ctx, `.card[data-rollout="search-v3"] .phase`, "rolled-back")
 	waitText(t, ctx, `.card[data-rollout="recommendations"] .phase`, "paused")
-	waitText(t, ctx, `.card[data-rollout="banner"] .phase`, "unmanaged")
+	waitText(t, ctx, `.card[data-rollout="banner"] .phase`, "running")
 	st, err := f.store.Load(t.Context(), "checkout-v2")
 	require.NoError(t, err)
 	require.Greater(t, st.Share, 1.0, "the judge advanced the healthy rollout during the demo")
@@ -138,11 +138,12 @@ func TestConsoleInBrowser(t *testing.T) {
 	assert.Equal(t, 4, lines, "error rate and latency charts, a line each for stable and canary")
 	assert.Contains(t, text(t, ctx, "#audit-table"), "waiting for the cache warm-up")
 	assert.Contains(t, text(t, ctx, "#audit-table"), "rollback")
-	// A banner without a plan cannot be acted on.
-	disabled, err := chromedp.Run(ctx, chromedp.Evaluate[bool](
-		`document.querySelector('.card[data-rollout="banner"] button[data-action="brake"]').disabled`))
+	// The banner has no plan: it can be braked, shared and promoted, not
+	// advanced or paused.
+	disabled, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]bool](
+		`Object.fromEntries([...document.querySelectorAll('.card[data-rollout="banner"] button[data-action]')].map((b) => [b.dataset.action, b.disabled]))`))
 	require.NoError(t, err)
-	assert.True(t, disabled)
+	assert.Equal(t, map[string]bool{"advance": true, "pause": true, "resume": true, "set-share": false, "promote": false, "brake": false}, disabled)
 
 	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	require.NoError(t, err)
@@ -185,6 +186,28 @@ func TestConsoleInBrowser(t *testing.T) {
 		`!document.querySelector('.card[data-rollout="checkout-v2"] .pending')`,
 		chromedp.WithPollingTimeout(20*time.Second)))
 	require.NoError(t, err, "the page sees this replica apply the brake")
+
+	// Brake the banner too: a rollout without a plan stops on every replica.
+	do(t, ctx,
+		chromedp.Click(chromedp.CSS(`.card[data-rollout="banner"] button[data-action="brake"]`)),
+		chromedp.WaitVisible(chromedp.ID("confirm-reason")),
+		chromedp.SendKeys(chromedp.ID("confirm-reason"), "banner covers the pay button"),
+		chromedp.Click(chromedp.ID("confirm-ok")),
+		chromedp.WaitNotVisible(chromedp.ID("confirm")),
+	)
+	waitText(t, ctx, `.card[data-rollout="banner"] .phase`, "rolled-back")
+	waitText(t, ctx, `#audit-table tbody tr:first-child td:nth-child(2)`, "banner")
+	f.tick(t)
+	for i, e := range f.engines {
+		d := e.Decide("banner", gray.Subject{Key: "user-7"})
+		assert.Equal(t, "stable", d.Variant, "replica %d", i)
+		assert.Equal(t, gray.ReasonOff, d.Reason, "replica %d", i)
+	}
+	resume, err := chromedp.Run(ctx, chromedp.Poll[bool](
+		`(() => { const b = document.querySelector('.card[data-rollout="banner"] button[data-action="resume"]'); return !!b && !b.disabled; })()`,
+		chromedp.WithPollingTimeout(20*time.Second)))
+	require.NoError(t, err)
+	assert.True(t, resume, "a braked banner can be resumed")
 
 	// Explain: why does alice get stable now?
 	do(t, ctx,

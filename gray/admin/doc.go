@@ -22,9 +22,9 @@
 // # What it shows
 //
 // GET api/rollouts lists every rollout of the engine's configuration with
-// its variants, rules and plan as in force on this replica; for a guarded
-// rollout (one with a plan) the shared state every replica follows: phase,
-// step, share and the last transition with the judge's evidence; and per
+// its variants, rules and plan as in force on this replica; the shared
+// state every replica follows: phase, step (with a plan), share and the
+// last transition, with the judge's evidence; and per
 // variant the requests, error rate and latency percentiles of each recent
 // window, summed over replicas (from the backend's windows) or, when the
 // backend has none, from this replica's [gray.Counters]. GET api/audit is
@@ -39,8 +39,13 @@
 // {"share": 20, "reason": "…"}. Actions go through the [Backend], normally
 // the guard's shared store ([GuardBackend]), so every replica applies them
 // at its next poll, and each one is audited with the caller's name, the
-// time, what changed and the reason. Only rollouts with a plan have shared
-// state, so only they can be acted on; the others are shown read-only.
+// time, what changed and the reason. Brake, resume, set-share and promote
+// work on every rollout, with or without a plan: brake sends everyone to
+// the default variant, set-share holds a share over the configuration's,
+// promote holds 100%, and resume undoes the brake (back to the
+// configuration's share, or to the share set by hand). Advance and pause
+// walk a plan's steps and stop its judge, so they need a plan: without one
+// they get 409 Conflict saying so, and the page disables them.
 //
 // # Security
 //

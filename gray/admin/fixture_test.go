@@ -62,7 +62,7 @@ func (c *clock) Add(d time.Duration) {
 // with the console mounted on the first.
 type fixture struct {
 	clock    *clock
-	store    *guard.MemoryStore
+	store    guard.Store
 	engines  []*gray.Engine
 	ctrls    []*guard.Controller
 	counters []*gray.Counters
@@ -78,7 +78,13 @@ func newFixture(t *testing.T, replicas int) *fixture {
 // text, sharing one store, and ticks every controller once.
 func newFixtureConfig(t *testing.T, text string, replicas int) *fixture {
 	t.Helper()
-	f := &fixture{clock: &clock{t: time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC)}, store: guard.NewMemoryStore()}
+	return newFixtureStore(t, text, replicas, guard.NewMemoryStore())
+}
+
+// newFixtureStore is newFixtureConfig on a given store.
+func newFixtureStore(t *testing.T, text string, replicas int, store guard.Store) *fixture {
+	t.Helper()
+	f := &fixture{clock: &clock{t: time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC)}, store: store}
 	for i := range replicas {
 		cfg, err := gray.ParseConfig([]byte(text))
 		require.NoError(t, err)

@@ -252,11 +252,8 @@ func (h *Handler) statusOf(err error) (int, string) {
 		return http.StatusBadRequest, err.Error()
 	case errors.Is(err, gray.ErrUnknownRollout):
 		return http.StatusNotFound, err.Error()
-	case errors.Is(err, guard.ErrNoPlan):
-		return http.StatusConflict, err.Error() + "; actions need shared state, which only rollouts with a plan have"
-	case errors.Is(err, errNoBackend):
-		return http.StatusConflict, err.Error()
-	case errors.Is(err, guard.ErrInvalidAction), errors.Is(err, guard.ErrConflict):
+	case errors.Is(err, guard.ErrNoPlan), errors.Is(err, errNoBackend),
+		errors.Is(err, guard.ErrInvalidAction), errors.Is(err, guard.ErrConflict):
 		return http.StatusConflict, err.Error()
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return http.StatusServiceUnavailable, "admin: request canceled"

@@ -84,7 +84,9 @@ func TestSecurity(t *testing.T) {
 		{"unknown action", "POST", "/api/rollouts/checkout-v2/explode", operatorToken, nil, nil, 400, `unknown action "explode"`},
 		{"unknown rollout", "POST", "/api/rollouts/nope/brake", operatorToken, nil, nil, 404, "unknown rollout"},
 		{"unknown rollout read", "GET", "/api/rollouts/nope", viewerToken, nil, nil, 404, "unknown rollout"},
-		{"rollout without plan", "POST", "/api/rollouts/banner/brake", operatorToken, nil, nil, 409, "no plan"},
+		{"advance without plan", "POST", "/api/rollouts/banner/advance", operatorToken, nil, nil, 409, "rollout has no plan: advance walks a plan's steps"},
+		{"pause without plan", "POST", "/api/rollouts/banner/pause", operatorToken, nil, nil, 409, "brake, resume, set-share and promote work without one"},
+		{"resume without plan, not braked", "POST", "/api/rollouts/banner/resume", operatorToken, nil, nil, 409, "invalid action: resume when running"},
 		{"resume a running rollout", "POST", "/api/rollouts/checkout-v2/resume", operatorToken, nil, nil, 409, "invalid action"},
 		{"set-share without share", "POST", "/api/rollouts/checkout-v2/set-share", operatorToken, map[string]any{}, nil, 400, "needs a share"},
 		{"share above 100", "POST", "/api/rollouts/checkout-v2/set-share", operatorToken, map[string]any{"share": 101}, nil, 400, "not a percentage"},
@@ -168,8 +170,11 @@ func TestRolloutsShowConfigAndSharedState(t *testing.T) {
 	assert.Equal(t, []float64{1, 5, 20, 50}, co.Plan.Steps)
 
 	banner := findRollout(t, rs, "banner")
-	assert.False(t, banner.Managed)
-	assert.Nil(t, banner.State)
+	assert.True(t, banner.Managed, "brake, resume, set-share and promote work without a plan")
+	require.NotNil(t, banner.State)
+	assert.Equal(t, guard.State{Rollout: "banner", Phase: guard.PhaseRunning, Step: -1, Share: 10}, *banner.State,
+		"nothing stored: running as configured")
+	assert.Nil(t, banner.Override, "the controllers leave it alone")
 	assert.Equal(t, 10.0, banner.Share)
 	assert.Equal(t, "banner", banner.Salt)
 	assert.Equal(t, "stable", banner.Default)

@@ -64,8 +64,16 @@
   const clock = (t) => { const d = new Date(t); return d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }); };
 
   function phaseOf(r) {
-    if (r.state) return r.state.phase;
+    // Without a plan, "running" means the configuration decides, off included.
+    if (r.state && !(r.state.phase === "running" && !r.plan && !r.enabled)) return r.state.phase;
     return r.enabled ? "unmanaged" : "off";
+  }
+
+  // shareOf is the canary's share every replica serves: the shared state's,
+  // or the configuration's when it decides (no plan, running).
+  function shareOf(r) {
+    if (r.state && (r.plan || r.state.phase !== "running")) return r.state.share;
+    return r.share;
   }
 
   // ---- chart: one SVG with a line per variant ----
@@ -153,24 +161,30 @@
     return box;
   }
 
+  // ACTIONS: id, label, the phases it applies in with a plan, and without
+  // one (null: it needs a plan). "manual" is a share set by hand.
   const ACTIONS = [
-    ["advance", "Advance", ["running", "paused"]],
-    ["pause", "Pause", ["running"]],
-    ["resume", "Resume", ["paused", "rolled-back"]],
-    ["set-share", "Set share…", ["running", "paused"]],
-    ["promote", "Promote", ["running", "paused"]],
-    ["brake", "Brake", ["running", "paused", "promoted"]],
+    ["advance", "Advance", ["running", "paused", "manual"], null],
+    ["pause", "Pause", ["running"], null],
+    ["resume", "Resume", ["paused", "rolled-back", "manual"], ["rolled-back"]],
+    ["set-share", "Set share…", ["running", "paused", "manual"], ["running", "manual", "paused", "promoted"]],
+    ["promote", "Promote", ["running", "paused", "manual"], ["running", "manual", "paused"]],
+    ["brake", "Brake", ["running", "paused", "promoted", "manual"], ["running", "manual", "paused", "promoted"]],
   ];
 
   function actionButtons(r) {
     const phase = phaseOf(r);
     const can = me && me.can_act && r.managed;
     const box = el("div", { class: "actions" });
-    for (const [id, label, phases] of ACTIONS) {
+    for (const [id, label, planned, unplanned] of ACTIONS) {
+      const phases = r.plan ? planned : unplanned;
+      let title = "";
+      if (!r.managed) title = "the console's backend does not manage this rollout";
+      else if (!me || !me.can_act) title = "needs the operator role";
+      else if (!phases) title = "needs a plan: this rollout has none";
       const b = el("button", {
         type: "button", "data-action": id, class: id === "brake" ? "danger" : null,
-        disabled: !can || !phases.includes(phase),
-        title: !r.managed ? "this rollout has no plan: change it in the configuration" : (!me || !me.can_act ? "needs the operator role" : ""),
+        disabled: !can || !phases || !phases.includes(phase), title,
       }, label);
       b.addEventListener("click", () => ask(r, id, label));
       box.append(b);
@@ -196,7 +210,7 @@
 
   function card(r) {
     const phase = phaseOf(r);
-    const share = r.state ? r.state.share : r.share;
+    const share = shareOf(r);
     const canary = (r.variants[0] && r.variants[0].name) || "canary";
     const stepText = r.state && r.plan
       ? (r.state.step >= 0 ? "step " + (r.state.step + 1) + " of " + ((r.plan.steps || []).length || 5) : "before the first step")
@@ -223,10 +237,19 @@
   // pendingHere says when this replica has not applied the shared state yet.
   function pendingHere(r) {
     if (!r.state) return null;
-    const on = r.state.phase !== "rolled-back";
-    if (r.enabled === on && (!on || Math.abs(r.share - r.state.share) < 1e-9)) return null;
-    return el("span", { class: "meta pending" },
+    const note = () => el("span", { class: "meta pending" },
       "(this replica: " + (r.enabled ? pct(r.share) : "off") + " until its next poll)");
+    const on = r.state.phase !== "rolled-back";
+    if (!r.plan) {
+      // Without a plan the state overrides only what it changes (see guard.State).
+      const o = r.override || {};
+      if (!on) return r.enabled ? note() : null;
+      if (o.enabled === false) return note();
+      if (r.state.phase === "running") return typeof o.percent === "number" ? note() : null;
+      return Math.abs(r.share - r.state.share) < 1e-9 ? null : note();
+    }
+    if (r.enabled === on && (!on || Math.abs(r.share - r.state.share) < 1e-9)) return null;
+    return note();
   }
 
   function shareFill(share) {
@@ -267,14 +290,16 @@
     const texts = {
       advance: "Move to the next step of the plan.",
       pause: "Keep the share where it is and stop the automatic judge until someone resumes.",
-      resume: "Resume the rollout (after a brake it starts over at the first step).",
-      "set-share": "Set the canary's share by hand; the phase stays.",
+      resume: r.plan ? "Resume the rollout (after a brake it starts over at the first step)."
+        : "Lift the brake: back to what it stopped (the configured share, or the share set by hand).",
+      "set-share": r.plan ? "Set the canary's share by hand; the phase stays."
+        : "Set the canary's share by hand, on every replica; it holds over the configuration's.",
       promote: "Give the new variant 100% of users and end the rollout.",
       brake: "Send every user to the default variant, on every replica, now.",
     };
     $("confirm-text").textContent = texts[action] || "";
     $("confirm-share-label").hidden = action !== "set-share";
-    $("confirm-share").value = r.state ? r.state.share : r.share;
+    $("confirm-share").value = shareOf(r);
     $("confirm-reason").value = "";
     $("confirm-error").textContent = "";
     $("confirm-ok").textContent = label.replace("…", "");
