@@ -203,8 +203,9 @@ func (a *Actions) configured(rollout string, planned bool) (float64, error) {
 	if e == nil {
 		return 0, nil
 	}
-	for i := range e.Config().Rollouts {
-		if r := &e.Config().Rollouts[i]; r.Name == rollout {
+	cfg := e.Config()
+	for i := range cfg.Rollouts {
+		if r := &cfg.Rollouts[i]; r.Name == rollout {
 			return configuredShare(r), nil
 		}
 	}

@@ -77,7 +77,8 @@ type State struct {
 	Version int64 `json:"version"`
 	Phase   Phase `json:"phase"`
 	// Step is the index in the plan's steps of the largest step not above
-	// Share, or -1 when Share is below the first step (e.g. after the brake).
+	// Share, or -1 when Share is below the first step (e.g. after the brake)
+	// and always for a rollout without a plan.
 	Step int `json:"step"`
 	// Share is the canary's percentage in force (0 to 100).
 	Share float64 `json:"share"`
