@@ -114,8 +114,21 @@ func (e *Engine) Update(cfg *Config) error {
 func (e *Engine) SetOverride(rollout string, o Override) error {
 	e.updateMu.Lock()
 	defer e.updateMu.Unlock()
+	next, snap, err := e.withOverrideLocked(rollout, o)
+	if err != nil {
+		return err
+	}
+	e.overrides = next
+	e.cur.Store(snap)
+	return nil
+}
+
+// withOverrideLocked compiles the configuration with o in place for
+// rollout, returning the new override set and snapshot without applying
+// them. e.updateMu must be held.
+func (e *Engine) withOverrideLocked(rollout string, o Override) (map[string]Override, *snapshot, error) {
 	if e.cur.Load().byName[rollout] == nil {
-		return fmt.Errorf("gray: override: %w: %q", ErrUnknownRollout, rollout)
+		return nil, nil, fmt.Errorf("gray: override: %w: %q", ErrUnknownRollout, rollout)
 	}
 	next := maps.Clone(e.overrides)
 	if next == nil {
@@ -124,11 +137,19 @@ func (e *Engine) SetOverride(rollout string, o Override) error {
 	next[rollout] = o
 	snap, err := compile(applyOverrides(e.base, next))
 	if err != nil {
-		return fmt.Errorf("gray: override of %q: %w", rollout, err)
+		return nil, nil, fmt.Errorf("gray: override of %q: %w", rollout, err)
 	}
-	e.overrides = next
-	e.cur.Store(snap)
-	return nil
+	return next, snap, nil
+}
+
+// CheckOverride reports whether SetOverride(rollout, o) would succeed,
+// without applying it: for a caller (an operator console, a shared state
+// store) that must refuse a share before other replicas try to apply it.
+func (e *Engine) CheckOverride(rollout string, o Override) error {
+	e.updateMu.Lock()
+	defer e.updateMu.Unlock()
+	_, _, err := e.withOverrideLocked(rollout, o)
+	return err
 }
 
 // ClearOverride removes the named rollout's override, if any.

@@ -296,3 +296,15 @@ rollouts:
 	assert.Equal(t, []gray.VariantSpec{{Name: "stable", Percent: 90}, {Name: "blue", Percent: 0}, {Name: "green", Percent: 5}}, vs,
 		"the default variant's own range is not the share")
 }
+
+func TestCheckOverrideChangesNothing(t *testing.T) {
+	e := mustEngine(t, `rollouts: [{name: r, variants: [{name: blue, percent: 50}, {name: green, percent: 40}]}]`)
+	ok, tooMuch := 10.0, 70.0
+	require.NoError(t, e.CheckOverride("r", gray.Override{Percent: &ok}))
+	err := e.CheckOverride("r", gray.Override{Percent: &tooMuch})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "percentages add up to 110, above 100")
+	assert.ErrorIs(t, e.CheckOverride("nope", gray.Override{}), gray.ErrUnknownRollout)
+	assert.Empty(t, e.Overrides())
+	assert.Equal(t, 50.0, e.Config().Rollouts[0].Variants[0].Percent)
+}

@@ -85,6 +85,7 @@ func TestScrape(t *testing.T) {
 		{name: "step", metric: "graykit_guard_step", labels: map[string]string{"rollout": "checkout"}, want: 1},
 		{name: "phase paused", metric: "graykit_guard_phase", labels: map[string]string{"phase": "paused"}, want: 1},
 		{name: "phase running", metric: "graykit_guard_phase", labels: map[string]string{"phase": "running"}, want: 0},
+		{name: "phase manual", metric: "graykit_guard_phase", labels: map[string]string{"phase": "manual"}, want: 0},
 		{name: "version", metric: "graykit_guard_state_version", labels: map[string]string{"rollout": "checkout"}, want: 1},
 	}
 	for _, tt := range tests {

@@ -143,6 +143,13 @@ func (a *Actions) do(ctx context.Context, rollout string, act Action, share floa
 			act, rollout, ErrNoPlan, act)
 	}
 	plan = plan.WithDefaults()
+	if act == ActionSetShare && a.cfg.engine != nil {
+		// Refuse here a share the configuration cannot take, rather than
+		// store it and have every replica fail to apply it at each tick.
+		if err := a.cfg.engine.CheckOverride(rollout, gray.Override{Percent: &share}); err != nil {
+			return State{}, fmt.Errorf("guard: %s %q: %w: %w", act, rollout, ErrInvalidAction, err)
+		}
+	}
 	for range casRetries {
 		configured, err := a.configured(rollout, planned)
 		if err != nil {

@@ -279,3 +279,25 @@ func TestPlanAddedAndRemoved(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 10.0, s.Share, "running without a plan shows the configured share")
 }
+
+// TestSetShareRefusesWhatTheEngineCannotTake: a share the configuration
+// cannot hold (here: more than the other variants leave) is refused when it
+// is asked for, not stored for every replica to fail on.
+func TestSetShareRefusesWhatTheEngineCannotTake(t *testing.T) {
+	ctx := t.Context()
+	cfg := mixedConfig(10)
+	cfg.Rollouts = append(cfg.Rollouts, gray.Rollout{Name: "colours", Variants: []gray.VariantSpec{{Name: "blue", Percent: 30}, {Name: "green", Percent: 60}}})
+	eng, err := gray.New(cfg)
+	require.NoError(t, err)
+	st := guard.NewMemoryStore()
+	a, err := guard.NewActions(st, guard.PlansFromEngine(eng), guard.WithEngine(eng))
+	require.NoError(t, err)
+	_, err = a.SetShare(ctx, "colours", 50, "ops", "too much")
+	require.ErrorIs(t, err, guard.ErrInvalidAction)
+	assert.Contains(t, err.Error(), "percentages add up to 110, above 100")
+	_, err = st.Load(ctx, "colours")
+	assert.ErrorIs(t, err, guard.ErrNoState, "nothing stored")
+	got, err := a.SetShare(ctx, "colours", 40, "ops", "fits")
+	require.NoError(t, err)
+	assert.Equal(t, 40.0, got.Share)
+}
