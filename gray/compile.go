@@ -323,6 +323,7 @@ func compileCond(c *Condition, path string, ps *problems) cond {
 			return out
 		}
 		out.str, arg = v, *p
+		out.major, _ = leadingMajor(semver.Canonical(v))
 	case opCIDR:
 		if len(c.CIDR) == 0 {
 			ps.add(opPath, "empty")
@@ -333,7 +334,7 @@ func compileCond(c *Condition, path string, ps *problems) cond {
 				ps.add(opPath+"["+strconv.Itoa(i)+"]", "%q is not a CIDR prefix or IP address", s)
 				continue
 			}
-			out.prefixes = append(out.prefixes, pfx)
+			out.nets.add(pfx)
 		}
 		arg = summarize(c.CIDR)
 	case opPresent:

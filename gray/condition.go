@@ -1,6 +1,7 @@
 package gray
 
 import (
+	"encoding/binary"
 	"net/netip"
 	"net/textproto"
 	"regexp"
@@ -138,7 +139,8 @@ type cond struct {
 	re       *regexp.Regexp
 	reLit    string // a literal every match contains, checked first
 	num      float64
-	prefixes []netip.Prefix
+	nets     ipSet
+	major    int // the semver operand's major version, for a pre-check
 	present  bool
 	at       time.Time
 	subs     []cond
@@ -241,13 +243,7 @@ func (c *cond) test(v string, present bool) bool {
 		if err != nil {
 			return false
 		}
-		addr = addr.Unmap()
-		for _, p := range c.prefixes {
-			if p.Contains(addr) {
-				return true
-			}
-		}
-		return false
+		return c.nets.contains(addr)
 	case opAfter, opBefore:
 		t, err := time.Parse(time.RFC3339, v)
 		if err != nil {
@@ -289,6 +285,13 @@ func (c *cond) semver(v string) bool {
 		n := 1 + copy(buf[1:], v)
 		v = unsafe.String(&buf[0], n)
 	}
+	// Pre-check on the major version alone: v with a smaller major compares
+	// below the operand whether it is otherwise valid or not (an invalid
+	// version compares below every valid one), so eq, gt and gte are false
+	// without a parse. Everything else goes to the library.
+	if m, ok := leadingMajor(v); ok && m < c.major && (c.op == opSemverEq || c.op == opSemverGt || c.op == opSemverGte) {
+		return false
+	}
 	// An invalid version compares below every valid one, so a result at or
 	// above the (valid) configured version proves v valid; only answers that
 	// rest on "below" need the extra validity check.
@@ -324,4 +327,82 @@ type TraceStep struct {
 	Present bool `json:"present"`
 	// Matched says whether the condition held.
 	Matched bool `json:"matched"`
+}
+
+// leadingMajor reads the major version of "vMAJOR…": digits after the "v",
+// up to a '.', '-', '+' or the end. It reports false for anything the
+// semver grammar would reject there (no digits, a leading zero, too long).
+func leadingMajor(v string) (int, bool) {
+	i, m := 1, 0
+	for ; i < len(v) && v[i] >= '0' && v[i] <= '9'; i++ {
+		if i > 9 {
+			return 0, false
+		}
+		m = m*10 + int(v[i]-'0')
+	}
+	switch {
+	case i == 1, v[1] == '0' && i > 2:
+		return 0, false
+	case i < len(v) && v[i] != '.' && v[i] != '-' && v[i] != '+':
+		return 0, false
+	}
+	return m, true
+}
+
+// ipSet is a list of CIDR prefixes prepared for fast membership tests:
+// IPv4 prefixes as network and mask words, IPv6 ones as two halves.
+type ipSet struct {
+	v4 []struct{ net, mask uint32 }
+	v6 []struct{ hi, lo, maskHi, maskLo uint64 }
+}
+
+func (s *ipSet) add(p netip.Prefix) {
+	a, bits := p.Addr(), p.Bits()
+	if a.Is4() {
+		b := a.As4()
+		mask := ^uint32(0) << (32 - bits)
+		if bits == 0 {
+			mask = 0
+		}
+		s.v4 = append(s.v4, struct{ net, mask uint32 }{binary.BigEndian.Uint32(b[:]) & mask, mask})
+		return
+	}
+	b := a.As16()
+	var mhi, mlo uint64
+	switch {
+	case bits >= 64:
+		mhi, mlo = ^uint64(0), ^uint64(0)<<(128-bits)
+		if bits == 64 {
+			mlo = 0
+		}
+	case bits > 0:
+		mhi = ^uint64(0) << (64 - bits)
+	}
+	hi, lo := binary.BigEndian.Uint64(b[:8]), binary.BigEndian.Uint64(b[8:])
+	s.v6 = append(s.v6, struct{ hi, lo, maskHi, maskLo uint64 }{hi & mhi, lo & mlo, mhi, mlo})
+}
+
+func (s *ipSet) contains(a netip.Addr) bool {
+	if a.Zone() != "" {
+		return false // as netip.Prefix.Contains: a zoned address matches no prefix
+	}
+	a = a.Unmap()
+	if a.Is4() {
+		b := a.As4()
+		x := binary.BigEndian.Uint32(b[:])
+		for _, n := range s.v4 {
+			if x&n.mask == n.net {
+				return true
+			}
+		}
+		return false
+	}
+	b := a.As16()
+	hi, lo := binary.BigEndian.Uint64(b[:8]), binary.BigEndian.Uint64(b[8:])
+	for _, n := range s.v6 {
+		if hi&n.maskHi == n.hi && lo&n.maskLo == n.lo {
+			return true
+		}
+	}
+	return false
 }
