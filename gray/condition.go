@@ -133,17 +133,17 @@ type cond struct {
 	field field
 	desc  string // the condition as written, for explanations
 
-	str      string              // eq, prefix, suffix, contains; semver (canonical "vX.Y.Z")
-	list     []string            // in, not_in (small)
-	set      map[string]struct{} // in, not_in (large)
-	re       *regexp.Regexp
-	reLit    string // a literal every match contains, checked first
-	num      float64
-	nets     ipSet
-	major    int // the semver operand's major version, for a pre-check
-	present  bool
-	at       time.Time
-	subs     []cond
+	str     string              // eq, prefix, suffix, contains; semver (canonical "vX.Y.Z")
+	list    []string            // in, not_in (small)
+	set     map[string]struct{} // in, not_in (large)
+	re      *regexp.Regexp
+	reLit   string // a literal every match contains, checked first
+	num     float64
+	nets    ipSet
+	major   int // the semver operand's major version, for a pre-check
+	present bool
+	at      time.Time
+	subs    []cond
 }
 
 // evalCtx carries what one evaluation needs beyond the subject.
