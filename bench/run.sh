@@ -34,7 +34,9 @@ finished=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 cpu=$(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed 's/^ *//' || true)
 [ -n "$cpu" ] || cpu=$(uname -m)
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-dirty=$(git status --porcelain -- .. 2>/dev/null | grep -qv '^??' && echo " (working tree has uncommitted changes)" || true)
+changed=$(git status --porcelain --untracked-files=no -- .. 2>/dev/null | awk '{print $2}' | paste -sd, - | sed 's/,/, /g' || true)
+dirty=""
+[ -z "$changed" ] || dirty=" plus uncommitted changes to: $changed"
 
 {
 	echo "# graykit bench results"
