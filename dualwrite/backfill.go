@@ -3,8 +3,11 @@ package dualwrite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -62,13 +65,30 @@ type Progress struct {
 // checkpoint commit in one transaction, so a run that crashed or was canceled resumes exactly where
 // it stopped. A row a dual write already set is never overwritten: every write is conditional on
 // the new column being NULL, in the same statement.
+//
+// Several runners (goroutines or processes) may run the same backfill at once: a batch advances the
+// checkpoint only from the position its runner last saw, so every batch is done and counted by
+// exactly one runner and the others go on from where it got. Run may be called concurrently.
 type Backfill struct {
-	cfg                          BackfillConfig
-	stmts                        map[string]*sql.Stmt // prepared per Run; only Run's goroutine uses it
-	qFirst, qAfter               string               // batch bounds (SQL mode) or rows (Go mode)
-	uRange, uRangeFirst, uOne    string
-	cpTouch, cpSave, cpFinish, q string
+	cfg BackfillConfig
+	// SQL built once by NewBackfill.
+	advFirst, adv            string // move the checkpoint over the next batch (from the start, after a key)
+	uRangeFirst, uRange      string // SQL mode: update the batch's rows
+	qRowsFirst, qRows        string // Go mode: the batch's rows to convert
+	uOne                     string // Go mode on dialects without UPDATE … FROM: update one row
+	qFirstKey, qTypes        string
+	cpRead, cpFinish, qCount string
 }
+
+// position is where a backfill stands, as its checkpoint stores it.
+type position struct {
+	last any   // the last key done; nil before the first batch
+	done int64 // rows walked so far
+}
+
+// maxValuesRows caps the rows of one UPDATE … FROM (VALUES …) statement, so it stays within every
+// database's limit on bound parameters.
+const maxValuesRows = 1024
 
 // NewBackfill checks cfg and returns a backfill; it touches no database.
 func NewBackfill(cfg BackfillConfig) (*Backfill, error) {
@@ -105,24 +125,68 @@ func NewBackfill(cfg BackfillConfig) (*Backfill, error) {
 		cfg.LogEvery = 10 * time.Second
 	}
 	d, t, k, o, n := cfg.Dialect, cfg.Table, cfg.KeyColumn, cfg.OldColumn, cfg.NewColumn
+	ct := cfg.Checkpoints.table
 	b := &Backfill{cfg: cfg}
+	b.advFirst = advanceSQL(d, ct, t, k, false)
+	b.adv = advanceSQL(d, ct, t, k, true)
+	// Bounds are ph(1) (the last key done, exclusive) and ph(2) or ph(1) (the batch's last key).
+	rangeFirst := fmt.Sprintf("%s <= %s AND %s IS NULL AND %s IS NOT NULL", k, d.ph(1), n, o)
+	rangeAfter := fmt.Sprintf("%s > %s AND %s <= %s AND %s IS NULL AND %s IS NOT NULL", k, d.ph(1), k, d.ph(2), n, o)
 	if cfg.SQL != "" {
-		b.qFirst = fmt.Sprintf("SELECT MAX(%s), COUNT(*) FROM (SELECT %s FROM %s ORDER BY %s LIMIT %s) s", k, k, t, k, d.ph(1))
-		b.qAfter = fmt.Sprintf("SELECT MAX(%s), COUNT(*) FROM (SELECT %s FROM %s WHERE %s > %s ORDER BY %s LIMIT %s) s", k, k, t, k, d.ph(1), k, d.ph(2))
-		b.uRangeFirst = fmt.Sprintf("UPDATE %s SET %s = (%s) WHERE %s <= %s AND %s IS NULL AND %s IS NOT NULL", t, n, cfg.SQL, k, d.ph(1), n, o)
-		b.uRange = fmt.Sprintf("UPDATE %s SET %s = (%s) WHERE %s > %s AND %s <= %s AND %s IS NULL AND %s IS NOT NULL", t, n, cfg.SQL, k, d.ph(1), k, d.ph(2), n, o)
+		set := fmt.Sprintf("UPDATE %s SET %s = (%s) WHERE ", t, n, cfg.SQL)
+		b.uRangeFirst, b.uRange = set+rangeFirst, set+rangeAfter
 	} else {
-		sel := fmt.Sprintf("SELECT %s, %s, CASE WHEN %s IS NULL THEN 1 ELSE 0 END FROM %s", k, o, n, t)
-		b.qFirst = sel + fmt.Sprintf(" ORDER BY %s LIMIT %s", k, d.ph(1))
-		b.qAfter = sel + fmt.Sprintf(" WHERE %s > %s ORDER BY %s LIMIT %s", k, d.ph(1), k, d.ph(2))
+		sel := fmt.Sprintf("SELECT %s, %s FROM %s WHERE ", k, o, t)
+		b.qRowsFirst = sel + rangeFirst + " ORDER BY " + k
+		b.qRows = sel + rangeAfter + " ORDER BY " + k
 		b.uOne = fmt.Sprintf("UPDATE %s SET %s = %s WHERE %s = %s AND %s IS NULL", t, n, d.ph(1), k, d.ph(2), n)
 	}
-	ct := cfg.Checkpoints.table
-	b.cpTouch = fmt.Sprintf("UPDATE %s SET updated_at = %s WHERE name = %s", ct, d.ph(1), d.ph(2))
-	b.cpSave = fmt.Sprintf("UPDATE %s SET last_key = %s, done = done + %s, updated_at = %s WHERE name = %s", ct, d.ph(1), d.ph(2), d.ph(3), d.ph(4))
+	b.qFirstKey = fmt.Sprintf("SELECT %s FROM %s ORDER BY %s LIMIT 1", k, t, k)
+	b.qTypes = "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = CAST($1 AS regclass) AND attname = $2 AND NOT attisdropped"
+	b.cpRead = fmt.Sprintf("SELECT last_key, done FROM %s WHERE name = %s", ct, d.ph(1))
 	b.cpFinish = fmt.Sprintf("UPDATE %s SET finished = 1, updated_at = %s WHERE name = %s", ct, d.ph(1), d.ph(2))
-	b.q = fmt.Sprintf("SELECT COUNT(*) FROM %s", t)
+	b.qCount = fmt.Sprintf("SELECT COUNT(*) FROM %s", t)
 	return b, nil
+}
+
+// advanceSQL returns the statement that moves checkpoint table ct over the next batch of table t
+// (after a key, or from the start): last_key to the batch's last key, encoded as encodeKey does
+// with the kind prefix as an argument, and done up by the batch's rows, only if the checkpoint is
+// still at the expected position. It is a batch's first statement and its lock: it takes SQLite's
+// write lock, so the transaction never needs a lock upgrade that could fail with SQLITE_BUSY, and
+// the checkpoint row's lock elsewhere, which a second runner waits for and then finds the position
+// moved. On SQLite and PostgreSQL it returns the new last_key and done. See advance for its
+// arguments.
+func advanceSQL(d Dialect, ct, t, k string, after bool) string {
+	i := 0
+	ph := func() string { i++; return d.ph(i) }
+	if !d.updateFrom() {
+		// MySQL: a multi-table UPDATE, then the caller reads the checkpoint back.
+		return fmt.Sprintf("UPDATE %s AS c JOIN (SELECT MAX(%s) AS hi, COUNT(*) AS n FROM (%s) q) b"+
+			" SET c.last_key = CASE WHEN b.n > 0 THEN %s ELSE c.last_key END, c.done = c.done + b.n, c.updated_at = ?"+
+			" WHERE c.name = ? AND COALESCE(c.last_key, '') = ? AND c.done = ?",
+			ct, k, batchKeys(t, k, after, ph, ph), d.concat("?", "CAST(b.hi AS CHAR)"))
+	}
+	prefix, size := ph(), ph()
+	// The batch is the next size keys after the last one (keyset pagination). The last key of a
+	// full batch is found by stepping through them with OFFSET, several times cheaper on SQLite
+	// than aggregating them; only a short batch at the end of the table needs MAX and COUNT.
+	full := batchKeys(t, k, after, ph, func() string { return "1 OFFSET " + ph() })
+	short := batchKeys(t, k, after, ph, ph)
+	return fmt.Sprintf("UPDATE %s SET (last_key, done) = (SELECT CASE WHEN b.n > 0 THEN %s ELSE %s.last_key END, %s.done + b.n"+
+		" FROM (SELECT %s AS hi, CAST(%s AS BIGINT) AS n FROM (%s) f UNION ALL SELECT MAX(%s), COUNT(*) FROM (%s) q LIMIT 1) b),"+
+		" updated_at = %s WHERE name = %s AND COALESCE(last_key, '') = %s AND done = %s RETURNING last_key, done",
+		ct, d.concat(prefix, "CAST(b.hi AS TEXT)"), ct, ct, k, size, full, k, short, ph(), ph(), ph(), ph())
+}
+
+// batchKeys returns the query for the keys of a batch, in order, limited by limit; ph numbers
+// the placeholders in the order they appear.
+func batchKeys(t, k string, after bool, ph func() string, limit func() string) string {
+	where := ""
+	if after {
+		where = fmt.Sprintf(" WHERE %s > %s", k, ph())
+	}
+	return fmt.Sprintf("SELECT %s FROM %s%s ORDER BY %s LIMIT %s", k, t, where, k, limit())
 }
 
 // Run backfills from the stored checkpoint to the end of the table, or until ctx is done or a
@@ -130,70 +194,68 @@ func NewBackfill(cfg BackfillConfig) (*Backfill, error) {
 // The returned progress is accurate even with an error.
 func (b *Backfill) Run(ctx context.Context) (Progress, error) {
 	cfg := b.cfg
-	cp := cfg.Checkpoints
-	if err := cp.ensure(ctx, cfg.Name); err != nil {
-		return Progress{Name: cfg.Name}, fmt.Errorf("dualwrite: backfill %s: checkpoint: %w", cfg.Name, err)
-	}
-	state, _, err := cp.Get(ctx, cfg.Name)
+	p := Progress{Name: cfg.Name}
+	state, err := b.load(ctx)
 	if err != nil {
-		return Progress{Name: cfg.Name}, err
+		return p, err
 	}
-	p := Progress{Name: cfg.Name, Done: state.Done, Finished: state.Finished}
+	p.Done, p.Finished = state.Done, state.Finished
 	if state.Finished {
 		return p, nil
 	}
-	if err := cfg.DB.QueryRowContext(ctx, b.q).Scan(&p.Total); err != nil {
+	if err := cfg.DB.QueryRowContext(ctx, b.qCount).Scan(&p.Total); err != nil {
 		return p, fmt.Errorf("dualwrite: backfill %s: count: %w", cfg.Name, err)
 	}
-	b.stmts = map[string]*sql.Stmt{}
-	defer func() {
-		for _, st := range b.stmts {
-			_ = st.Close()
+	r := &backfillRun{Backfill: b, stmts: map[string]*sql.Stmt{}, updates: map[int]string{}}
+	defer r.close()
+	if cfg.Convert != nil && cfg.Dialect == Postgres {
+		if err := r.columnTypes(ctx); err != nil {
+			return p, fmt.Errorf("dualwrite: backfill %s: column types: %w", cfg.Name, err)
 		}
-		b.stmts = nil
-	}()
+	}
 	start := time.Now()
 	lastLog := start
-	startDone := state.Done
-	last := state.LastKey
+	var walkedRun int64 // rows this run walked, for the rate and the throttle
+	pos := position{last: state.LastKey, done: state.Done}
 	cfg.Logger.InfoContext(ctx, "dualwrite: backfill start", "name", cfg.Name, "done", p.Done, "total", p.Total)
 	for {
 		if err := b.pause(ctx); err != nil {
 			return p, err
 		}
-		var walked, updated int64
-		var next any
+		var (
+			walked, updated int64
+			next            position
+			moved           bool
+		)
 		err := b.retry(ctx, func() (err error) {
-			walked, updated, next, err = b.batch(ctx, last)
+			walked, updated, next, moved, err = r.batch(ctx, pos)
 			return err
 		})
 		if err != nil {
-			return p, fmt.Errorf("dualwrite: backfill %s after key %v: %w", cfg.Name, last, err)
+			return p, fmt.Errorf("dualwrite: backfill %s after key %v: %w", cfg.Name, pos.last, err)
 		}
-		if walked > 0 {
-			last = next
+		if moved {
+			// Another runner did this batch: go on from where it got.
+			if state, err = b.load(ctx); err != nil {
+				return p, err
+			}
+			pos = position{last: state.LastKey, done: state.Done}
+			p.Done = state.Done
+			if state.Finished {
+				return b.finished(ctx, p, start, walkedRun), nil
+			}
+			continue
 		}
+		pos = next
+		walkedRun += walked
 		p.Done += walked
 		p.Updated += updated
-		p.Elapsed = time.Since(start)
-		if secs := p.Elapsed.Seconds(); secs > 0 {
-			p.Rate = float64(p.Done-startDone) / secs
-		}
-		if p.Rate > 0 && p.Total > p.Done {
-			p.ETA = time.Duration(float64(p.Total-p.Done) / p.Rate * float64(time.Second))
-		} else {
-			p.ETA = 0
-		}
+		p = progressAt(p, start, walkedRun)
 		if walked < int64(cfg.BatchSize) {
 			if _, err := cfg.DB.ExecContext(ctx, b.cpFinish, time.Now().UnixMilli(), cfg.Name); err != nil {
 				return p, fmt.Errorf("dualwrite: backfill %s: finish: %w", cfg.Name, err)
 			}
-			p.Finished, p.ETA = true, 0
-			if cfg.Progress != nil {
-				cfg.Progress(p)
-			}
-			cfg.Logger.InfoContext(ctx, "dualwrite: backfill finished", "name", cfg.Name, "done", p.Done, "updated", p.Updated, "rate", int64(p.Rate), "elapsed", p.Elapsed)
-			return p, nil
+			return b.finished(ctx, p, start, walkedRun), nil
 		}
 		if cfg.Progress != nil {
 			cfg.Progress(p)
@@ -204,7 +266,7 @@ func (b *Backfill) Run(ctx context.Context) (Progress, error) {
 		}
 		wait := cfg.Delay
 		if cfg.RowsPerSecond > 0 {
-			ahead := time.Duration(float64(p.Done-startDone)/cfg.RowsPerSecond*float64(time.Second)) - time.Since(start)
+			ahead := time.Duration(float64(walkedRun)/cfg.RowsPerSecond*float64(time.Second)) - time.Since(start)
 			wait = max(wait, ahead)
 		}
 		if err := sleep(ctx, wait); err != nil {
@@ -213,25 +275,38 @@ func (b *Backfill) Run(ctx context.Context) (Progress, error) {
 	}
 }
 
-// stmt returns query prepared once per run and bound to tx, so SQL is parsed once, not per batch.
-func (b *Backfill) stmt(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, error) {
-	st, ok := b.stmts[query]
-	if !ok {
-		var err error
-		if st, err = b.cfg.DB.PrepareContext(ctx, query); err != nil {
-			return nil, err
-		}
-		b.stmts[query] = st
+// load creates the checkpoint if there is none and returns it.
+func (b *Backfill) load(ctx context.Context) (Checkpoint, error) {
+	name := b.cfg.Name
+	if err := b.cfg.Checkpoints.ensure(ctx, name); err != nil {
+		return Checkpoint{Name: name}, fmt.Errorf("dualwrite: backfill %s: checkpoint: %w", name, err)
 	}
-	return tx.StmtContext(ctx, st), nil
+	state, _, err := b.cfg.Checkpoints.Get(ctx, name)
+	return state, err
 }
 
-func (b *Backfill) exec(ctx context.Context, tx *sql.Tx, query string, args ...any) (sql.Result, error) {
-	st, err := b.stmt(ctx, tx, query)
-	if err != nil {
-		return nil, err
+// progressAt fills in p's elapsed time, rate and ETA after walked rows in the run started at start.
+func progressAt(p Progress, start time.Time, walked int64) Progress {
+	p.Elapsed = time.Since(start)
+	if secs := p.Elapsed.Seconds(); secs > 0 {
+		p.Rate = float64(walked) / secs
 	}
-	return st.ExecContext(ctx, args...)
+	p.ETA = 0
+	if p.Rate > 0 && p.Total > p.Done {
+		p.ETA = time.Duration(float64(p.Total-p.Done) / p.Rate * float64(time.Second))
+	}
+	return p
+}
+
+// finished reports the end of a run whose checkpoint is finished.
+func (b *Backfill) finished(ctx context.Context, p Progress, start time.Time, walked int64) Progress {
+	p = progressAt(p, start, walked)
+	p.Finished, p.ETA = true, 0
+	if b.cfg.Progress != nil {
+		b.cfg.Progress(p)
+	}
+	b.cfg.Logger.InfoContext(ctx, "dualwrite: backfill finished", "name", b.cfg.Name, "done", p.Done, "updated", p.Updated, "rate", int64(p.Rate), "elapsed", p.Elapsed)
+	return p
 }
 
 func (b *Backfill) pause(ctx context.Context) error {
@@ -270,135 +345,276 @@ func (b *Backfill) retry(ctx context.Context, f func() error) error {
 	}
 }
 
-// batch does one batch after key last (nil: from the start) in one transaction with its checkpoint.
-func (b *Backfill) batch(ctx context.Context, last any) (walked, updated int64, next any, err error) {
-	cfg := b.cfg
-	tx, err := cfg.DB.BeginTx(ctx, nil)
+// backfillRun is the state of one Run; only Run's goroutine uses it.
+type backfillRun struct {
+	*Backfill
+	stmts   map[string]*sql.Stmt // prepared once per run, so SQL is parsed once, not per batch
+	updates map[int]string       // Go mode: UPDATE … FROM (VALUES …) by number of rows
+	prefix  string               // the kind of the table's keys as encodeKey writes it; "" until known
+	types   [2]string            // Go mode on PostgreSQL: the key and new columns' types
+}
+
+func (r *backfillRun) close() {
+	for _, st := range r.stmts {
+		_ = st.Close()
+	}
+}
+
+// stmt returns query prepared once per run and bound to tx.
+func (r *backfillRun) stmt(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, error) {
+	st, ok := r.stmts[query]
+	if !ok {
+		var err error
+		if st, err = r.cfg.DB.PrepareContext(ctx, query); err != nil {
+			return nil, err
+		}
+		r.stmts[query] = st
+	}
+	return tx.StmtContext(ctx, st), nil
+}
+
+func (r *backfillRun) exec(ctx context.Context, tx *sql.Tx, query string, args ...any) (sql.Result, error) {
+	st, err := r.stmt(ctx, tx, query)
 	if err != nil {
-		return 0, 0, nil, err
+		return nil, err
+	}
+	return st.ExecContext(ctx, args...)
+}
+
+// columnTypes looks up the PostgreSQL types of the key and new columns: VALUES lists need them.
+func (r *backfillRun) columnTypes(ctx context.Context) error {
+	for i, col := range []string{r.cfg.KeyColumn, r.cfg.NewColumn} {
+		if err := r.cfg.DB.QueryRowContext(ctx, r.qTypes, r.cfg.Table, strings.ToLower(col)).Scan(&r.types[i]); err != nil {
+			return fmt.Errorf("%s.%s: %w", r.cfg.Table, col, err)
+		}
+	}
+	return nil
+}
+
+// batch does the batch after pos in one transaction with its checkpoint and returns the new
+// position. moved reports that the checkpoint was no longer at pos (another runner advanced it);
+// then nothing was written.
+func (r *backfillRun) batch(ctx context.Context, pos position) (walked, updated int64, next position, moved bool, err error) {
+	if r.prefix == "" {
+		if r.prefix, err = r.keyPrefix(ctx, pos.last); err != nil || r.prefix == "" {
+			return 0, 0, pos, false, err // an error, or an empty table
+		}
+	}
+	tx, err := r.cfg.DB.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, 0, pos, false, err
 	}
 	defer func() {
-		if err != nil {
+		if err != nil || moved {
 			_ = tx.Rollback()
 		}
 	}()
-	// Write first: on SQLite this takes the write lock before any read, so the transaction never
-	// needs a lock upgrade that could fail with SQLITE_BUSY.
-	if _, err = b.exec(ctx, tx, b.cpTouch, time.Now().UnixMilli(), cfg.Name); err != nil {
-		return 0, 0, nil, err
+	next, ok, err := r.advance(ctx, tx, pos)
+	if err != nil || !ok {
+		return 0, 0, pos, !ok && err == nil, err
 	}
-	if cfg.SQL != "" {
-		walked, updated, next, err = b.sqlBatch(ctx, tx, last)
-	} else {
-		walked, updated, next, err = b.goBatch(ctx, tx, last)
-	}
-	if err != nil || walked == 0 {
-		if err == nil {
-			err = tx.Commit()
+	if walked = next.done - pos.done; walked > 0 {
+		if r.cfg.SQL != "" {
+			updated, err = r.sqlWrite(ctx, tx, pos.last, next.last)
+		} else {
+			updated, err = r.goWrite(ctx, tx, pos.last, next.last)
 		}
-		return walked, updated, next, err
-	}
-	key, err := encodeKey(next)
-	if err != nil {
-		return 0, 0, nil, err
-	}
-	if _, err = b.exec(ctx, tx, b.cpSave, key, walked, time.Now().UnixMilli(), cfg.Name); err != nil {
-		return 0, 0, nil, err
+		if err != nil {
+			return 0, 0, pos, false, err
+		}
 	}
 	if err = tx.Commit(); err != nil {
-		return 0, 0, nil, err
+		return 0, 0, pos, false, err
 	}
-	return walked, updated, next, nil
+	return walked, updated, next, false, nil
 }
 
-func (b *Backfill) sqlBatch(ctx context.Context, tx *sql.Tx, last any) (walked, updated int64, next any, err error) {
-	var row *sql.Row
+// keyPrefix returns the kind prefix of the table's keys, from last or else from the first key;
+// "" for an empty table.
+func (r *backfillRun) keyPrefix(ctx context.Context, last any) (string, error) {
 	if last == nil {
-		st, err := b.stmt(ctx, tx, b.qFirst)
-		if err != nil {
-			return 0, 0, nil, err
+		err := r.cfg.DB.QueryRowContext(ctx, r.qFirstKey).Scan(&last)
+		if errors.Is(err, sql.ErrNoRows) {
+			return "", nil
 		}
-		row = st.QueryRowContext(ctx, b.cfg.BatchSize)
+		if err != nil {
+			return "", err
+		}
+	}
+	s, err := encodeKey(last)
+	if err != nil {
+		return "", err
+	}
+	return s[:2], nil
+}
+
+// advance moves the checkpoint from pos over the next batch (see advanceSQL); ok is false when
+// the checkpoint was not at pos. The statement's arguments are the key kind prefix, the last key
+// (unless first), the batch size, now, the name, the expected stored key (” for none) and done;
+// MySQL's statement takes the prefix after the batch's two.
+func (r *backfillRun) advance(ctx context.Context, tx *sql.Tx, pos position) (next position, ok bool, err error) {
+	cfg := r.cfg
+	var want string // the stored key expected; '' for none
+	q, last := r.advFirst, []any(nil)
+	if pos.last != nil {
+		if want, err = encodeKey(pos.last); err != nil {
+			return pos, false, err
+		}
+		q, last = r.adv, []any{pos.last}
+	}
+	size := int64(cfg.BatchSize)
+	rest := []any{time.Now().UnixMilli(), cfg.Name, want, pos.done}
+	st, err := r.stmt(ctx, tx, q)
+	if err != nil {
+		return pos, false, err
+	}
+	var key sql.NullString
+	if cfg.Dialect.updateFrom() {
+		err = st.QueryRowContext(ctx, slices.Concat([]any{r.prefix, size}, last, []any{size - 1}, last, []any{size}, rest)...).Scan(&key, &next.done)
+		if errors.Is(err, sql.ErrNoRows) {
+			return pos, false, nil
+		}
 	} else {
-		st, err := b.stmt(ctx, tx, b.qAfter)
-		if err != nil {
-			return 0, 0, nil, err
-		}
-		row = st.QueryRowContext(ctx, last, b.cfg.BatchSize)
-	}
-	if err = row.Scan(&next, &walked); err != nil || walked == 0 {
-		return 0, 0, nil, err
-	}
-	var res sql.Result
-	if last == nil {
-		res, err = b.exec(ctx, tx, b.uRangeFirst, next)
-	} else {
-		res, err = b.exec(ctx, tx, b.uRange, last, next)
-	}
-	if err != nil {
-		return 0, 0, nil, err
-	}
-	updated, err = res.RowsAffected()
-	return walked, updated, next, err
-}
-
-type backfillRow struct {
-	key, old any
-	unset    int
-}
-
-func (b *Backfill) goBatch(ctx context.Context, tx *sql.Tx, last any) (walked, updated int64, next any, err error) {
-	var rows *sql.Rows
-	q, args := b.qAfter, []any{last, b.cfg.BatchSize}
-	if last == nil {
-		q, args = b.qFirst, []any{b.cfg.BatchSize}
-	}
-	st, err := b.stmt(ctx, tx, q)
-	if err != nil {
-		return 0, 0, nil, err
-	}
-	rows, err = st.QueryContext(ctx, args...)
-	if err != nil {
-		return 0, 0, nil, err
-	}
-	batch := make([]backfillRow, 0, b.cfg.BatchSize)
-	for rows.Next() {
-		var r backfillRow
-		if err = rows.Scan(&r.key, &r.old, &r.unset); err != nil {
-			rows.Close()
-			return 0, 0, nil, err
-		}
-		batch = append(batch, r)
-	}
-	rows.Close()
-	if err = rows.Err(); err != nil || len(batch) == 0 {
-		return 0, 0, nil, err
-	}
-	var upd *sql.Stmt
-	for _, r := range batch {
-		if r.unset != 1 || r.old == nil {
-			continue
-		}
-		v, cerr := b.cfg.Convert(r.old)
-		if cerr != nil {
-			return 0, 0, nil, &ConvertError{Key: fmt.Sprint(r.key), Value: fmt.Sprint(r.old), Err: cerr}
-		}
-		if v == nil {
-			continue
-		}
-		if upd == nil {
-			if upd, err = b.stmt(ctx, tx, b.uOne); err != nil {
-				return 0, 0, nil, err
-			}
-		}
-		res, err := upd.ExecContext(ctx, v, r.key)
-		if err != nil {
-			return 0, 0, nil, err
+		var res sql.Result
+		if res, err = st.ExecContext(ctx, slices.Concat(last, []any{size, r.prefix}, rest)...); err != nil {
+			return pos, false, err
 		}
 		n, _ := res.RowsAffected()
-		updated += n
+		var cp *sql.Stmt
+		if cp, err = r.stmt(ctx, tx, r.cpRead); err != nil {
+			return pos, false, err
+		}
+		err = cp.QueryRowContext(ctx, cfg.Name).Scan(&key, &next.done)
+		// No row changed: either the checkpoint moved, or it stands at pos and the batch is empty.
+		if errors.Is(err, sql.ErrNoRows) || err == nil && n == 0 && (key.String != want || next.done != pos.done) {
+			return pos, false, nil
+		}
 	}
-	return int64(len(batch)), updated, batch[len(batch)-1].key, nil
+	if err != nil {
+		return pos, false, err
+	}
+	if key.Valid {
+		if next.last, err = decodeKey(key.String); err != nil {
+			return pos, false, err
+		}
+	}
+	return next, true, nil
+}
+
+// sqlWrite converts the unset rows in (last, hi] with the SQL expression.
+func (r *backfillRun) sqlWrite(ctx context.Context, tx *sql.Tx, last, hi any) (int64, error) {
+	var (
+		res sql.Result
+		err error
+	)
+	if last == nil {
+		res, err = r.exec(ctx, tx, r.uRangeFirst, hi)
+	} else {
+		res, err = r.exec(ctx, tx, r.uRange, last, hi)
+	}
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// goWrite converts the unset rows in (last, hi] in Go: one read, then one UPDATE … FROM (VALUES …)
+// per up to maxValuesRows rows.
+func (r *backfillRun) goWrite(ctx context.Context, tx *sql.Tx, last, hi any) (int64, error) {
+	q, args := r.qRows, []any{last, hi}
+	if last == nil {
+		q, args = r.qRowsFirst, []any{hi}
+	}
+	st, err := r.stmt(ctx, tx, q)
+	if err != nil {
+		return 0, err
+	}
+	rows, err := st.QueryContext(ctx, args...)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	var kv []any // key, new value, key, new value, …
+	for rows.Next() {
+		var key, old any
+		if err := rows.Scan(&key, &old); err != nil {
+			return 0, err
+		}
+		v, err := r.cfg.Convert(old)
+		if err != nil {
+			return 0, &ConvertError{Key: fmt.Sprint(key), Value: fmt.Sprint(old), Err: err}
+		}
+		if v != nil {
+			kv = append(kv, key, v)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	if err := rows.Close(); err != nil {
+		return 0, err
+	}
+	return r.writeMany(ctx, tx, kv)
+}
+
+// writeMany writes kv's (key, value) pairs where the new column is still NULL. A statement's rows
+// are padded with NULL rows, which match nothing, to a power of two, so a run prepares at most a
+// few distinct statements.
+func (r *backfillRun) writeMany(ctx context.Context, tx *sql.Tx, kv []any) (updated int64, err error) {
+	if !r.cfg.Dialect.updateFrom() {
+		for i := 0; i < len(kv); i += 2 {
+			res, err := r.exec(ctx, tx, r.uOne, kv[i+1], kv[i])
+			if err != nil {
+				return updated, err
+			}
+			n, _ := res.RowsAffected()
+			updated += n
+		}
+		return updated, nil
+	}
+	var args []any
+	for len(kv) > 0 {
+		n := min(len(kv)/2, maxValuesRows)
+		size := 1
+		for size < n {
+			size *= 2
+		}
+		args = append(args[:0], kv[:2*n]...)
+		args = append(args, make([]any, 2*(size-n))...)
+		kv = kv[2*n:]
+		res, err := r.exec(ctx, tx, r.updateValues(size), args...)
+		if err != nil {
+			return updated, err
+		}
+		m, _ := res.RowsAffected()
+		updated += m
+	}
+	return updated, nil
+}
+
+// updateValues returns the UPDATE … FROM (VALUES …) statement for rows (key, value) pairs.
+func (r *backfillRun) updateValues(rows int) string {
+	if q, ok := r.updates[rows]; ok {
+		return q
+	}
+	d, t, k, n := r.cfg.Dialect, r.cfg.Table, r.cfg.KeyColumn, r.cfg.NewColumn
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "UPDATE %s SET %s = v.column2 FROM (VALUES ", t, n)
+	for i := range rows {
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		if i == 0 && d == Postgres {
+			// The first row's types are the columns' types; PostgreSQL infers the rest from them.
+			fmt.Fprintf(&sb, "(CAST(%s AS %s), CAST(%s AS %s))", d.ph(1), r.types[0], d.ph(2), r.types[1])
+			continue
+		}
+		fmt.Fprintf(&sb, "(%s, %s)", d.ph(2*i+1), d.ph(2*i+2))
+	}
+	fmt.Fprintf(&sb, ") AS v WHERE %s.%s = v.column1 AND %s.%s IS NULL", t, k, t, n)
+	q := sb.String()
+	r.updates[rows] = q
+	return q
 }
 
 func sleep(ctx context.Context, d time.Duration) error {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"sync"
 	"sync/atomic"
@@ -74,6 +75,7 @@ func TestBackfillResumesAfterKill(t *testing.T) {
 				// Concurrent dual writes: a pending user (status 0 → status_v2 pending) that a
 				// backfill would turn into "banned" if it ever overwrote it.
 				wctx, stopWriter := context.WithCancel(ctx)
+				defer stopWriter()
 				var (
 					wg      sync.WaitGroup
 					mu      sync.Mutex
@@ -238,6 +240,99 @@ func TestNewBackfillErrors(t *testing.T) {
 			tt.give(&cfg)
 			_, err := dualwrite.NewBackfill(cfg)
 			assert.ErrorIs(t, err, dualwrite.ErrInvalidConfig)
+		})
+	}
+}
+
+func TestBackfillConcurrentRunners(t *testing.T) {
+	for _, mode := range []string{"sql", "go"} {
+		t.Run(mode, func(t *testing.T) {
+			forEachDB(t, func(t *testing.T, db testDB) {
+				ctx := context.Background()
+				const rows, batch = 3000, 37
+				createUsers(t, db, "users", rows)
+				db.exec(t, "ALTER TABLE users ADD COLUMN status_v2 VARCHAR(16)")
+				// Dual writes that must survive, and rows without an old value that stay unset.
+				db.exec(t, "UPDATE users SET status_v2 = 'pending' WHERE id % 7 = 0")
+				db.exec(t, "UPDATE users SET status = NULL WHERE id % 11 = 0 AND id % 7 <> 0")
+				want := map[int64]string{}
+				for id := int64(1); id <= rows; id++ {
+					switch {
+					case id%7 == 0:
+						want[id] = "pending"
+					case id%11 == 0:
+						want[id] = ""
+					default:
+						want[id], _ = statusUp(int(id % 2))
+					}
+				}
+
+				var (
+					wg      sync.WaitGroup
+					results [2]dualwrite.Progress
+					errs    [2]error
+				)
+				for i := range results {
+					bf := newBackfill(t, db, "users", mode, batch, nil)
+					wg.Go(func() { results[i], errs[i] = bf.Run(ctx) })
+				}
+				wg.Wait()
+				for i := range results {
+					require.NoError(t, errs[i])
+					assert.True(t, results[i].Finished)
+					assert.Equal(t, int64(rows), results[i].Done)
+				}
+				assert.Equal(t, int64(len(want)-rows/7-(rows/11-rows/77)), results[0].Updated+results[1].Updated,
+					"every unset row written by exactly one runner")
+				cps, err := dualwrite.NewCheckpoints(db.DB, db.Dialect, "dw_checkpoints")
+				require.NoError(t, err)
+				cp, ok, err := cps.Get(ctx, "users.status_v2")
+				require.NoError(t, err)
+				require.True(t, ok)
+				assert.True(t, cp.Finished)
+				assert.Equal(t, int64(rows), cp.Done, "every batch counted once")
+				assert.Equal(t, int64(rows), cp.LastKey)
+				assertSameMap(t, want, readStatusV2(t, db, "users"))
+			})
+		})
+	}
+}
+
+func TestBackfillTextKeys(t *testing.T) {
+	for _, mode := range []string{"sql", "go"} {
+		t.Run(mode, func(t *testing.T) {
+			forEachDB(t, func(t *testing.T, db testDB) {
+				ctx := context.Background()
+				db.exec(t, "CREATE TABLE accounts (id VARCHAR(16) PRIMARY KEY, status INTEGER, status_v2 VARCHAR(16))")
+				want := map[string]string{}
+				for i := 1; i <= 300; i++ {
+					id := fmt.Sprintf("acct-%04d", i)
+					db.exec(t, "INSERT INTO accounts (id, status) VALUES (?, ?)", id, i%2)
+					want[id], _ = statusUp(i % 2)
+				}
+				bf := newBackfill(t, db, "accounts", mode, 64, nil)
+				p, err := bf.Run(ctx)
+				require.NoError(t, err)
+				assert.True(t, p.Finished)
+				assert.Equal(t, int64(300), p.Updated)
+				cps, err := dualwrite.NewCheckpoints(db.DB, db.Dialect, "dw_checkpoints")
+				require.NoError(t, err)
+				cp, _, err := cps.Get(ctx, "accounts.status_v2")
+				require.NoError(t, err)
+				assert.Equal(t, "acct-0300", cp.LastKey)
+
+				rows, err := db.DB.Query("SELECT id, status_v2 FROM accounts")
+				require.NoError(t, err)
+				defer rows.Close()
+				got := map[string]string{}
+				for rows.Next() {
+					var id, v string
+					require.NoError(t, rows.Scan(&id, &v))
+					got[id] = v
+				}
+				require.NoError(t, rows.Err())
+				assertSameMap(t, want, got)
+			})
 		})
 	}
 }

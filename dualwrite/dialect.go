@@ -93,6 +93,17 @@ func (d Dialect) excluded(s string) string {
 	return excludedRe.ReplaceAllString(s, "excluded.$1")
 }
 
+// updateFrom reports whether the dialect has UPDATE … FROM and UPDATE … RETURNING.
+func (d Dialect) updateFrom() bool { return d == SQLite || d == Postgres }
+
+// concat returns the SQL that concatenates two strings.
+func (d Dialect) concat(a, b string) string {
+	if d == MySQL {
+		return "CONCAT(" + a + ", " + b + ")"
+	}
+	return a + " || " + b
+}
+
 // skipLocked reports whether the dialect has SELECT … FOR UPDATE SKIP LOCKED.
 func (d Dialect) skipLocked() bool { return d == Postgres || d == MySQL }
 

@@ -83,10 +83,19 @@ func (nopStore) Get(context.Context, int64) (string, error) { return "", nil }
 func (nopStore) Put(context.Context, int64, string) error   { return nil }
 func (nopStore) Delete(context.Context, int64) error        { return nil }
 
-// BenchmarkBackfill1M backfills 1,000,000 rows on SQLite three ways, side by side: a hand-written
-// batched UPDATE … WHERE id BETWEEN loop, the Backfill with a SQL expression, and the Backfill
-// with a Go converter. Skipped under -short. Run:
-// go test -run '^$' -bench Backfill1M -benchtime 1x ./dualwrite
+// BenchmarkBackfill1M backfills 1,000,000 rows on SQLite with the Backfill, by SQL expression
+// ("sql") and by Go converter ("go"), and in every iteration, side by side on an identical copy of
+// the table, with a hand-written batched UPDATE … WHERE id BETWEEN loop (the order alternates). It
+// reports the Backfill's rows/s, the loop's hand-rows/s and their ratio, %hand, which is what
+// counts on a shared machine. The target, at least 80 %hand, is for the SQL-expression mode; the Go
+// mode reads every batch into Go and writes it back, so it stays well below. Skipped under -short.
+//
+// Medians of three runs on 2 shared cores (go test -run '^$' -bench Backfill1M/sql -benchtime 6x
+// -count 3 ./dualwrite, and -bench Backfill1M/go -benchtime 2x for go), before → after the
+// one-statement checkpoint advance and the multi-row Go write:
+//
+//	sql  73.3 → 82.5 %hand
+//	go   18.1 → 25.2 %hand
 func BenchmarkBackfill1M(b *testing.B) {
 	if testing.Short() {
 		b.Skip("1M-row backfill skipped under -short")
@@ -103,13 +112,26 @@ func BenchmarkBackfill1M(b *testing.B) {
 		require.NoError(b, err)
 		require.NoError(b, db.Close())
 	}
-	open := func(b *testing.B) *sql.DB {
-		path := filepath.Join(b.TempDir(), "run.db")
+	open := func(b *testing.B, name string) *sql.DB {
+		path := filepath.Join(b.TempDir(), name)
 		copyFile(b, template, path)
 		db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)")
 		require.NoError(b, err)
 		b.Cleanup(func() { _ = db.Close() })
 		return db
+	}
+	handwritten := func(ctx context.Context, db *sql.DB) (int64, error) {
+		var total int64
+		for lo := int64(1); lo <= rows; lo += batch {
+			res, err := db.ExecContext(ctx, "UPDATE users SET status_v2 = "+statusSQL+
+				" WHERE id BETWEEN ? AND ? AND status_v2 IS NULL", lo, lo+batch-1)
+			if err != nil {
+				return total, err
+			}
+			n, _ := res.RowsAffected()
+			total += n
+		}
+		return total, nil
 	}
 	backfill := func(mode string) func(context.Context, *sql.DB) (int64, error) {
 		return func(ctx context.Context, db *sql.DB) (int64, error) {
@@ -139,36 +161,37 @@ func BenchmarkBackfill1M(b *testing.B) {
 		name string
 		run  func(context.Context, *sql.DB) (int64, error)
 	}{
-		{"handwritten", func(ctx context.Context, db *sql.DB) (int64, error) {
-			var total int64
-			for lo := int64(1); lo <= rows; lo += batch {
-				res, err := db.ExecContext(ctx, "UPDATE users SET status_v2 = "+statusSQL+
-					" WHERE id BETWEEN ? AND ? AND status_v2 IS NULL", lo, lo+batch-1)
-				if err != nil {
-					return total, err
-				}
-				n, _ := res.RowsAffected()
-				total += n
-			}
-			return total, nil
-		}},
-		{"backfill-sql", backfill("sql")},
-		{"backfill-go", backfill("go")},
+		{"sql", backfill("sql")},
+		{"go", backfill("go")},
+	}
+	timed := func(b *testing.B, run func(context.Context, *sql.DB) (int64, error), db *sql.DB) time.Duration {
+		start := time.Now()
+		n, err := run(context.Background(), db)
+		elapsed := time.Since(start)
+		require.NoError(b, err)
+		require.Equal(b, int64(rows), n)
+		return elapsed
 	}
 	for _, bb := range benches {
 		b.Run(bb.name, func(b *testing.B) {
-			var elapsed time.Duration
+			var hand, fill time.Duration
+			i := 0
 			for b.Loop() {
 				b.StopTimer()
-				db := open(b)
+				hdb, fdb := open(b, "hand.db"), open(b, "fill.db")
 				b.StartTimer()
-				start := time.Now()
-				n, err := bb.run(context.Background(), db)
-				elapsed += time.Since(start)
-				require.NoError(b, err)
-				require.Equal(b, int64(rows), n)
+				if i%2 == 0 {
+					hand += timed(b, handwritten, hdb)
+					fill += timed(b, bb.run, fdb)
+				} else {
+					fill += timed(b, bb.run, fdb)
+					hand += timed(b, handwritten, hdb)
+				}
+				i++
 			}
-			b.ReportMetric(float64(rows)*float64(b.N)/elapsed.Seconds(), "rows/s")
+			b.ReportMetric(float64(rows)*float64(i)/fill.Seconds(), "rows/s")
+			b.ReportMetric(float64(rows)*float64(i)/hand.Seconds(), "hand-rows/s")
+			b.ReportMetric(100*hand.Seconds()/fill.Seconds(), "%hand")
 		})
 	}
 }
