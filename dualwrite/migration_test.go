@@ -51,9 +51,18 @@ type writerSet struct {
 	nextID atomic.Int64
 	writes atomic.Int64
 	errs   chan error
+
+	// epoch counts phase changes; seen[i] is the epoch writer i read
+	// before computing the values of its last completed write. A writer
+	// that computed its values just before a phase change may write them
+	// after it, so "every writer made writes since" is no proof that every
+	// writer writes in the new phase; seen is.
+	epoch  atomic.Int64
+	seen   [8]atomic.Int64
+	active int // writers started by the last start
 }
 
-func (w *writerSet) run(ctx context.Context, seed uint64, lo, hi int64) {
+func (w *writerSet) run(ctx context.Context, idx int, seed uint64, lo, hi int64) {
 	rnd := rand.New(rand.NewPCG(seed, 7))
 	upd := w.db.rebind("UPDATE users SET status = ?, status_v2 = ? WHERE id = ?")
 	ins := w.db.rebind("INSERT INTO users (id, name, status, status_v2) VALUES (?, 'new', ?, ?)")
@@ -62,6 +71,7 @@ func (w *writerSet) run(ctx context.Context, seed uint64, lo, hi int64) {
 			v   dualwrite.Values[int, string]
 			err error
 		)
+		epoch := w.epoch.Load()
 		if rnd.IntN(2) == 0 {
 			v, err = w.cols.FromOld(ctx, rnd.IntN(2))
 		} else {
@@ -94,6 +104,7 @@ func (w *writerSet) run(ctx context.Context, seed uint64, lo, hi int64) {
 			w.errs <- err
 			return
 		}
+		w.seen[idx].Store(epoch)
 		w.writes.Add(1)
 	}
 }
@@ -102,8 +113,10 @@ func (w *writerSet) run(ctx context.Context, seed uint64, lo, hi int64) {
 func (w *writerSet) start(t *testing.T, n int, rows int64) (stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
+	w.active = n
 	for i := range n {
-		wg.Go(func() { w.run(ctx, uint64(i)+uint64(time.Now().UnixNano()), 1, rows+1) })
+		w.seen[i].Store(-1)
+		wg.Go(func() { w.run(ctx, i, uint64(i)+uint64(time.Now().UnixNano()), 1, rows+1) })
 	}
 	return func() {
 		cancel()
@@ -116,7 +129,32 @@ func (w *writerSet) start(t *testing.T, n int, rows int64) (stop func()) {
 	}
 }
 
-// waitWrites waits until the writers made n more writes, so every writer has seen a phase change.
+// changedPhase records a phase change: writers must write in the new phase
+// before waitPhase returns.
+func (w *writerSet) changedPhase() { w.epoch.Add(1) }
+
+// waitPhase waits until every running writer completed a write whose values
+// it computed after the last phase change.
+func (w *writerSet) waitPhase(t *testing.T) {
+	t.Helper()
+	want := w.epoch.Load()
+	deadline := time.Now().Add(20 * time.Second)
+	for i := 0; i < w.active; {
+		if w.seen[i].Load() >= want {
+			i++
+			continue
+		}
+		select {
+		case err := <-w.errs:
+			t.Fatalf("writer: %v", err)
+		default:
+		}
+		require.True(t, time.Now().Before(deadline), "writer %d made no write in the new phase", i)
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// waitWrites waits until the writers made n more writes.
 func (w *writerSet) waitWrites(t *testing.T, n int64) {
 	t.Helper()
 	start := w.writes.Load()
@@ -167,6 +205,8 @@ func TestSeedMigrationEndToEnd(t *testing.T) {
 
 		// Dual-write, and once every writer writes both columns, backfill while they keep writing.
 		require.NoError(t, phase.Set(dualwrite.DualWrite))
+		w.changedPhase()
+		w.waitPhase(t)
 		w.waitWrites(t, 50)
 		cps, err := dualwrite.NewCheckpoints(db.DB, db.Dialect, "dw_checkpoints")
 		require.NoError(t, err)
