@@ -3,7 +3,7 @@
 # table: raw.txt (the raw go test output) and RESULTS.md. It needs only Go:
 # benchstat is installed from the Go module proxy at a pinned version.
 #
-#   ./run.sh              # COUNT=8 runs of each benchmark, about 10 minutes on 2 cores
+#   ./run.sh              # COUNT=8 runs of each benchmark, about 6 minutes on 2 cores
 #   COUNT=10 ./run.sh     # more runs, tighter intervals
 set -euo pipefail
 cd "$(dirname "$0")"
