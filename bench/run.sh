@@ -24,6 +24,12 @@ go test -count=1 -run 'TestPeers' .
 
 cmd="go test -run '^\$' -bench . -benchtime $BENCHTIME -count $COUNT -timeout 60m ."
 
+# What was measured: the commit, and any uncommitted changes before this run.
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+changed=$(git status --porcelain --untracked-files=no -- .. 2>/dev/null | awk '{print $2}' | paste -sd, - | sed 's/,/, /g' || true)
+dirty=""
+[ -z "$changed" ] || dirty=" plus uncommitted changes to: $changed"
+
 started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 load_before=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
 echo "running: $cmd" >&2
@@ -33,10 +39,6 @@ finished=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 
 cpu=$(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed 's/^ *//' || true)
 [ -n "$cpu" ] || cpu=$(uname -m)
-commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-changed=$(git status --porcelain --untracked-files=no -- .. 2>/dev/null | awk '{print $2}' | paste -sd, - | sed 's/,/, /g' || true)
-dirty=""
-[ -z "$changed" ] || dirty=" plus uncommitted changes to: $changed"
 
 {
 	echo "# graykit bench results"
