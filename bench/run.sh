@@ -62,9 +62,11 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed 's/^ 
 	echo "benchstat raw.txt   # golang.org/x/perf/cmd/benchstat@$BENCHSTAT_VERSION"
 	echo '```'
 	echo
-	# Flag a run that shared the machine: a 15-minute load average at the end
-	# (about the length of the run) above half the cores means other work ran.
-	busy=$(awk -v l="$(echo "$load_after" | cut -d' ' -f3)" -v n="$(nproc)" 'BEGIN { print (l > n / 2) ? "yes" : "no" }')
+	# Flag a run that shared the machine: other work already running when it
+	# started (a 1-minute load average above half the cores). The load at the
+	# end is no guide: the benchmarks themselves keep one core, and in the
+	# parallel cases all cores, busy.
+	busy=$(awk -v l="$(echo "$load_before" | cut -d' ' -f1)" -v n="$(nproc)" 'BEGIN { print (l > n / 2) ? "yes" : "no" }')
 	if [ "$busy" = yes ]; then
 		echo "**Disturbed run.** The load average reached $load_after (1, 5, 15 min) on $(nproc) cores: other work shared the machine during these benchmarks, so absolute figures are inflated and noisier than on an idle machine (see the spread column and benchstat's intervals). Ratios between rows of this run are more meaningful than absolute numbers; rerun on an idle machine for absolute figures."
 		echo
