@@ -222,8 +222,8 @@ func (c *cond) test(v string, present bool) bool {
 		}
 		return c.re.MatchString(v)
 	case opLt, opLte, opGt, opGte:
-		n, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-		if err != nil || n != n { // NaN compares false anyway; be explicit
+		n, ok := parseNumber(v)
+		if !ok {
 			return false
 		}
 		switch c.op {
@@ -405,4 +405,35 @@ func (s *ipSet) contains(a netip.Addr) bool {
 		}
 	}
 	return false
+}
+
+// parseNumber parses a request value as a float64. Plain integers (the
+// usual case: counts, IDs, tiers) take strconv.Atoi, several times cheaper
+// than ParseFloat; anything else goes to ParseFloat. NaN is not a number.
+func parseNumber(v string) (float64, bool) {
+	v = strings.TrimSpace(v)
+	if plainInt(v) {
+		i, err := strconv.Atoi(v)
+		return float64(i), err == nil
+	}
+	n, err := strconv.ParseFloat(v, 64)
+	return n, err == nil && n == n
+}
+
+// plainInt reports whether v is an optional '-' and 1 to 15 digits: an
+// integer Atoi parses without error and float64 holds exactly.
+func plainInt(v string) bool {
+	digits := v
+	if len(digits) > 0 && digits[0] == '-' {
+		digits = digits[1:]
+	}
+	if len(digits) == 0 || len(digits) > 15 {
+		return false
+	}
+	for i := 0; i < len(digits); i++ {
+		if digits[i] < '0' || digits[i] > '9' {
+			return false
+		}
+	}
+	return true
 }

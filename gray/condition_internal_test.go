@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"net/netip"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -107,4 +108,18 @@ func TestLeadingMajor(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestParseNumberAgreesWithParseFloat(t *testing.T) {
+	for _, v := range []string{"0", "12", "-7", " 42 ", "007", "123456789012345", "1234567890123456", "1.5", "-0.25",
+		"1e3", "NaN", "Inf", "-", "", "12a", "0x1p4", "1_000", "+5", "9223372036854775807"} {
+		got, ok := parseNumber(v)
+		want, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		wantOK := err == nil && want == want
+		assert.Equal(t, wantOK, ok, "%q", v)
+		if wantOK {
+			assert.Equal(t, want, got, "%q", v)
+		}
+	}
+	assert.Zero(t, testing.AllocsPerRun(10, func() { _, _ = parseNumber("12") }))
 }
