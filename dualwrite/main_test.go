@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/url"
-	"os"
 	"path/filepath"
 	"sort"
 	"sync"
@@ -19,6 +18,7 @@ import (
 	_ "modernc.org/sqlite"
 
 	"github.com/graykit/graykit/dualwrite"
+	"github.com/graykit/graykit/internal/testenv"
 )
 
 func TestMain(m *testing.M) {
@@ -50,13 +50,7 @@ func openSQLite(t testing.TB) testDB {
 
 func openPostgres(t testing.TB) testDB {
 	t.Helper()
-	dsn := os.Getenv("GRAYKIT_TEST_POSTGRES_DSN")
-	if dsn == "" {
-		if os.Getenv("GRAYKIT_REQUIRE_ALL") == "1" {
-			t.Fatal("GRAYKIT_REQUIRE_ALL=1 but GRAYKIT_TEST_POSTGRES_DSN is not set")
-		}
-		t.Skip("PostgreSQL variant skipped: set GRAYKIT_TEST_POSTGRES_DSN=postgres://user@host:port/db?sslmode=disable to run it")
-	}
+	dsn := testenv.PostgresDSN(t)
 	admin, err := sql.Open("pgx", dsn)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = admin.Close() })

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/graykit/graykit/gray"
 	"github.com/graykit/graykit/gray/guard"
+	"github.com/graykit/graykit/internal/testenv"
 )
 
 // screenshotTo, when set, is where TestConsoleInBrowser also writes the
@@ -32,20 +32,7 @@ var screenshotTo = flag.String("screenshot", "", "also write the console's scree
 // GRAYKIT_REQUIRE_ALL=1).
 func chromium(t *testing.T) string {
 	t.Helper()
-	if p := os.Getenv("GRAYKIT_CHROMIUM"); p != "" {
-		return p
-	}
-	for _, name := range []string{"chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	msg := "no Chromium: install it (apt-get install chromium) or set GRAYKIT_CHROMIUM to its path"
-	if os.Getenv("GRAYKIT_REQUIRE_ALL") == "1" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
-	return ""
+	return testenv.Chromium(t)
 }
 
 // newBrowser starts a headless Chromium with a fresh profile; it is shut

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -18,6 +17,7 @@ import (
 	"github.com/graykit/graykit/gray"
 	"github.com/graykit/graykit/gray/admin"
 	"github.com/graykit/graykit/gray/guard"
+	"github.com/graykit/graykit/internal/testenv"
 )
 
 // newStore opens a fresh guard store of the kind: "memory", "sqlite", or
@@ -36,13 +36,7 @@ func newStore(t *testing.T, kind string) guard.Store {
 		db, err = sql.Open("sqlite", dsn)
 		dialect = guard.SQLite
 	default:
-		dsn := os.Getenv("GRAYKIT_TEST_POSTGRES_DSN")
-		if dsn == "" {
-			if os.Getenv("GRAYKIT_REQUIRE_ALL") == "1" {
-				t.Fatal("GRAYKIT_REQUIRE_ALL=1 but GRAYKIT_TEST_POSTGRES_DSN is not set")
-			}
-			t.Skip("PostgreSQL: set GRAYKIT_TEST_POSTGRES_DSN (e.g. postgres://postgres@127.0.0.1:55432/graykit_test?sslmode=disable) to run")
-		}
+		dsn := testenv.PostgresDSN(t)
 		db, err = sql.Open("pgx", dsn)
 		dialect = guard.Postgres
 		prefix = fmt.Sprintf("gk_admin_%08x", rand.Uint32())

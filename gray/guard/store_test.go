@@ -4,7 +4,6 @@ import (
 	"database/sql"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/graykit/graykit/gray"
 	"github.com/graykit/graykit/gray/guard"
+	"github.com/graykit/graykit/internal/testenv"
 )
 
 // storeKinds lists the stores every store test runs on; PostgreSQL only
@@ -36,13 +36,7 @@ func newStore(t *testing.T, kind string) guard.Store {
 		t.Cleanup(func() { _ = db.Close() })
 		return newSQLStore(t, db, guard.SQLite, "gk")
 	default:
-		dsn := os.Getenv("GRAYKIT_TEST_POSTGRES_DSN")
-		if dsn == "" {
-			if os.Getenv("GRAYKIT_REQUIRE_ALL") == "1" {
-				t.Fatal("GRAYKIT_REQUIRE_ALL=1 but GRAYKIT_TEST_POSTGRES_DSN is not set")
-			}
-			t.Skip("PostgreSQL: set GRAYKIT_TEST_POSTGRES_DSN (e.g. postgres://postgres@127.0.0.1:55432/graykit_test?sslmode=disable) to run")
-		}
+		dsn := testenv.PostgresDSN(t)
 		db, err := sql.Open("pgx", dsn)
 		require.NoError(t, err)
 		t.Cleanup(func() { _ = db.Close() })

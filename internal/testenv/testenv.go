@@ -1,0 +1,56 @@
+// Package testenv holds the one policy for tests that need something a fresh
+// machine lacks (a PostgreSQL server, Chromium): without it they skip with a
+// message saying how to enable them, so `go test ./...` passes anywhere; with
+// GRAYKIT_REQUIRE_ALL=1 (set by .ci/run, which provides both) the same skip
+// fails instead, so CI can never go green by skipping.
+package testenv
+
+import (
+	"os"
+	"os/exec"
+	"testing"
+)
+
+// The environment variables the tests read.
+const (
+	RequireAllVar  = "GRAYKIT_REQUIRE_ALL"
+	PostgresDSNVar = "GRAYKIT_TEST_POSTGRES_DSN"
+	ChromiumVar    = "GRAYKIT_CHROMIUM"
+)
+
+// Missing ends t for want of what: a skip saying how to enable it, or a
+// failure under GRAYKIT_REQUIRE_ALL=1.
+func Missing(t testing.TB, what, how string) {
+	t.Helper()
+	if os.Getenv(RequireAllVar) == "1" {
+		t.Fatalf("%s=1 but %s is missing: %s", RequireAllVar, what, how)
+	}
+	t.Skipf("%s is missing: %s", what, how)
+}
+
+// PostgresDSN returns the DSN of the test PostgreSQL server, or ends t by
+// Missing.
+func PostgresDSN(t testing.TB) string {
+	t.Helper()
+	dsn := os.Getenv(PostgresDSNVar)
+	if dsn == "" {
+		Missing(t, "PostgreSQL", "set "+PostgresDSNVar+" (e.g. postgres://postgres@127.0.0.1:5432/graykit_test?sslmode=disable) to run it; .ci/run starts a server and sets it")
+	}
+	return dsn
+}
+
+// Chromium returns the path of a Chromium binary (GRAYKIT_CHROMIUM, else
+// chromium or chromium-browser on PATH), or ends t by Missing.
+func Chromium(t testing.TB) string {
+	t.Helper()
+	if p := os.Getenv(ChromiumVar); p != "" {
+		return p
+	}
+	for _, name := range []string{"chromium", "chromium-browser"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	Missing(t, "Chromium", "install it (apt-get install chromium) or set "+ChromiumVar+" to its path")
+	return ""
+}
