@@ -18,7 +18,7 @@ type Decisions struct {
 
 	mu     sync.Mutex
 	n      int
-	inline [2]Decision // most requests ask one or two rollouts; keeps reqCtx small
+	inline [1]Decision // most requests ask one rollout; keeps reqCtx small
 	more   []Decision
 	pinned map[string]string // rollout → variant, from a trusted upstream
 }
