@@ -17,6 +17,7 @@ import (
 // snapshots atomically; evaluation reads one without locks.
 type snapshot struct {
 	cfg      *Config
+	clock    func() time.Time // the engine's, for time-window conditions
 	byName   map[string]*rollout
 	rollouts []*rollout // in config order
 }

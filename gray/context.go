@@ -12,7 +12,6 @@ import (
 // Decisions are safe for concurrent use by the request's goroutines.
 type Decisions struct {
 	snap    *snapshot
-	clock   func() time.Time
 	subject Subject
 	hook    *Hook // nil outside a middleware: no observers
 
@@ -31,7 +30,7 @@ type reqCtx struct {
 	sc    Scope
 	hreq  http1Request
 	rw    responseWriter
-	start time.Time
+	start time.Duration // since the hook's creation (monotonic); set only when observing
 }
 
 type ctxKey struct{}
@@ -75,7 +74,6 @@ func Variant(ctx context.Context, rollout string) string {
 
 func (d *Decisions) init(e *Engine, s Subject, h *Hook) {
 	d.snap = e.cur.Load()
-	d.clock = e.clock
 	d.subject = s
 	d.hook = h
 }
@@ -115,7 +113,7 @@ func (d *Decisions) decideLocked(rollout string) Decision {
 	if v, ok := d.pinned[rollout]; ok && !d.snap.braked(rollout) {
 		dec = d.propagated(rollout, v)
 	} else {
-		dec = d.snap.decide(rollout, &d.subject, d.clock, nil)
+		dec = d.snap.decide(rollout, &d.subject, nil)
 	}
 	if dec.Reason == ReasonUnknownRollout && d.pinned == nil {
 		return dec // not remembered: nothing to record, and names are unbounded

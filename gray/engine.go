@@ -81,6 +81,7 @@ func New(cfg *Config, opts ...EngineOption) (*Engine, error) {
 		e.log = slog.Default()
 	}
 	e.base = cfg
+	snap.clock = e.clock
 	e.cur.Store(snap)
 	return e, nil
 }
@@ -98,7 +99,7 @@ func (e *Engine) Update(cfg *Config) error {
 	}
 	e.updateMu.Lock()
 	defer e.updateMu.Unlock()
-	snap, err := compile(applyOverrides(cfg, e.overrides))
+	snap, err := e.compile(applyOverrides(cfg, e.overrides))
 	if err != nil {
 		return err
 	}
@@ -135,7 +136,7 @@ func (e *Engine) withOverrideLocked(rollout string, o Override) (map[string]Over
 		next = map[string]Override{}
 	}
 	next[rollout] = o
-	snap, err := compile(applyOverrides(e.base, next))
+	snap, err := e.compile(applyOverrides(e.base, next))
 	if err != nil {
 		return nil, nil, fmt.Errorf("gray: override of %q: %w", rollout, err)
 	}
@@ -161,7 +162,7 @@ func (e *Engine) ClearOverride(rollout string) {
 	}
 	next := maps.Clone(e.overrides)
 	delete(next, rollout)
-	snap, err := compile(applyOverrides(e.base, next))
+	snap, err := e.compile(applyOverrides(e.base, next))
 	if err != nil { // cannot happen: the base compiled before
 		e.log.Error("gray: clearing override", "rollout", rollout, "err", err)
 		return
@@ -227,7 +228,7 @@ func (e *Engine) Config() *Config { return e.cur.Load().cfg }
 // fails, never blocks and does not allocate; it does not notify observers
 // (the middleware does, for the decisions a request makes).
 func (e *Engine) Decide(rollout string, s Subject) Decision {
-	return e.cur.Load().decide(rollout, &s, e.clock, nil)
+	return e.cur.Load().decide(rollout, &s, nil)
 }
 
 // Explain is [Engine.Decide] with a trace of every leaf condition evaluated,
@@ -235,7 +236,7 @@ func (e *Engine) Decide(rollout string, s Subject) Decision {
 // this variant?".
 func (e *Engine) Explain(rollout string, s Subject) (Decision, []TraceStep) {
 	trace := []TraceStep{}
-	d := e.cur.Load().decide(rollout, &s, e.clock, &trace)
+	d := e.cur.Load().decide(rollout, &s, &trace)
 	return d, trace
 }
 
@@ -249,13 +250,22 @@ func (e *Engine) Rollouts() []string {
 	return names
 }
 
-func (snap *snapshot) decide(name string, s *Subject, clock func() time.Time, trace *[]TraceStep) Decision {
+func (snap *snapshot) decide(name string, s *Subject, trace *[]TraceStep) Decision {
 	r := snap.byName[name]
 	if r == nil {
 		return Decision{Rollout: name, Variant: DefaultVariant, Default: DefaultVariant, Bucket: -1, Reason: ReasonUnknownRollout}
 	}
-	ev := evalCtx{s: s, clock: clock, trace: trace}
+	ev := evalCtx{s: s, clock: snap.clock, trace: trace}
 	return r.decide(&ev)
+}
+
+// compile compiles cfg into a snapshot that reads e's clock.
+func (e *Engine) compile(cfg *Config) (*snapshot, error) {
+	snap, err := compile(cfg)
+	if err == nil {
+		snap.clock = e.clock
+	}
+	return snap, err
 }
 
 // braked reports whether the named rollout is configured and switched off.
