@@ -8,10 +8,16 @@
 //
 //   - [github.com/graykit/graykit/gray]: bucketing, rules, rollouts,
 //     configuration, the engine, decisions in a context.Context, net/http
-//     middleware and routing handlers, observation hooks.
+//     middleware, Switch and Proxy, signed propagation across services,
+//     observation hooks.
+//   - [github.com/graykit/graykit/gray/guard]: guarded rollouts that advance
+//     or roll back by themselves, with state shared by every replica.
+//   - [github.com/graykit/graykit/gray/admin]: the operator console (JSON API
+//     and page); cmd/graykit is its command-line client.
 //   - github.com/graykit/graykit/adapters/graygin, grayecho, graygrpc: the
-//     same middleware for Gin, Echo and gRPC.
-//   - github.com/graykit/graykit/dualwrite: expand → dual-write → backfill →
+//     same middleware for Gin, Echo and gRPC; grayprom exports the counters
+//     to Prometheus.
+//   - [github.com/graykit/graykit/dualwrite]: expand → dual-write → backfill →
 //     switch reads → contract, for a new column or a whole new store.
 //
 // # Why users, not requests
