@@ -1,6 +1,7 @@
 package gray
 
 import (
+	"encoding/json"
 	"math"
 	"slices"
 	"strconv"
@@ -193,3 +194,31 @@ func validatePlan(p *Plan, path string, ps *problems) {
 }
 
 func bad(f float64) bool { return math.IsNaN(f) || math.IsInf(f, 0) }
+
+// MarshalJSON writes Hold as a duration string ("10m0s"), the form the
+// configuration parser reads, so a Config with a plan round-trips through
+// encoding/json.
+func (p Plan) MarshalJSON() ([]byte, error) {
+	type plain Plan // without this method
+	return json.Marshal(struct {
+		plain
+		Hold string `json:"hold,omitempty"`
+	}{plain(p), durationText(p.Hold)})
+}
+
+// MarshalJSON writes Interval as a duration string, as [Plan.MarshalJSON]
+// does for Hold.
+func (g PlanGuard) MarshalJSON() ([]byte, error) {
+	type plain PlanGuard
+	return json.Marshal(struct {
+		plain
+		Interval string `json:"interval,omitempty"`
+	}{plain(g), durationText(g.Interval)})
+}
+
+func durationText(d time.Duration) string {
+	if d == 0 {
+		return ""
+	}
+	return d.String()
+}

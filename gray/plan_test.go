@@ -1,6 +1,7 @@
 package gray_test
 
 import (
+	"encoding/json"
 	"errors"
 	"testing"
 	"time"
@@ -84,4 +85,23 @@ func TestPlanValidateAndDefaults(t *testing.T) {
 	assert.Equal(t, gray.OnRegressionRollback, d.Guard.OnRegression)
 	assert.Equal(t, gray.DefaultPlanSteps(), gray.Plan{}.WithDefaults().Steps)
 	require.NoError(t, d.Validate(), "defaults are valid")
+}
+
+func TestPlanRoundTripsThroughJSON(t *testing.T) {
+	cfg, err := gray.ParseConfig([]byte(`
+rollouts:
+  - name: checkout-v2
+    plan:
+      steps: [1, 5, 20]
+      hold: 90s
+      guard: {interval: 15s, alpha: 0.01}
+`))
+	require.NoError(t, err)
+	data, err := json.Marshal(cfg)
+	require.NoError(t, err)
+	assert.Contains(t, string(data), `"hold":"1m30s"`)
+	assert.Contains(t, string(data), `"interval":"15s"`)
+	again, err := gray.ParseConfig(data)
+	require.NoError(t, err, "%s", data)
+	assert.Equal(t, cfg, again)
 }
