@@ -2,6 +2,7 @@ package gray
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"slices"
 	"strconv"
@@ -221,4 +222,54 @@ func durationText(d time.Duration) string {
 		return ""
 	}
 	return d.String()
+}
+
+// UnmarshalJSON reads what MarshalJSON writes; a number is taken as
+// nanoseconds, as encoding/json wrote time.Duration before.
+func (p *Plan) UnmarshalJSON(data []byte) error {
+	type plain Plan
+	aux := struct {
+		*plain
+		Hold jsonDuration `json:"hold,omitempty"`
+	}{plain: (*plain)(p)}
+	if err := json.Unmarshal(data, &aux); err != nil {
+		return err
+	}
+	p.Hold = time.Duration(aux.Hold)
+	return nil
+}
+
+// UnmarshalJSON reads what MarshalJSON writes, as [Plan.UnmarshalJSON].
+func (g *PlanGuard) UnmarshalJSON(data []byte) error {
+	type plain PlanGuard
+	aux := struct {
+		*plain
+		Interval jsonDuration `json:"interval,omitempty"`
+	}{plain: (*plain)(g)}
+	if err := json.Unmarshal(data, &aux); err != nil {
+		return err
+	}
+	g.Interval = time.Duration(aux.Interval)
+	return nil
+}
+
+// jsonDuration decodes "90s" or a number of nanoseconds.
+type jsonDuration time.Duration
+
+func (d *jsonDuration) UnmarshalJSON(data []byte) error {
+	var s string
+	if err := json.Unmarshal(data, &s); err == nil {
+		v, err := time.ParseDuration(s)
+		if err != nil {
+			return fmt.Errorf("gray: %w", err)
+		}
+		*d = jsonDuration(v)
+		return nil
+	}
+	var n int64
+	if err := json.Unmarshal(data, &n); err != nil {
+		return fmt.Errorf("gray: a duration is a string such as \"10m\": %s", data)
+	}
+	*d = jsonDuration(n)
+	return nil
 }

@@ -105,3 +105,24 @@ rollouts:
 	require.NoError(t, err, "%s", data)
 	assert.Equal(t, cfg, again)
 }
+
+func TestPlanJSONDecoding(t *testing.T) {
+	tests := []struct {
+		name string
+		give string
+		want gray.Plan
+	}{
+		{"text", `{"hold":"90s","guard":{"interval":"15s"}}`, gray.Plan{Hold: 90 * time.Second, Guard: gray.PlanGuard{Interval: 15 * time.Second}}},
+		{"nanoseconds", `{"hold":90000000000}`, gray.Plan{Hold: 90 * time.Second}},
+		{"other fields kept", `{"steps":[1,5],"min_requests":7}`, gray.Plan{Steps: []float64{1, 5}, MinRequests: 7}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got gray.Plan
+			require.NoError(t, json.Unmarshal([]byte(tt.give), &got))
+			assert.Equal(t, tt.want, got)
+		})
+	}
+	var bad gray.Plan
+	assert.Error(t, json.Unmarshal([]byte(`{"hold":"soon"}`), &bad))
+}
