@@ -28,6 +28,7 @@ type Problem struct {
 	Message string
 }
 
+// String returns "path: message", or the message alone for the document.
 func (p Problem) String() string {
 	if p.Path == "" {
 		return p.Message

@@ -158,16 +158,19 @@ func (s *Scope) End(o Outcome) {
 	}
 	o.Latency = time.Since(d.hook.born) - s.rc.start
 	o.Error = o.Error || o.Panic || o.Code == "" && o.Status >= 500
+	// Decisions are only ever appended, so a snapshot of the inline ones and
+	// of the overflow slice's length, taken under one lock, can be read
+	// after it even if the handler's goroutines are still deciding.
 	d.mu.Lock()
-	n := d.n
+	inline := d.inline[:min(d.n, len(d.inline))]
+	more := d.more
 	d.mu.Unlock()
-	for i := range n {
-		d.mu.Lock()
-		dec := *d.at(i)
-		d.mu.Unlock()
-		o.Rollout, o.Variant = dec.Rollout, dec.Variant
-		for _, ob := range d.hook.cfg.observers {
-			ob.ObserveOutcome(o)
+	for _, list := range [][]Decision{inline, more} {
+		for _, dec := range list {
+			o.Rollout, o.Variant = dec.Rollout, dec.Variant
+			for _, ob := range d.hook.cfg.observers {
+				ob.ObserveOutcome(o)
+			}
 		}
 	}
 }

@@ -69,9 +69,21 @@ func (v *Values) Header(name string) (string, bool) {
 	}
 	return "", false
 }
+
+// Cookie returns the named cookie from Cookies.
 func (v *Values) Cookie(name string) (string, bool) { s, ok := v.Cookies[name]; return s, ok }
-func (v *Values) Query(name string) (string, bool)  { s, ok := v.Queries[name]; return s, ok }
-func (v *Values) ClientIP() string                  { return v.IP }
-func (v *Values) Method() string                    { return v.HTTPMethod }
-func (v *Values) Path() string                      { return v.URLPath }
-func (v *Values) Host() string                      { return v.HostName }
+
+// Query returns the named query parameter from Queries.
+func (v *Values) Query(name string) (string, bool) { s, ok := v.Queries[name]; return s, ok }
+
+// ClientIP returns IP.
+func (v *Values) ClientIP() string { return v.IP }
+
+// Method returns HTTPMethod.
+func (v *Values) Method() string { return v.HTTPMethod }
+
+// Path returns URLPath.
+func (v *Values) Path() string { return v.URLPath }
+
+// Host returns HostName.
+func (v *Values) Host() string { return v.HostName }
