@@ -220,7 +220,13 @@ func (q *Queue) done(ctx context.Context, owner string, it claimed) error {
 	if n, _ := res.RowsAffected(); n == 1 {
 		return nil
 	}
-	_, err = q.db.ExecContext(ctx, fmt.Sprintf("UPDATE %s SET lease_until = 0, lease_owner = '' WHERE item_key = %s AND lease_owner = %s",
+	return q.releaseLease(ctx, owner, it)
+}
+
+// releaseLease drops owner's lease on it's key and leaves the record as it
+// is: a fresh record written meanwhile is due again on its own terms.
+func (q *Queue) releaseLease(ctx context.Context, owner string, it claimed) error {
+	_, err := q.db.ExecContext(ctx, fmt.Sprintf("UPDATE %s SET lease_until = 0, lease_owner = '' WHERE item_key = %s AND lease_owner = %s",
 		q.table, q.d.ph(1), q.d.ph(2)), it.key, owner)
 	return err
 }
@@ -243,9 +249,7 @@ func (q *Queue) failed(ctx context.Context, owner string, it claimed, next time.
 		return nil
 	}
 	// Recorded again meanwhile: keep the fresh record as it is, release the lease.
-	_, err = q.db.ExecContext(ctx, fmt.Sprintf("UPDATE %s SET lease_until = 0, lease_owner = '' WHERE item_key = %s AND lease_owner = %s",
-		q.table, q.d.ph(1), q.d.ph(2)), it.key, owner)
-	return err
+	return q.releaseLease(ctx, owner, it)
 }
 
 // RepairTarget repairs one encoded key by copying side from to the other side; [*Pair] is one.
