@@ -20,20 +20,10 @@ func SaltedBucket(salt, key string) int {
 	if salt == "" {
 		return Bucket(key)
 	}
-	// Short inputs are joined in a stack buffer and hashed in one pass, which
-	// is much faster than streaming three small writes through a Digest.
-	if len(salt)+1+len(key) <= saltedStackSize {
-		var buf [saltedStackSize]byte
-		b := append(append(append(buf[:0], salt...), ':'), key...)
-		return int(xxhash.Sum64(b) % Buckets)
+	// saltedSum's dispatch, inlined here: each call level is a visible share
+	// of a hash this short.
+	if n := len(salt) + 1 + len(key); n < 32 {
+		return int(saltedShort(salt, key, n) % Buckets)
 	}
-	var d xxhash.Digest
-	d.Reset()
-	_, _ = d.WriteString(salt)
-	_, _ = d.WriteString(":")
-	_, _ = d.WriteString(key)
-	return int(d.Sum64() % Buckets)
+	return int(saltedLong(salt, key) % Buckets)
 }
-
-// saltedStackSize bounds the salt:key length hashed from a stack buffer.
-const saltedStackSize = 64

@@ -59,4 +59,23 @@ func BenchmarkBucket(b *testing.B) {
 			sink += gray.SaltedBucket("checkout-v2", keys[i&1023])
 		}
 	})
+	// UUID keys make the joined string 48 bytes: XXH64's striped path.
+	uuids := make([]string, len(keys))
+	joinedUUIDs := make([]string, len(keys))
+	for i := range uuids {
+		uuids[i] = "3f6c1a52-9d4e-4b7a-8e21-5c0d" + pad6(i) + "ab"
+		joinedUUIDs[i] = "checkout-v2:" + uuids[i]
+	}
+	b.Run("floor/xxhash.Sum64String/salt:uuid", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; b.Loop(); i++ {
+			sink += int(xxhash.Sum64String(joinedUUIDs[i&1023]))
+		}
+	})
+	b.Run("SaltedBucket/uuid", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; b.Loop(); i++ {
+			sink += gray.SaltedBucket("checkout-v2", uuids[i&1023])
+		}
+	})
 }

@@ -56,11 +56,11 @@ func TestBucketVectors(t *testing.T) {
 }
 
 func TestSaltedBucketLongInput(t *testing.T) {
-	// Above the stack-buffer size the streaming path must agree with a
-	// one-shot hash of the joined string.
-	// Every length around the stack buffer's size, on both sides.
-	for ls := range 70 {
-		for lk := range 70 {
+	// SaltedBucket picks one of three paths by the joined length (below 32
+	// bytes, below 128, longer); every pair of lengths through all three must
+	// agree with a one-shot hash of the joined string.
+	for ls := range 140 {
+		for lk := range 140 {
 			salt, key := strings.Repeat("s", ls+1), strings.Repeat("k", lk)
 			require.Equal(t, gray.Bucket(salt+":"+key), gray.SaltedBucket(salt, key), "salt %d key %d", ls+1, lk)
 		}

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/cespare/xxhash/v2"
+
 	"github.com/graykit/graykit/gray"
 )
 
@@ -84,4 +86,22 @@ func mustParse(tb testing.TB, yaml string) *gray.Config {
 		tb.Fatal(err)
 	}
 	return cfg
+}
+
+// FuzzSaltedBucket checks that SaltedBucket hashes salt + ":" + key exactly
+// as xxhash does the joined string, for any bytes and lengths.
+func FuzzSaltedBucket(f *testing.F) {
+	f.Add("checkout-v2", "user-000042")
+	f.Add("s", "")
+	f.Add("a-salt-of-exactly-thirty-one-by", "and a key that makes it longer than one stripe")
+	f.Add("\xff\x00:", "\x00\x00\x00\x00\x00\x00\x00\xff")
+	f.Fuzz(func(t *testing.T, salt, key string) {
+		want := int(xxhash.Sum64String(salt+":"+key) % gray.Buckets)
+		if salt == "" {
+			want = gray.Bucket(key)
+		}
+		if got := gray.SaltedBucket(salt, key); got != want {
+			t.Fatalf("SaltedBucket(%q, %q) = %d, want %d", salt, key, got, want)
+		}
+	})
 }
