@@ -22,6 +22,23 @@ type snapshot struct {
 	rollouts []*rollout // in config order
 }
 
+// linearFind is the number of rollouts up to which find compares names one
+// by one: for a handful of rollouts that is cheaper than hashing the name.
+const linearFind = 8
+
+// find returns the rollout of that name, or nil.
+func (snap *snapshot) find(name string) *rollout {
+	if len(snap.rollouts) <= linearFind {
+		for _, r := range snap.rollouts {
+			if r.name == name {
+				return r
+			}
+		}
+		return nil
+	}
+	return snap.byName[name]
+}
+
 // rollout is a compiled Rollout.
 type rollout struct {
 	name     string

@@ -1,6 +1,7 @@
 package gray
 
 import (
+	"encoding/binary"
 	"math/rand/v2"
 	"net/netip"
 	"strconv"
@@ -97,6 +98,7 @@ func TestLeadingMajor(t *testing.T) {
 		wantOK bool
 	}{
 		{"v1.2.3", 1, true}, {"v10", 10, true}, {"v0.1", 0, true}, {"v2-rc", 2, true}, {"v3+b", 3, true},
+		{"1.2.3", 1, true}, {"7", 7, true}, {"01.2", 0, false}, {"", 0, false}, {"vv1", 0, false},
 		{"v", 0, false}, {"v01.0.0", 0, false}, {"vx", 0, false}, {"v1x", 0, false}, {"v" + strconv.Itoa(1e9) + "0", 0, false},
 	}
 	for _, tt := range tests {
@@ -107,6 +109,43 @@ func TestLeadingMajor(t *testing.T) {
 				assert.Equal(t, tt.want, got)
 			}
 		})
+	}
+}
+
+// TestParseIPv4AgreesWithNetip holds the fast IPv4 parser to netip: where
+// it answers, netip must parse the same IPv4 address, and every address
+// netip prints must take the fast path.
+func TestParseIPv4AgreesWithNetip(t *testing.T) {
+	check := func(s string) {
+		t.Helper()
+		x, ok := parseIPv4(s)
+		if !ok {
+			return
+		}
+		a, err := netip.ParseAddr(s)
+		require.NoError(t, err, "%q: fast path accepted what netip rejects", s)
+		require.True(t, a.Is4(), "%q", s)
+		b := a.As4()
+		require.Equal(t, binary.BigEndian.Uint32(b[:]), x, "%q", s)
+	}
+	for _, s := range []string{"0.0.0.0", "255.255.255.255", "256.1.1.1", "1.2.3", "1.2.3.4.5", "01.2.3.4", "1.02.3.4",
+		"1..2.3", ".1.2.3", "1.2.3.", "1.2.3.4 ", " 1.2.3.4", "1.2.3.-4", "10.0.0.1%eth0", "::ffff:1.2.3.4", "1.2.3.4000", "0.0.0.00"} {
+		check(s)
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	const alphabet = "0123456789....x"
+	for range 200000 {
+		b := make([]byte, 7+rng.IntN(9))
+		for i := range b {
+			b[i] = alphabet[rng.IntN(len(alphabet))]
+		}
+		check(string(b))
+		var a [4]byte
+		binary.BigEndian.PutUint32(a[:], rng.Uint32())
+		s := netip.AddrFrom4(a).String()
+		x, ok := parseIPv4(s)
+		require.True(t, ok, "%q must take the fast path", s)
+		require.Equal(t, binary.BigEndian.Uint32(a[:]), x)
 	}
 }
 

@@ -132,7 +132,7 @@ func (d *Decisions) decideLocked(rollout string) Decision {
 // its lane further down the chain.
 func (d *Decisions) propagated(rollout, variant string) Decision {
 	dec := Decision{Rollout: rollout, Variant: variant, Default: d.snap.defaultOf(rollout), Bucket: -1, Reason: ReasonPropagated}
-	if r := d.snap.byName[rollout]; r != nil && d.subject.Key != "" {
+	if r := d.snap.find(rollout); r != nil && d.subject.Key != "" {
 		dec.Bucket = SaltedBucket(r.salt, d.subject.Key)
 	}
 	return dec

@@ -128,7 +128,7 @@ func (e *Engine) SetOverride(rollout string, o Override) error {
 // rollout, returning the new override set and snapshot without applying
 // them. e.updateMu must be held.
 func (e *Engine) withOverrideLocked(rollout string, o Override) (map[string]Override, *snapshot, error) {
-	if e.cur.Load().byName[rollout] == nil {
+	if e.cur.Load().find(rollout) == nil {
 		return nil, nil, fmt.Errorf("gray: override: %w: %q", ErrUnknownRollout, rollout)
 	}
 	next := maps.Clone(e.overrides)
@@ -251,12 +251,13 @@ func (e *Engine) Rollouts() []string {
 }
 
 func (snap *snapshot) decide(name string, s *Subject, trace *[]TraceStep) Decision {
-	r := snap.byName[name]
+	r := snap.find(name)
 	if r == nil {
 		return Decision{Rollout: name, Variant: DefaultVariant, Default: DefaultVariant, Bucket: -1, Reason: ReasonUnknownRollout}
 	}
 	ev := evalCtx{s: s, clock: snap.clock, trace: trace}
-	return r.decide(&ev)
+	variant, reason, rule, bucket := r.decide(&ev)
+	return Decision{Rollout: r.name, Variant: variant, Default: r.def, Bucket: bucket, Reason: reason, Rule: rule}
 }
 
 // compile compiles cfg into a snapshot that reads e's clock.
@@ -270,13 +271,13 @@ func (e *Engine) compile(cfg *Config) (*snapshot, error) {
 
 // braked reports whether the named rollout is configured and switched off.
 func (snap *snapshot) braked(name string) bool {
-	r := snap.byName[name]
+	r := snap.find(name)
 	return r != nil && !r.enabled
 }
 
 // defaultOf returns the default variant of the named rollout.
 func (snap *snapshot) defaultOf(name string) string {
-	if r := snap.byName[name]; r != nil {
+	if r := snap.find(name); r != nil {
 		return r.def
 	}
 	return DefaultVariant

@@ -1,47 +1,53 @@
 package gray
 
-// decide evaluates r for the subject in ev. It allocates nothing.
-func (r *rollout) decide(ev *evalCtx) Decision {
-	d := Decision{Rollout: r.name, Variant: r.def, Default: r.def, Bucket: -1}
+// decide returns the variant, the reason, the matched rule (if any) and the
+// bucket (-1 without a key) for the subject in ev. It allocates nothing.
+//
+// It returns scalars rather than a Decision so that the one caller builds
+// the Decision in a single composite literal in its own result: a Decision
+// returned through a further call level is copied with wide loads that
+// cannot forward from the narrow stores that wrote it, a stall that cost
+// about as much as the split itself.
+func (r *rollout) decide(ev *evalCtx) (variant string, reason Reason, rule string, bucket int) {
 	key := ev.s.Key
+	bucket = -1
 	if key != "" {
-		d.Bucket = SaltedBucket(r.salt, key)
+		bucket = SaltedBucket(r.salt, key)
 	}
 	if !r.enabled {
-		d.Reason = ReasonOff
-		return d
+		return r.def, ReasonOff, "", bucket
 	}
 	for i := range r.rules {
 		ru := &r.rules[i]
-		var mark int
-		if ev.trace != nil {
-			mark = len(*ev.trace)
-		}
-		ok := ru.when.match(ev)
-		if ev.trace != nil {
-			for j := mark; j < len(*ev.trace); j++ {
-				(*ev.trace)[j].Rule = ru.name
-			}
-		}
-		if !ok {
+		if !ru.matches(ev) {
 			continue
 		}
-		d.Reason, d.Rule = ReasonRule, ru.name
-		if ru.threshold >= Buckets || d.Bucket >= 0 && d.Bucket < ru.threshold {
-			d.Variant = ru.serve
+		if ru.threshold >= Buckets || bucket >= 0 && bucket < ru.threshold {
+			return ru.serve, ReasonRule, ru.name, bucket
 		}
-		return d
+		return r.def, ReasonRule, ru.name, bucket
 	}
 	if key == "" {
-		d.Reason = ReasonNoKey
-		return d
+		return r.def, ReasonNoKey, "", bucket
 	}
 	for _, v := range r.variants {
-		if d.Bucket < v.end {
-			d.Variant, d.Reason = v.name, ReasonSplit
-			return d
+		if bucket < v.end {
+			return v.name, ReasonSplit, "", bucket
 		}
 	}
-	d.Reason = ReasonDefault
-	return d
+	return r.def, ReasonDefault, "", bucket
+}
+
+// matches evaluates the rule's condition, tagging any trace steps it adds
+// with the rule's name.
+func (ru *rule) matches(ev *evalCtx) bool {
+	if ev.trace == nil {
+		return ru.when.match(ev)
+	}
+	mark := len(*ev.trace)
+	ok := ru.when.match(ev)
+	for j := mark; j < len(*ev.trace); j++ {
+		(*ev.trace)[j].Rule = ru.name
+	}
+	return ok
 }
