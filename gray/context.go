@@ -69,7 +69,7 @@ func Variant(ctx context.Context, rollout string) string {
 	if !ok {
 		return DefaultVariant
 	}
-	return d.Get(rollout).Variant
+	return d.Variant(rollout)
 }
 
 func (d *Decisions) init(e *Engine, s Subject, h *Hook) {
@@ -82,49 +82,79 @@ func (d *Decisions) init(e *Engine, s Subject, h *Hook) {
 func (d *Decisions) Subject() Subject { return d.subject }
 
 // Variant returns Get(rollout).Variant.
-func (d *Decisions) Variant(rollout string) string { return d.Get(rollout).Variant }
+func (d *Decisions) Variant(rollout string) string {
+	d.mu.Lock()
+	x, fresh := d.slotLocked(rollout)
+	v := x.Variant
+	if !fresh || !d.observed(x) {
+		d.mu.Unlock()
+		return v
+	}
+	dec := *x
+	d.mu.Unlock()
+	d.notify(dec)
+	return v
+}
 
 // Get returns the decision for the named rollout, deciding it on first ask
 // and returning the same decision on every later ask.
 func (d *Decisions) Get(rollout string) Decision {
 	d.mu.Lock()
-	for i := range d.n {
-		if x := d.at(i); x.Rollout == rollout {
-			dec := *x
-			d.mu.Unlock()
-			return dec
-		}
-	}
-	dec := d.decideLocked(rollout)
+	x, fresh := d.slotLocked(rollout)
+	dec := *x
 	d.mu.Unlock()
-	if d.hook != nil && dec.Reason != ReasonUnknownRollout {
-		for _, o := range d.hook.cfg.observers {
-			o.ObserveDecision(dec)
-		}
+	if fresh && d.observed(&dec) {
+		d.notify(dec)
 	}
 	return dec
 }
 
-func (d *Decisions) decideLocked(rollout string) Decision {
-	var dec Decision
+// observed reports whether a new decision goes to observers.
+func (d *Decisions) observed(dec *Decision) bool {
+	return d.hook != nil && len(d.hook.cfg.observers) > 0 && dec.Reason != ReasonUnknownRollout
+}
+
+func (d *Decisions) notify(dec Decision) {
+	for _, o := range d.hook.cfg.observers {
+		o.ObserveDecision(dec)
+	}
+}
+
+// slotLocked returns the decision for rollout, deciding it on first ask
+// (fresh). d.mu must be held; the pointer is good until it is released.
+//
+// A new decision is written straight into its slot: building it elsewhere
+// and copying it in costs a store-forwarding stall per copy.
+func (d *Decisions) slotLocked(rollout string) (x *Decision, fresh bool) {
+	for i := range d.n {
+		if x := d.at(i); x.Rollout == rollout {
+			return x, false
+		}
+	}
+	if d.n < len(d.inline) {
+		x = &d.inline[d.n]
+	} else {
+		d.more = append(d.more, Decision{})
+		x = &d.more[len(d.more)-1]
+	}
 	// A trusted upstream decision wins over the local split and rules, but
 	// never over a local brake: a service that switched a rollout off must
 	// not be put back on the new version from outside.
 	if v, ok := d.pinned[rollout]; ok && !d.snap.braked(rollout) {
-		dec = d.propagated(rollout, v)
+		*x = d.propagated(rollout, v)
 	} else {
-		dec = d.snap.decide(rollout, &d.subject, nil)
+		d.snap.decideInto(rollout, &d.subject, x)
 	}
-	if dec.Reason == ReasonUnknownRollout && d.pinned == nil {
-		return dec // not remembered: nothing to record, and names are unbounded
-	}
-	if d.n < len(d.inline) {
-		d.inline[d.n] = dec
-	} else {
-		d.more = append(d.more, dec)
+	if x.Reason == ReasonUnknownRollout && d.pinned == nil {
+		// Not remembered: nothing to record, and names are unbounded. The
+		// slot stays free (or is dropped) for the next decision.
+		if d.n >= len(d.inline) {
+			d.more = d.more[:len(d.more)-1]
+		}
+		return x, true
 	}
 	d.n++
-	return dec
+	return x, true
 }
 
 // propagated builds the decision an upstream made. A variant the local

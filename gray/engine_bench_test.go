@@ -1,6 +1,7 @@
 package gray_test
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -190,6 +191,23 @@ func BenchmarkDecideParallelDuringReload(b *testing.B) {
 	<-done
 }
 
+type naiveKey struct{}
+
+// naiveMiddleware is the naive shape of a gray middleware: read the header,
+// hash, context.WithValue and r.WithContext, nothing else. Not inlined, so
+// next stays an interface call, as behind any real middleware.
+//
+//go:noinline
+func naiveMiddleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		v := "stable"
+		if gray.SaltedBucket("checkout-v2", r.Header.Get("X-User-Id")) < 500 {
+			v = "canary"
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), naiveKey{}, v)))
+	})
+}
+
 func BenchmarkMiddleware(b *testing.B) {
 	e := mustEngine(b, `rollouts: [{name: checkout-v2, percent: 5}]`)
 	bare := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {})
@@ -211,6 +229,9 @@ func BenchmarkMiddleware(b *testing.B) {
 		{"bare+WithContext", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			bare.ServeHTTP(w, r.WithContext(r.Context()))
 		})},
+		// The naive shape: read the header, hash, context.WithValue and
+		// r.WithContext, with nothing else.
+		{"naive", naiveMiddleware(asking)},
 		{"gray", gray.Middleware(e, gray.WithKeyFromHeader("X-User-Id"))(asking)},
 		{"gray+observer", gray.Middleware(e, gray.WithKeyFromHeader("X-User-Id"), gray.WithObserver(gray.NewCounters()))(asking)},
 	}
