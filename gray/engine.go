@@ -257,20 +257,7 @@ func (snap *snapshot) decide(name string, s *Subject, trace *[]TraceStep) Decisi
 	}
 	ev := evalCtx{s: s, clock: snap.clock, trace: trace}
 	variant, reason, rule, bucket := r.decide(&ev)
-	return Decision{Rollout: r.name, Variant: variant, Default: r.def, Bucket: bucket, Reason: reason, Rule: rule}
-}
-
-// decideInto is decide writing the decision through out, for a caller that
-// keeps it (see Decisions.slotLocked).
-func (snap *snapshot) decideInto(name string, s *Subject, out *Decision) {
-	r := snap.find(name)
-	if r == nil {
-		*out = Decision{Rollout: name, Variant: DefaultVariant, Default: DefaultVariant, Bucket: -1, Reason: ReasonUnknownRollout}
-		return
-	}
-	ev := evalCtx{s: s, clock: snap.clock}
-	variant, reason, rule, bucket := r.decide(&ev)
-	*out = Decision{Rollout: r.name, Variant: variant, Default: r.def, Bucket: bucket, Reason: reason, Rule: rule}
+	return Decision{Rollout: r.name, Variant: variant, Default: r.def, Bucket: bucket, Reason: reason, Rule: r.ruleName(rule)}
 }
 
 // compile compiles cfg into a snapshot that reads e's clock.

@@ -36,12 +36,19 @@ func (h *Hook) Engine() *Engine { return h.e }
 
 // Scope is one request in flight, as an adapter sees it.
 type Scope struct {
-	rc *reqCtx
+	rc reqCtx // the request's state lives in the scope: one allocation
+}
+
+// extScope is a Scope with its decisionsExt in the same allocation, for
+// hooks that observe outcomes or accept propagated decisions.
+type extScope struct {
+	Scope
+	ext decisionsExt
 }
 
 // Context returns the request's context: the parent given to Start, with the
 // request's [Decisions] on it.
-func (s *Scope) Context() context.Context { return s.rc }
+func (s *Scope) Context() context.Context { return &s.rc }
 
 // Decisions returns the request's decisions.
 func (s *Scope) Decisions() *Decisions { return &s.rc.d }
@@ -50,34 +57,41 @@ func (s *Scope) Decisions() *Decisions { return &s.rc.d }
 // request's values. The returned scope's Context is what the handler must
 // see; End must be called when the request ends.
 func (h *Hook) Start(ctx context.Context, req Request) *Scope {
-	rc := h.newReqCtx(ctx)
-	h.open(rc, req, nil, nil)
-	return &rc.sc
+	s := h.newScope(ctx)
+	h.open(&s.rc, req, nil, nil)
+	return s
 }
 
 // StartHTTP opens an HTTP request. Values are read from r; w is used only
 // to set the anonymous-stickiness cookie. The handler must run with
 // r.WithContext(scope.Context()); End must be called when it returns.
 func (h *Hook) StartHTTP(w http.ResponseWriter, r *http.Request) *Scope {
-	rc := h.newReqCtx(r.Context())
-	h.startHTTP(rc, w, r)
-	return &rc.sc
+	s := h.newScope(r.Context())
+	h.startHTTP(&s.rc, w, r)
+	return s
 }
 
-// newReqCtx allocates a request's state; the clock is read only when an
+// newScope allocates a request's state; the clock is read only when an
 // observer will want the latency.
-func (h *Hook) newReqCtx(parent context.Context) *reqCtx {
-	rc := &reqCtx{Context: parent}
-	if len(h.cfg.observers) > 0 {
-		rc.start = time.Since(h.born)
+func (h *Hook) newScope(parent context.Context) *Scope {
+	var s *Scope
+	if len(h.cfg.observers) > 0 || h.cfg.acceptPropagated {
+		x := &extScope{}
+		x.rc.d.ext = &x.ext
+		s = &x.Scope
+	} else {
+		s = &Scope{}
 	}
-	rc.sc.rc = rc
-	return rc
+	s.rc.Context = parent
+	if len(h.cfg.observers) > 0 {
+		s.rc.d.ext.start = time.Since(h.born)
+	}
+	return s
 }
 
 func (h *Hook) startHTTP(rc *reqCtx, w http.ResponseWriter, r *http.Request) {
-	rc.hreq = http1Request{r: r, clientIP: h.cfg.clientIP}
-	h.open(rc, &rc.hreq, r, w)
+	rc.hr = r
+	h.open(rc, (*httpView)(rc), r, w)
 }
 
 func (h *Hook) open(rc *reqCtx, req Request, hr *http.Request, w http.ResponseWriter) {
@@ -105,7 +119,9 @@ func (h *Hook) open(rc *reqCtx, req Request, hr *http.Request, w http.ResponseWr
 		s.Attrs = h.cfg.attrs(rc.Context, req)
 	}
 	rc.d.init(h.e, s, h)
-	rc.d.pinned = pinned
+	if pinned != nil {
+		rc.d.extLocked().pinned = pinned // before the handler runs: no lock needed
+	}
 	if h.cfg.eager {
 		rc.d.decideAll()
 	}
@@ -156,22 +172,24 @@ func (s *Scope) End(o Outcome) {
 	if d.hook == nil || len(d.hook.cfg.observers) == 0 {
 		return
 	}
-	o.Latency = time.Since(d.hook.born) - s.rc.start
-	o.Error = o.Error || o.Panic || o.Code == "" && o.Status >= 500
-	// Decisions are only ever appended, so a snapshot of the inline ones and
-	// of the overflow slice's length, taken under one lock, can be read
-	// after it even if the handler's goroutines are still deciding.
 	d.mu.Lock()
-	inline := d.inline[:min(d.n, len(d.inline))]
-	more := d.more
+	first, ok, more := d.decidedLocked()
+	start := d.ext.start // observing hooks always have ext
 	d.mu.Unlock()
-	for _, list := range [][]Decision{inline, more} {
-		for _, dec := range list {
-			o.Rollout, o.Variant = dec.Rollout, dec.Variant
-			for _, ob := range d.hook.cfg.observers {
-				ob.ObserveOutcome(o)
-			}
-		}
+	o.Latency = time.Since(d.hook.born) - start
+	o.Error = o.Error || o.Panic || o.Code == "" && o.Status >= 500
+	if ok {
+		s.report(o, first)
+	}
+	for _, dec := range more {
+		s.report(o, dec)
+	}
+}
+
+func (s *Scope) report(o Outcome, dec Decision) {
+	o.Rollout, o.Variant = dec.Rollout, dec.Variant
+	for _, ob := range s.rc.d.hook.cfg.observers {
+		ob.ObserveOutcome(o)
 	}
 }
 

@@ -1,54 +1,48 @@
 package gray
 
-import (
-	"net/http"
+import "github.com/graykit/graykit/internal/reqval"
 
-	"github.com/graykit/graykit/internal/reqval"
-)
+// httpView is a request's context seen as its [Request]: it reads the
+// *http.Request's values without allocating (cookies and query parameters
+// are found by scanning the raw header and query rather than by parsing all
+// of them into maps), and being the context itself it costs no storage.
+type httpView reqCtx
 
-// http1Request reads an *http.Request's values without allocating: cookies
-// and query parameters are found by scanning the raw header and query rather
-// than by parsing all of them into maps.
-type http1Request struct {
-	r        *http.Request
-	clientIP func(*http.Request) string
-}
+var _ Request = (*httpView)(nil)
 
-var _ Request = (*http1Request)(nil)
-
-func (h *http1Request) Header(name string) (string, bool) {
-	vs := h.r.Header[name]
+func (h *httpView) Header(name string) (string, bool) {
+	vs := h.hr.Header[name]
 	if len(vs) == 0 {
 		return "", false
 	}
 	return vs[0], true
 }
 
-func (h *http1Request) Cookie(name string) (string, bool) {
-	return reqval.Cookie(h.r.Header["Cookie"], name)
+func (h *httpView) Cookie(name string) (string, bool) {
+	return reqval.Cookie(h.hr.Header["Cookie"], name)
 }
 
-func (h *http1Request) Query(name string) (string, bool) {
-	if h.r.URL == nil {
+func (h *httpView) Query(name string) (string, bool) {
+	if h.hr.URL == nil {
 		return "", false
 	}
-	return reqval.Query(h.r.URL.RawQuery, name)
+	return reqval.Query(h.hr.URL.RawQuery, name)
 }
 
-func (h *http1Request) ClientIP() string {
-	if h.clientIP != nil {
-		return h.clientIP(h.r)
+func (h *httpView) ClientIP() string {
+	if fn := h.d.hook.cfg.clientIP; fn != nil {
+		return fn(h.hr)
 	}
-	return reqval.HostOnly(h.r.RemoteAddr)
+	return reqval.HostOnly(h.hr.RemoteAddr)
 }
 
-func (h *http1Request) Method() string { return h.r.Method }
+func (h *httpView) Method() string { return h.hr.Method }
 
-func (h *http1Request) Path() string {
-	if h.r.URL == nil {
+func (h *httpView) Path() string {
+	if h.hr.URL == nil {
 		return ""
 	}
-	return h.r.URL.Path
+	return h.hr.URL.Path
 }
 
-func (h *http1Request) Host() string { return reqval.HostOnly(h.r.Host) }
+func (h *httpView) Host() string { return reqval.HostOnly(h.hr.Host) }

@@ -24,22 +24,24 @@ func Middleware(e *Engine, opts ...Option) func(http.Handler) http.Handler {
 func (h *Hook) Middleware(next http.Handler) http.Handler {
 	observe := len(h.cfg.observers) > 0
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rc := h.newReqCtx(r.Context())
+		s := h.newScope(r.Context())
+		rc := &s.rc
 		h.startHTTP(rc, w, r)
 		if !observe {
 			next.ServeHTTP(w, r.WithContext(rc))
 			return
 		}
-		rc.rw = responseWriter{ResponseWriter: w}
+		rw := &rc.d.ext.rw // observing hooks always have ext
+		*rw = responseWriter{ResponseWriter: w}
 		panicked := true
 		defer func() {
 			if panicked {
-				rc.sc.End(Outcome{Status: http.StatusInternalServerError, Panic: true})
+				s.End(Outcome{Status: http.StatusInternalServerError, Panic: true})
 				return
 			}
-			rc.sc.End(Outcome{Status: rc.rw.statusCode()})
+			s.End(Outcome{Status: rw.statusCode()})
 		}()
-		next.ServeHTTP(&rc.rw, r.WithContext(rc))
+		next.ServeHTTP(rw, r.WithContext(rc))
 		panicked = false
 	})
 }

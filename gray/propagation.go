@@ -567,21 +567,26 @@ func (p *Propagator) encode(d *Decisions) string {
 	b := p.appendHead(st.buf[:0], d.subject.Key)
 	wrote := false
 	d.mu.Lock()
-	for i := range d.n {
-		x := d.at(i)
-		if x.Reason == ReasonUnknownRollout {
-			continue
-		}
-		b = appendDecision(b, wrote, x.Rollout, x.Variant)
+	first, ok, more := d.decidedLocked()
+	if ok {
+		b = appendDecision(b, wrote, first.Rollout, first.Variant)
 		wrote = true
 	}
-	for r, v := range d.pinned {
-		decided := false
-		for i := range d.n {
-			if d.at(i).Rollout == r {
-				decided = true
-				break
-			}
+	for i := range more {
+		if more[i].Reason == ReasonUnknownRollout {
+			continue
+		}
+		b = appendDecision(b, wrote, more[i].Rollout, more[i].Variant)
+		wrote = true
+	}
+	var pinned map[string]string
+	if d.ext != nil {
+		pinned = d.ext.pinned
+	}
+	for r, v := range pinned {
+		decided := ok && first.Rollout == r
+		for i := 0; i < len(more) && !decided; i++ {
+			decided = more[i].Rollout == r
 		}
 		if !decided {
 			b = appendDecision(b, wrote, r, v)
