@@ -1,6 +1,7 @@
 package gray
 
 import (
+	"encoding/binary"
 	"math/bits"
 
 	"github.com/cespare/xxhash/v2"
@@ -13,8 +14,10 @@ import (
 // hash itself: a few small copies followed by the hash's 8-byte loads defeat
 // the CPU's store forwarding. Here each 8-byte word of the joined string is
 // assembled in registers from one load of each input word, shifted into place
-// (the colon moves every word of key by one byte), and mixed straight into
-// the XXH64 state. The algorithm is XXH64 as published
+// (the colon moves every word of key by one byte). Below 32 bytes the words
+// are mixed straight into the XXH64 state; from 32 to 127 bytes, where XXH64
+// reads four lanes, they are stored whole and hashed by xxhash, whose wide
+// loads then match the wide stores. The algorithm is XXH64 as published
 // (github.com/Cyan4973/xxHash, doc/xxhash_spec.md); TestSaltedSum compares
 // it with xxhash.Sum64String of the joined string for every pair of lengths
 // around each path's limits, and FuzzSaltedBucket for arbitrary bytes.
@@ -157,60 +160,39 @@ func saltedShort(salt, key string, n int) uint64 {
 	return xxFinish(h, w, rem)
 }
 
-// saltedWords hashes a joined length n from 32 to 8*joinedWords-1 bytes:
-// the words are assembled into an array first, because XXH64 reads inputs
-// of 32 bytes or more in stripes of four words.
+// saltedWords hashes a joined length n from 32 to 8*joinedWords-1 bytes.
+// The words are assembled as in saltedShort and stored whole into a buffer
+// that xxhash then hashes in one pass: its 8-byte loads read exactly what
+// 8-byte stores wrote, so store forwarding works, unlike after byte copies.
 func saltedWords(salt, key string, n int) uint64 {
-	const mask = joinedWords - 1
-	var w [joinedWords]uint64
+	var buf [8 * joinedWords]byte
 	o := 0
 	j := 0
 	for ; j+8 <= len(salt); j += 8 {
-		w[o&mask] = load64(salt, j)
-		o++
+		binary.LittleEndian.PutUint64(buf[o&(len(buf)-8):], load64(salt, j))
+		o += 8
 	}
 	k := uint(len(salt)-j) & 7
 	pend := lastBytes(salt, k) | uint64(':')<<(8*k)
 	k++
 	if k == 8 {
-		w[o&mask] = pend
-		o++
+		binary.LittleEndian.PutUint64(buf[o&(len(buf)-8):], pend)
+		o += 8
 		pend, k = 0, 0
 	}
 	sh := 8 * k & 63
 	i := 0
 	for ; i+8 <= len(key); i += 8 {
 		x := load64(key, i)
-		w[o&mask] = pend | x<<sh
-		o++
+		binary.LittleEndian.PutUint64(buf[o&(len(buf)-8):], pend|x<<sh)
+		o += 8
 		pend = x >> 1 >> (63 - sh)
 	}
 	r := uint(len(key)-i) & 7
 	t := lastBytes(key, r)
-	w[o&mask] = pend | t<<sh
+	binary.LittleEndian.PutUint64(buf[o&(len(buf)-8):], pend|t<<sh)
 	if k+r >= 8 {
-		w[(o+1)&mask] = t >> 1 >> (63 - sh)
+		binary.LittleEndian.PutUint64(buf[(o+8)&(len(buf)-8):], t>>1>>(63-sh))
 	}
-
-	p1, p2 := prime1, prime2
-	v1, v2, v3, v4 := p1+p2, p2, uint64(0), -p1
-	words := n >> 3
-	m := 0
-	for ; m+4 <= words; m += 4 {
-		v1 = xxRound(v1, w[m&mask])
-		v2 = xxRound(v2, w[(m+1)&mask])
-		v3 = xxRound(v3, w[(m+2)&mask])
-		v4 = xxRound(v4, w[(m+3)&mask])
-	}
-	h := bits.RotateLeft64(v1, 1) + bits.RotateLeft64(v2, 7) +
-		bits.RotateLeft64(v3, 12) + bits.RotateLeft64(v4, 18)
-	for _, v := range [4]uint64{v1, v2, v3, v4} {
-		h ^= xxRound(0, v)
-		h = h*prime1 + prime4
-	}
-	h += uint64(n)
-	for ; m < words; m++ {
-		h = xxWord(h, w[m&mask])
-	}
-	return xxFinish(h, w[m&mask], uint(n)&7)
+	return xxhash.Sum64(buf[:n])
 }
