@@ -67,7 +67,8 @@ func (h *Hook) Start(ctx context.Context, req Request) *Scope {
 // r.WithContext(scope.Context()); End must be called when it returns.
 func (h *Hook) StartHTTP(w http.ResponseWriter, r *http.Request) *Scope {
 	s := h.newScope(r.Context())
-	h.startHTTP(&s.rc, w, r)
+	s.rc.hr = r
+	h.open(&s.rc, (*httpView)(&s.rc), r, w)
 	return s
 }
 
@@ -87,11 +88,6 @@ func (h *Hook) newScope(parent context.Context) *Scope {
 		s.rc.d.ext.start = time.Since(h.born)
 	}
 	return s
-}
-
-func (h *Hook) startHTTP(rc *reqCtx, w http.ResponseWriter, r *http.Request) {
-	rc.hr = r
-	h.open(rc, (*httpView)(rc), r, w)
 }
 
 func (h *Hook) open(rc *reqCtx, req Request, hr *http.Request, w http.ResponseWriter) {

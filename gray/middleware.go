@@ -24,9 +24,8 @@ func Middleware(e *Engine, opts ...Option) func(http.Handler) http.Handler {
 func (h *Hook) Middleware(next http.Handler) http.Handler {
 	observe := len(h.cfg.observers) > 0
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s := h.newScope(r.Context())
+		s := h.StartHTTP(w, r)
 		rc := &s.rc
-		h.startHTTP(rc, w, r)
 		if !observe {
 			next.ServeHTTP(w, r.WithContext(rc))
 			return
