@@ -162,13 +162,8 @@ func (ev *evalCtx) time() time.Time {
 }
 
 func (c *cond) match(ev *evalCtx) bool {
-	// The common case first, with an attribute read in place: a leaf on a
-	// field, not explaining.
+	// The common case first: a leaf on a field, not explaining.
 	if c.op < opAll && c.field.kind != fieldNone && ev.trace == nil {
-		if c.field.kind == fieldAttr {
-			v, present := ev.s.Attrs[c.field.name]
-			return c.test(v, present)
-		}
 		v, present := c.field.get(ev.s)
 		return c.test(v, present)
 	}
