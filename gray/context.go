@@ -149,9 +149,10 @@ func (d *Decisions) getLocked(rollout string) (dec Decision, fresh bool) {
 	// A trusted upstream decision wins over the local split and rules, but
 	// never over a local brake: a service that switched a rollout off must
 	// not be put back on the new version from outside.
-	if v, ok := pinned[rollout]; ok && !d.snap.braked(rollout) {
-		dec = d.propagated(rollout, v)
-	} else if r := d.snap.find(rollout); r != nil {
+	r := d.snap.find(rollout)
+	if v, ok := pinned[rollout]; ok && (r == nil || r.enabled) {
+		dec = d.propagated(r, rollout, v)
+	} else if r != nil {
 		ev := evalCtx{s: &d.subject, clock: d.snap.clock}
 		variant, reason, rule, bucket := r.decide(&ev)
 		dec = Decision{Rollout: r.name, Variant: variant, Default: r.def, Bucket: bucket, Reason: reason, Rule: r.ruleName(rule)}
@@ -160,10 +161,8 @@ func (d *Decisions) getLocked(rollout string) (dec Decision, fresh bool) {
 			return dec, true
 		}
 	} else {
-		dec = Decision{Rollout: rollout, Variant: DefaultVariant, Default: DefaultVariant, Bucket: -1, Reason: ReasonUnknownRollout}
-		if pinned == nil {
-			return dec, true // not remembered: nothing to record, and names are unbounded
-		}
+		// Not remembered: nothing to record or report, and names are unbounded.
+		return Decision{Rollout: rollout, Variant: DefaultVariant, Default: DefaultVariant, Bucket: -1, Reason: ReasonUnknownRollout}, true
 	}
 	x := d.extLocked()
 	x.more = append(x.more, dec)
@@ -198,13 +197,17 @@ func (d *Decisions) decidedLocked() (first Decision, ok bool, more []Decision) {
 	return d.first(), true, more
 }
 
-// propagated builds the decision an upstream made. A variant the local
-// configuration does not declare is still honoured, so the request stays in
-// its lane further down the chain.
-func (d *Decisions) propagated(rollout, variant string) Decision {
-	dec := Decision{Rollout: rollout, Variant: variant, Default: d.snap.defaultOf(rollout), Bucket: -1, Reason: ReasonPropagated}
-	if r := d.snap.find(rollout); r != nil && d.subject.Key != "" {
-		dec.Bucket = SaltedBucket(r.salt, d.subject.Key)
+// propagated builds the decision an upstream made for rollout, which r
+// configures here (nil if it does not). A variant the local configuration
+// does not declare is still honoured, so the request stays in its lane
+// further down the chain.
+func (d *Decisions) propagated(r *rollout, rollout, variant string) Decision {
+	dec := Decision{Rollout: rollout, Variant: variant, Default: DefaultVariant, Bucket: -1, Reason: ReasonPropagated}
+	if r != nil {
+		dec.Default = r.def
+		if d.subject.Key != "" {
+			dec.Bucket = SaltedBucket(r.salt, d.subject.Key)
+		}
 	}
 	return dec
 }

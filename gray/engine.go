@@ -268,17 +268,3 @@ func (e *Engine) compile(cfg *Config) (*snapshot, error) {
 	}
 	return snap, err
 }
-
-// braked reports whether the named rollout is configured and switched off.
-func (snap *snapshot) braked(name string) bool {
-	r := snap.find(name)
-	return r != nil && !r.enabled
-}
-
-// defaultOf returns the default variant of the named rollout.
-func (snap *snapshot) defaultOf(name string) string {
-	if r := snap.find(name); r != nil {
-		return r.def
-	}
-	return DefaultVariant
-}

@@ -558,9 +558,10 @@ func (p *Propagator) receive(req Request) (string, map[string]string) {
 	return pv.Key, pv.Variants
 }
 
-// encode signs the decisions in d: every decision made so far (rollouts the
-// configuration does not have excepted) and every pinned propagated one. It
-// returns "" when there is nothing to send or the value would be too large.
+// encode signs the decisions in d: every decision made so far and every
+// pinned propagated one not decided here, the default for a rollout braked
+// here. It returns "" when there is nothing to send or the value would be
+// too large.
 func (p *Propagator) encode(d *Decisions) string {
 	st := p.states.Get().(*macState)
 	defer p.states.Put(st)
@@ -573,9 +574,6 @@ func (p *Propagator) encode(d *Decisions) string {
 		wrote = true
 	}
 	for i := range more {
-		if more[i].Reason == ReasonUnknownRollout {
-			continue
-		}
 		b = appendDecision(b, wrote, more[i].Rollout, more[i].Variant)
 		wrote = true
 	}
@@ -583,15 +581,21 @@ func (p *Propagator) encode(d *Decisions) string {
 	if d.ext != nil {
 		pinned = d.ext.pinned
 	}
-	for r, v := range pinned {
-		decided := ok && first.Rollout == r
+	for name, v := range pinned {
+		decided := ok && first.Rollout == name
 		for i := 0; i < len(more) && !decided; i++ {
-			decided = more[i].Rollout == r
+			decided = more[i].Rollout == name
 		}
-		if !decided {
-			b = appendDecision(b, wrote, r, v)
-			wrote = true
+		if decided {
+			continue
 		}
+		// A local brake holds for the services behind this one too, whether
+		// or not this request asked for the rollout.
+		if r := d.snap.find(name); r != nil && !r.enabled {
+			v = r.def
+		}
+		b = appendDecision(b, wrote, name, v)
+		wrote = true
 	}
 	d.mu.Unlock()
 	if !wrote && d.subject.Key == "" {

@@ -31,3 +31,49 @@ func TestLocalBrakeBeatsPropagatedCanary(t *testing.T) {
 	assert.Equal(t, "stable", d.Variant, "the local brake wins")
 	assert.Equal(t, gray.ReasonOff, d.Reason)
 }
+
+// TestLocalBrakeHoldsDownstream: a service that braked a rollout forwards
+// its default to the services behind it, also when this request never asked
+// for the rollout.
+func TestLocalBrakeHoldsDownstream(t *testing.T) {
+	e := mustEngine(t, `rollouts: [{name: checkout, enabled: false, percent: 100}, {name: search, percent: 0}]`)
+	p := mustPropagator(t, [][]byte{propNew})
+	h := gray.NewHook(e, gray.WithPropagator(p))
+	in, err := p.Sign("u-7", []gray.Decision{{Rollout: "checkout", Variant: "canary"}, {Rollout: "search", Variant: "canary"}})
+	require.NoError(t, err)
+	s := h.Start(t.Context(), &gray.Values{Headers: map[string]string{gray.PropagationHeader: in}})
+
+	sent := map[string]string{}
+	h.Inject(s.Context(), func(k, v string) { sent[k] = v })
+	pv, err := p.Verify(sent[gray.PropagationHeader])
+	require.NoError(t, err)
+	assert.Equal(t, map[string]string{"checkout": "stable", "search": "canary"}, pv.Variants,
+		"the brake holds downstream; an unbraked rollout follows the edge")
+}
+
+// TestUnknownRolloutNotRecordedWithPropagation: asking for a rollout this
+// service does not configure leaves no trace, whether or not the request
+// carried propagated decisions.
+func TestUnknownRolloutNotRecordedWithPropagation(t *testing.T) {
+	e := mustEngine(t, `rollouts: [{name: checkout, percent: 0}]`)
+	p := mustPropagator(t, [][]byte{propNew})
+	counters := gray.NewCounters()
+	h := gray.NewHook(e, gray.WithPropagator(p), gray.WithObserver(counters))
+	in, err := p.Sign("u-7", []gray.Decision{{Rollout: "checkout", Variant: "canary"}})
+	require.NoError(t, err)
+	s := h.Start(t.Context(), &gray.Values{Headers: map[string]string{gray.PropagationHeader: in}})
+	for _, name := range []string{"nope-1", "nope-2"} {
+		assert.Equal(t, gray.ReasonUnknownRollout, s.Decisions().Get(name).Reason)
+	}
+	assert.Equal(t, "canary", s.Decisions().Variant("checkout"))
+	s.End(gray.Outcome{Status: 200})
+
+	var rollouts []string
+	for _, d := range s.Decisions().Decided() {
+		rollouts = append(rollouts, d.Rollout)
+	}
+	assert.Equal(t, []string{"checkout"}, rollouts)
+	for _, st := range counters.Snapshot() {
+		assert.Equal(t, "checkout", st.Rollout, "outcomes only for configured or propagated rollouts")
+	}
+}
