@@ -23,12 +23,13 @@ func WithTransportPropagator(p *Propagator) TransportOption {
 // outbound request's context to the service it calls, then sends the
 // request with base (http.DefaultTransport if nil). It writes the subject
 // key, every decision made so far in the request and every verified
-// propagated one, signed by the propagator given to the middleware with
-// [WithPropagator] or [WithOutboundPropagator] (or by
-// [WithTransportPropagator]), into that propagator's carrier, replacing any
-// value the request already had. A request whose context has no decisions,
-// or with no propagator to sign, gets no value (a stale one is removed).
-// The request is copied, never modified. The returned RoundTripper is safe
+// propagated one (a rollout braked here travels as its default), signed by
+// the propagator given to the middleware with [WithPropagator] or
+// [WithOutboundPropagator] (or by [WithTransportPropagator]), into that
+// propagator's carrier, replacing any value the request already had. A
+// request whose context has no decisions gets no value (a stale one is
+// removed); with no propagator at all the request is sent as it is, since
+// there is no carrier to clean. The request is copied, never modified. The returned RoundTripper is safe
 // for concurrent use.
 //
 //	client := &http.Client{Transport: gray.Transport(nil)}
