@@ -136,6 +136,40 @@ type Condition struct {
 	Not *Condition  `yaml:"not,omitempty" json:"not,omitempty"`
 }
 
+// NewVariant returns the name and share of the rollout's first variant other
+// than its default: the one a guarded rollout watches and an [Override]'s
+// Percent sets. With Variants empty it is "canary" at Percent. ok is false
+// when every listed variant is the default.
+func (r *Rollout) NewVariant() (name string, percent float64, ok bool) {
+	i := r.newVariantIndex()
+	switch {
+	case i < 0:
+		return "canary", r.Percent, true
+	case i < len(r.Variants):
+		return r.Variants[i].Name, r.Variants[i].Percent, true
+	}
+	return "", 0, false
+}
+
+// newVariantIndex returns the index in Variants of the first variant other
+// than the default: -1 when Variants is empty (the Percent shorthand),
+// len(Variants) when there is none.
+func (r *Rollout) newVariantIndex() int {
+	if len(r.Variants) == 0 {
+		return -1
+	}
+	def := r.Default
+	if def == "" {
+		def = DefaultVariant
+	}
+	for i, v := range r.Variants {
+		if v.Name != def {
+			return i
+		}
+	}
+	return len(r.Variants)
+}
+
 // DefaultVariant is the name of the default variant when a rollout names
 // none, and the answer for a rollout nothing is known about.
 const DefaultVariant = "stable"

@@ -177,3 +177,27 @@ func TestConfigErrorLines(t *testing.T) {
 	lines := strings.Split(err.Error(), "\n")
 	assert.Len(t, lines, 2)
 }
+
+func TestRolloutNewVariant(t *testing.T) {
+	tests := []struct {
+		name        string
+		give        gray.Rollout
+		wantName    string
+		wantPercent float64
+		wantOK      bool
+	}{
+		{"percent shorthand", gray.Rollout{Percent: 5}, "canary", 5, true},
+		{"first listed", gray.Rollout{Variants: []gray.VariantSpec{{Name: "blue", Percent: 10}, {Name: "green", Percent: 20}}}, "blue", 10, true},
+		{"default listed first", gray.Rollout{Default: "old", Variants: []gray.VariantSpec{{Name: "old", Percent: 50}, {Name: "v2", Percent: 7}}}, "v2", 7, true},
+		{"implicit default listed first", gray.Rollout{Variants: []gray.VariantSpec{{Name: "stable", Percent: 50}, {Name: "v2", Percent: 7}}}, "v2", 7, true},
+		{"only the default", gray.Rollout{Variants: []gray.VariantSpec{{Name: "stable", Percent: 50}}}, "", 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			name, percent, ok := tt.give.NewVariant()
+			assert.Equal(t, tt.wantName, name)
+			assert.Equal(t, tt.wantPercent, percent)
+			assert.Equal(t, tt.wantOK, ok)
+		})
+	}
+}

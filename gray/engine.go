@@ -199,20 +199,12 @@ func applyOverrides(cfg *Config, ovs map[string]Override) *Config {
 			r.Enabled = o.Enabled
 		}
 		if o.Percent != nil {
-			if len(r.Variants) == 0 {
+			switch j := r.newVariantIndex(); {
+			case j < 0:
 				r.Percent = *o.Percent
-				continue
-			}
-			def := r.Default
-			if def == "" {
-				def = DefaultVariant
-			}
-			r.Variants = slices.Clone(r.Variants)
-			for j := range r.Variants {
-				if r.Variants[j].Name != def {
-					r.Variants[j].Percent = *o.Percent
-					break
-				}
+			case j < len(r.Variants):
+				r.Variants = slices.Clone(r.Variants)
+				r.Variants[j].Percent = *o.Percent
 			}
 		}
 	}

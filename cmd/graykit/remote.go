@@ -210,8 +210,11 @@ func statusRow(v admin.RolloutView) []string {
 // metricsOf returns the totals of the first new variant and the default.
 func metricsOf(v admin.RolloutView) (canary, stable admin.Point) {
 	name := "canary"
-	if len(v.Variants) > 0 {
-		name = v.Variants[0].Name
+	for _, x := range v.Variants {
+		if x.Name != v.Default {
+			name = x.Name
+			break
+		}
 	}
 	for _, m := range v.Metrics.Variants {
 		switch m.Variant {

@@ -162,9 +162,7 @@ func (h *Handler) view(r *http.Request, ro *gray.Rollout, now time.Time) (Rollou
 	if v.Rules == nil {
 		v.Rules = []gray.Rule{}
 	}
-	if len(v.Variants) > 0 {
-		v.Share = v.Variants[0].Percent
-	}
+	_, v.Share, _ = ro.NewVariant()
 	if o, ok := h.cfg.Engine.Overrides()[ro.Name]; ok {
 		v.Override = &o
 	}

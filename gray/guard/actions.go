@@ -225,19 +225,8 @@ func (a *Actions) configured(rollout string, planned bool) (float64, error) {
 // configuredShare is the share of r's first new variant: what
 // [gray.Override] Percent replaces.
 func configuredShare(r *gray.Rollout) float64 {
-	if len(r.Variants) == 0 {
-		return r.Percent
-	}
-	def := r.Default
-	if def == "" {
-		def = gray.DefaultVariant
-	}
-	for _, v := range r.Variants {
-		if v.Name != def {
-			return v.Percent
-		}
-	}
-	return 0
+	_, share, _ := r.NewVariant()
+	return share
 }
 
 // unplannedState is the state of a rollout without a plan that has none

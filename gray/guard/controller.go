@@ -203,8 +203,8 @@ func variants(r *gray.Rollout) (stable, canary string) {
 	if stable == "" {
 		stable = gray.DefaultVariant
 	}
-	if len(r.Variants) > 0 {
-		canary = r.Variants[0].Name
+	if name, _, ok := r.NewVariant(); ok {
+		canary = name
 	}
 	return stable, canary
 }

@@ -175,3 +175,43 @@ func TestConcurrentActions(t *testing.T) {
 		})
 	}
 }
+
+// TestGuardWatchesFirstNewVariant: with the default listed first among the
+// variants, the controller must judge the first variant that is not the
+// default (the one the share override moves), not the default against
+// itself.
+func TestGuardWatchesFirstNewVariant(t *testing.T) {
+	ctx := t.Context()
+	cfg := &gray.Config{Rollouts: []gray.Rollout{{
+		Name: "search", Default: "stable",
+		Variants: []gray.VariantSpec{{Name: "stable"}, {Name: "v2"}},
+		Plan: &gray.Plan{
+			Steps: []float64{20, 50, 100}, Hold: time.Minute, MinRequests: 100,
+			Guard: gray.PlanGuard{Interval: 10 * time.Second, MinRequests: 100},
+		},
+	}}}
+	eng, err := gray.New(cfg)
+	require.NoError(t, err)
+	clock := newFakeClock()
+	ctrl, err := guard.New(eng, guard.NewMemoryStore(), guard.WithClock(clock.Now),
+		guard.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	require.NoError(t, err)
+	require.NoError(t, ctrl.Tick(ctx))
+
+	rng := rand.New(rand.NewPCG(5, 6))
+	served := map[string]int{}
+	for range 5000 {
+		d := eng.Decide("search", gray.Subject{Key: "u-" + strconv.Itoa(rng.IntN(1_000_000))})
+		served[d.Variant]++
+		ctrl.Counters().ObserveOutcome(gray.Outcome{
+			Rollout: d.Rollout, Variant: d.Variant, Status: 200,
+			Error: d.Variant == "v2", Latency: 20 * time.Millisecond,
+		})
+	}
+	require.Greater(t, served["v2"], 500, "the first step puts users on v2")
+	clock.Add(10 * time.Second)
+	require.NoError(t, ctrl.Tick(ctx))
+	s, err := ctrl.State(ctx, "search")
+	require.NoError(t, err)
+	assert.Equal(t, guard.PhaseRolledBack, s.Phase, "v2 fails every request")
+}
