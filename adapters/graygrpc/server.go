@@ -30,8 +30,19 @@ func (s *server) end(sc *gray.Scope, err error, panicked bool) {
 		sc.End(gray.Outcome{Status: http.StatusInternalServerError, Code: codes.Internal.String(), Panic: true})
 		return
 	}
-	code := status.Code(err)
+	code := callCode(err)
 	sc.End(gray.Outcome{Status: HTTPStatus(code), Code: code.String(), Error: s.errors.has(code)})
+}
+
+// callCode is the code the client sees for a handler's error: a status
+// error's own code, and for a bare context error (a handler returning
+// ctx.Err()) Canceled or DeadlineExceeded, as grpc-go sends it, rather than
+// Unknown, so a client's cancellation is not counted as a server error.
+func callCode(err error) codes.Code {
+	if _, ok := status.FromError(err); ok {
+		return status.Code(err)
+	}
+	return status.FromContextError(err).Code()
 }
 
 // UnaryServerInterceptor returns a server interceptor that opens each call's
