@@ -61,9 +61,9 @@ func (c *Columns[O, N]) phase(ctx context.Context) (Phase, error) {
 	if c.Phase == nil || c.Up == nil || c.Down == nil {
 		return "", configError("columns: Phase, Up and Down are required")
 	}
-	safe := c.SafePhase
-	if safe == "" {
-		safe = DualWrite
+	safe, err := safePhase("columns", c.SafePhase)
+	if err != nil {
+		return "", err
 	}
 	p, err := resolve(ctx, c.Phase, safe)
 	if err != nil && c.Observer != nil {

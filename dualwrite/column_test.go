@@ -3,6 +3,7 @@ package dualwrite_test
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -91,4 +92,22 @@ func TestColumnsUnmappable(t *testing.T) {
 	var empty dualwrite.Columns[int, string]
 	_, err = empty.FromOld(ctx, 1)
 	assert.ErrorIs(t, err, dualwrite.ErrInvalidConfig)
+}
+
+// TestColumnsInvalidSafePhase: a SafePhase that is not a phase is a
+// configuration error, never a silent write of NULL to both columns when
+// the Phaser fails.
+func TestColumnsInvalidSafePhase(t *testing.T) {
+	c := statusColumns(dualwrite.PhaseFunc(func(context.Context) (dualwrite.Phase, error) {
+		return "", errors.New("flag service down")
+	}))
+	c.SafePhase = "dual_write"
+	_, err := c.FromOld(context.Background(), 1)
+	require.ErrorIs(t, err, dualwrite.ErrInvalidConfig)
+
+	c.SafePhase = ""
+	v, err := c.FromOld(context.Background(), 1)
+	require.NoError(t, err)
+	assert.Equal(t, dualwrite.DualWrite, v.Phase, "an empty SafePhase means DualWrite")
+	assert.Equal(t, null(1), v.Old)
 }

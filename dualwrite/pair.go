@@ -70,12 +70,11 @@ func NewPair[K comparable, V any](old, new Store[K, V], cfg Config[K, V]) (*Pair
 	if cfg.Phase == nil {
 		return nil, configError("pair: Phase is required")
 	}
-	if cfg.SafePhase == "" {
-		cfg.SafePhase = DualWrite
+	safe, err := safePhase("pair", cfg.SafePhase)
+	if err != nil {
+		return nil, err
 	}
-	if !cfg.SafePhase.Valid() {
-		return nil, fmt.Errorf("%w: pair: SafePhase: %w", ErrInvalidConfig, &PhaseError{Value: string(cfg.SafePhase)})
-	}
+	cfg.SafePhase = safe
 	if cfg.SampleRate < 0 || cfg.SampleRate > 1 {
 		return nil, configError("pair: SampleRate %v is outside [0, 1]", cfg.SampleRate)
 	}
@@ -102,6 +101,18 @@ func NewPair[K comparable, V any](old, new Store[K, V], cfg Config[K, V]) (*Pair
 		return nil, configError("pair: unknown OnWriteFailure %d", cfg.OnWriteFailure)
 	}
 	return &Pair[K, V]{old: old, new: new, cfg: cfg}, nil
+}
+
+// safePhase returns a configured SafePhase, DualWrite when it is empty, or
+// an error for one that is not a phase.
+func safePhase(who string, p Phase) (Phase, error) {
+	if p == "" {
+		return DualWrite, nil
+	}
+	if !p.Valid() {
+		return "", fmt.Errorf("%w: %s: SafePhase: %w", ErrInvalidConfig, who, &PhaseError{Value: string(p)})
+	}
+	return p, nil
 }
 
 func (p *Pair[K, V]) store(s Side) Store[K, V] {
