@@ -2,6 +2,7 @@ package gray_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -200,4 +201,34 @@ func TestRolloutNewVariant(t *testing.T) {
 			assert.Equal(t, tt.wantOK, ok)
 		})
 	}
+}
+
+// TestParseConfigAliases: anchors and aliases work for sharing a piece of
+// configuration, and neither an alias inside its own anchor nor one that
+// expands exponentially can hang or crash the parser.
+func TestParseConfigAliases(t *testing.T) {
+	cfg, err := gray.ParseConfig([]byte(`
+rollouts:
+  - name: a
+    rules: [&testers {name: testers, when: {field: "header:X-Gray", eq: canary}, serve: canary}]
+  - name: b
+    rules: [*testers]
+`))
+	require.NoError(t, err)
+	assert.Equal(t, cfg.Rollouts[0].Rules, cfg.Rollouts[1].Rules)
+
+	_, err = gray.ParseConfig([]byte(`rollouts: [{name: a, rules: [{name: r, serve: canary, when: &w {not: *w}}]}]`))
+	var ce *gray.ConfigError
+	require.ErrorAs(t, err, &ce)
+	assert.Contains(t, err.Error(), "inside its own anchor")
+
+	var doc strings.Builder
+	doc.WriteString("x0: &c0 {field: key, eq: a}\n")
+	for i := 1; i <= 30; i++ {
+		fmt.Fprintf(&doc, "x%d: &c%d {all: [*c%d, *c%d]}\n", i, i, i-1, i-1)
+	}
+	doc.WriteString("rollouts: [{name: a, rules: [{name: r, serve: canary, when: *c30}]}]\n")
+	_, err = gray.ParseConfig([]byte(doc.String()))
+	require.ErrorAs(t, err, &ce)
+	assert.Contains(t, err.Error(), "aliases expand to more than")
 }

@@ -50,7 +50,17 @@ func (e *ConfigError) Error() string {
 }
 
 // problems collects configuration errors.
-type problems struct{ list []Problem }
+type problems struct {
+	list []Problem
+	// expanding holds the anchors whose aliases are being decoded, to refuse
+	// an alias inside its own anchor; aliased counts the values decoded
+	// through aliases, to refuse a document that expands exponentially.
+	expanding map[*yaml.Node]bool
+	aliased   int
+}
+
+// maxAliased bounds the values a document may decode through aliases.
+const maxAliased = 100_000
 
 func (ps *problems) add(path, format string, args ...any) {
 	ps.list = append(ps.list, Problem{Path: path, Message: fmt.Sprintf(format, args...)})
@@ -154,7 +164,25 @@ func jsonNode(dec *json.Decoder) (*yaml.Node, error) {
 // and pointers, and leaves scalars to the YAML library.
 func decodeNode(n *yaml.Node, v reflect.Value, path string, ps *problems) {
 	if n.Kind == yaml.AliasNode {
-		n = n.Alias
+		target := n.Alias
+		if ps.expanding[target] {
+			ps.add(path, "alias *%s is inside its own anchor", n.Value)
+			return
+		}
+		if ps.expanding == nil {
+			ps.expanding = map[*yaml.Node]bool{}
+		}
+		ps.expanding[target] = true
+		defer delete(ps.expanding, target)
+		n = target
+	}
+	if len(ps.expanding) > 0 {
+		if ps.aliased++; ps.aliased > maxAliased {
+			if ps.aliased == maxAliased+1 {
+				ps.add(path, "aliases expand to more than %d values", maxAliased)
+			}
+			return
+		}
 	}
 	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
 		return // absent

@@ -20,6 +20,7 @@ func FuzzParseConfig(f *testing.F) {
 		"rollouts: [{name: a, variants: [{name: b, percent: 50}, {name: c, percent: 50}]}]",
 		"rollouts: [{name: a, percent: 101}]",
 		"rollouts: &x [*x]",
+		"rollouts: [{name: a, rules: [{name: r, serve: canary, when: &w {not: *w}}]}]",
 		"rollouts: [{name: a, rules: [{name: r, serve: canary, when: {field: key, in: {a: b}}}]}]",
 		"{\"rollouts\": [1, \"x\", null, true]}",
 		"- - - -",
