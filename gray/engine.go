@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -31,7 +32,7 @@ type Override struct {
 	// Enabled, when set, replaces the rollout's Enabled.
 	Enabled *bool `json:"enabled,omitempty"`
 	// Percent, when set, replaces the share of the rollout's first new
-	// variant (Percent, or Variants[0] when that is not the default).
+	// variant, the one [Rollout.NewVariant] names.
 	Percent *float64 `json:"percent,omitempty"`
 }
 
@@ -89,19 +90,26 @@ func New(cfg *Config, opts ...EngineOption) (*Engine, error) {
 // Update validates and compiles cfg, then swaps it in atomically: requests
 // already under way keep the configuration they started with, later ones
 // see cfg. If cfg has any error, the running configuration stays in place
-// and the error (a [*ConfigError]) is returned.
+// and the error (a [*ConfigError]) is returned. Run-time overrides stay
+// applied; a cfg that cannot hold them (a share override above what its
+// other variants leave) is refused with an error that names them.
 func (e *Engine) Update(cfg *Config) error {
 	if cfg == nil {
 		return ErrNilConfig
 	}
-	if _, err := compile(cfg); err != nil {
+	snap, err := e.compile(cfg)
+	if err != nil {
 		return err
 	}
 	e.updateMu.Lock()
 	defer e.updateMu.Unlock()
-	snap, err := e.compile(applyOverrides(cfg, e.overrides))
-	if err != nil {
-		return err
+	if len(e.overrides) > 0 {
+		snap, err = e.compile(applyOverrides(cfg, e.overrides))
+		if err != nil {
+			names := slices.Sorted(maps.Keys(e.overrides))
+			return fmt.Errorf("gray: the config cannot hold the run-time overrides of %s (clear them with ClearOverride): %w",
+				strings.Join(names, ", "), err)
+		}
 	}
 	e.base = cfg
 	e.cur.Store(snap)
@@ -130,6 +138,15 @@ func (e *Engine) SetOverride(rollout string, o Override) error {
 func (e *Engine) withOverrideLocked(rollout string, o Override) (map[string]Override, *snapshot, error) {
 	if e.cur.Load().find(rollout) == nil {
 		return nil, nil, fmt.Errorf("gray: override: %w: %q", ErrUnknownRollout, rollout)
+	}
+	if o.Percent != nil {
+		for i := range e.base.Rollouts {
+			if r := &e.base.Rollouts[i]; r.Name == rollout {
+				if _, _, ok := r.NewVariant(); !ok {
+					return nil, nil, fmt.Errorf("gray: override of %q: a share needs a variant other than the default", rollout)
+				}
+			}
+		}
 	}
 	next := maps.Clone(e.overrides)
 	if next == nil {

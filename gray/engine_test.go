@@ -308,3 +308,30 @@ func TestCheckOverrideChangesNothing(t *testing.T) {
 	assert.Empty(t, e.Overrides())
 	assert.Equal(t, 50.0, e.Config().Rollouts[0].Variants[0].Percent)
 }
+
+func TestOverrideShareNeedsANewVariant(t *testing.T) {
+	e := mustEngine(t, `rollouts: [{name: r, variants: [{name: stable, percent: 50}]}]`)
+	p := 10.0
+	err := e.SetOverride("r", gray.Override{Percent: &p})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "a variant other than the default")
+	assert.Empty(t, e.Overrides())
+	off := false
+	require.NoError(t, e.SetOverride("r", gray.Override{Enabled: &off}), "the brake needs no new variant")
+}
+
+// TestUpdateNamesTheOverridesItCannotHold: a file that is valid alone but
+// cannot hold a share set at run time is refused, and the error says the
+// overrides are why.
+func TestUpdateNamesTheOverridesItCannotHold(t *testing.T) {
+	e := mustEngine(t, `rollouts: [{name: r, variants: [{name: blue, percent: 10}, {name: green, percent: 10}]}]`)
+	p := 85.0
+	require.NoError(t, e.SetOverride("r", gray.Override{Percent: &p}))
+	cfg, err := gray.ParseConfig([]byte(`rollouts: [{name: r, variants: [{name: blue, percent: 10}, {name: green, percent: 25}]}]`))
+	require.NoError(t, err)
+	err = e.Update(cfg)
+	var ce *gray.ConfigError
+	require.ErrorAs(t, err, &ce)
+	assert.Contains(t, err.Error(), "run-time overrides of r")
+	assert.Equal(t, 10.0, e.Config().Rollouts[0].Variants[1].Percent, "the running config stays")
+}
