@@ -381,6 +381,11 @@ func compileCond(c *Condition, path string, ps *problems) cond {
 func parsePrefix(s string) (netip.Prefix, error) {
 	s = strings.TrimSpace(s)
 	if p, err := netip.ParsePrefix(s); err == nil {
+		// Client addresses are unmapped before matching, so an IPv4-mapped
+		// prefix (::ffff:10.0.0.0/104) is kept as the IPv4 prefix it means.
+		if a := p.Addr(); a.Is4In6() && p.Bits() >= 96 {
+			p = netip.PrefixFrom(a.Unmap(), p.Bits()-96)
+		}
 		return p.Masked(), nil
 	}
 	a, err := netip.ParseAddr(s)
