@@ -20,8 +20,8 @@ func SaltedBucket(salt, key string) int {
 	if salt == "" {
 		return Bucket(key)
 	}
-	// saltedSum's dispatch, inlined here: each call level is a visible share
-	// of a hash this short.
+	// Dispatched here rather than in a helper: each call level is a visible
+	// share of a hash this short.
 	if n := len(salt) + 1 + len(key); n < 32 {
 		return int(saltedShort(salt, key, n) % Buckets)
 	}

@@ -133,7 +133,7 @@ type cond struct {
 	field field
 	desc  string // the condition as written, for explanations
 
-	str     string              // eq, prefix, suffix, contains; semver (canonical "vX.Y.Z")
+	str     string              // eq, prefix, suffix, contains; semver (the operand with a leading "v")
 	list    []string            // in, not_in (small)
 	set     map[string]struct{} // in, not_in (large)
 	re      *regexp.Regexp
@@ -278,7 +278,9 @@ func (c *cond) inList(v string) bool {
 	return false
 }
 
-// maxVersionLen bounds the version text compared without allocating.
+// maxVersionLen bounds the version text compared: a longer value (no real
+// version is 64 bytes long) matches no semver operator, and the text fits a
+// stack buffer.
 const maxVersionLen = 64
 
 func (c *cond) semver(v string) bool {
@@ -373,10 +375,7 @@ func (s *ipSet) add(p netip.Prefix) {
 	a, bits := p.Addr(), p.Bits()
 	if a.Is4() {
 		b := a.As4()
-		mask := ^uint32(0) << (32 - bits)
-		if bits == 0 {
-			mask = 0
-		}
+		mask := ^uint32(0) << (32 - bits) // 0 for bits == 0: Go shifts past the width to 0
 		s.v4 = append(s.v4, struct{ net, mask uint32 }{binary.BigEndian.Uint32(b[:]) & mask, mask})
 		return
 	}
@@ -384,10 +383,7 @@ func (s *ipSet) add(p netip.Prefix) {
 	var mhi, mlo uint64
 	switch {
 	case bits >= 64:
-		mhi, mlo = ^uint64(0), ^uint64(0)<<(128-bits)
-		if bits == 64 {
-			mlo = 0
-		}
+		mhi, mlo = ^uint64(0), ^uint64(0)<<(128-bits) // mlo is 0 for bits == 64
 	case bits > 0:
 		mhi = ^uint64(0) << (64 - bits)
 	}

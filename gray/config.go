@@ -85,13 +85,15 @@ type Rule struct {
 //
 // A leaf condition names a Field and exactly one operator. Field is "key",
 // "ip", "method", "path", "host", or "header:NAME", "cookie:NAME",
-// "query:NAME", "attr:NAME". A value that is absent matches no operator
-// except Present=false, so a rule never sends a subject to a new variant
-// because something is missing. After and Before without a Field test the
-// current time.
+// "query:NAME", "attr:NAME". A value that is absent (or malformed for the
+// operator) matches no operator except Present=false, so a leaf never sends
+// a subject to a new variant because something is missing; Not inverts that
+// like any other answer. After and Before without a Field test the current
+// time.
 //
 // A combining condition sets exactly one of All, Any or Not and no Field.
 type Condition struct {
+	// Field names the value a leaf tests (see above).
 	Field string `yaml:"field,omitempty" json:"field,omitempty"`
 
 	// Text operators compare the value as text.
@@ -112,7 +114,7 @@ type Condition struct {
 
 	// Semantic-version operators compare versions such as "5.2.0",
 	// "v5.2.0-beta.1" or "5.2" (a missing minor or patch is 0). A value
-	// that is not a version matches none of them.
+	// that is not a version, or is 64 bytes or longer, matches none of them.
 	SemverEq  *string `yaml:"semver_eq,omitempty" json:"semver_eq,omitempty"`
 	SemverLt  *string `yaml:"semver_lt,omitempty" json:"semver_lt,omitempty"`
 	SemverLte *string `yaml:"semver_lte,omitempty" json:"semver_lte,omitempty"`
@@ -131,6 +133,8 @@ type Condition struct {
 	After  *string `yaml:"after,omitempty" json:"after,omitempty"`
 	Before *string `yaml:"before,omitempty" json:"before,omitempty"`
 
+	// All matches when every condition matches; Any when at least one
+	// does; Not when its condition does not.
 	All []Condition `yaml:"all,omitempty" json:"all,omitempty"`
 	Any []Condition `yaml:"any,omitempty" json:"any,omitempty"`
 	Not *Condition  `yaml:"not,omitempty" json:"not,omitempty"`

@@ -16,6 +16,7 @@ import (
 // ConfigError reports everything wrong with a configuration, each problem
 // with the path of the value it concerns.
 type ConfigError struct {
+	// Problems lists every problem found, in document order.
 	Problems []Problem
 }
 

@@ -8,8 +8,9 @@
 // key. A rollout's salt defaults to its name, so rollouts pick independent
 // populations. A percentage p covers buckets [0, round(p·100)), and variants
 // take consecutive ranges from bucket 0 in the order they are declared:
-// raising a share never moves a user out, lowering it removes the most
-// recently added users first. The same key, salt and configuration give the
+// raising a new variant's share never moves its users out, lowering it
+// removes the most recently added users first. (With several new variants,
+// changing one's share shifts the ranges of those declared after it.) The same key, salt and configuration give the
 // same variant in every process, on every machine, forever.
 //
 // # Rules, rollouts, decisions
@@ -61,7 +62,8 @@
 //
 // Bad input never panics and never fails open into a new variant: an invalid
 // configuration is an error and the running one stays; a request value that is
-// missing or malformed matches no condition (except present: false); an
-// unknown rollout answers [DefaultVariant]. Deciding takes no lock, and
+// missing or malformed matches no leaf condition (except present: false), so
+// only a rule that asks for the absence with not: can select it; an unknown
+// rollout answers [DefaultVariant]. Deciding takes no lock, and
 // [Engine.Decide] allocates nothing.
 package gray

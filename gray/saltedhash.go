@@ -7,8 +7,9 @@ import (
 	"github.com/cespare/xxhash/v2"
 )
 
-// saltedSum returns XXH64 (seed 0) of salt + ":" + key without joining the
-// two strings in memory.
+// [SaltedBucket] hashes salt + ":" + key (XXH64, seed 0) without joining the
+// two strings in memory, through saltedShort below 32 bytes and saltedLong
+// from 32.
 //
 // Joining them in a buffer and hashing the buffer costs several times the
 // hash itself: a few small copies followed by the hash's 8-byte loads defeat
@@ -21,12 +22,6 @@ import (
 // (github.com/Cyan4973/xxHash, doc/xxhash_spec.md); TestSaltedSum compares
 // it with xxhash.Sum64String of the joined string for every pair of lengths
 // around each path's limits, and FuzzSaltedBucket for arbitrary bytes.
-func saltedSum(salt, key string) uint64 {
-	if n := len(salt) + 1 + len(key); n < 32 {
-		return saltedShort(salt, key, n)
-	}
-	return saltedLong(salt, key)
-}
 
 // saltedLong hashes a joined length of 32 bytes or more.
 func saltedLong(salt, key string) uint64 {
