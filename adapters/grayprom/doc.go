@@ -18,6 +18,7 @@
 //	graykit_guard_step                    gauge      index of the plan step in force, -1 below the first
 //	graykit_guard_phase{phase=…}          gauge      1 for the current phase: running, paused, rolled-back, promoted, manual
 //	graykit_guard_state_version           gauge      grows by one with every transition
+//	graykit_guard_states_up               gauge      0 when the state store failed (guard series left out), else 1
 //
 // The histogram's buckets are the bounds of [gray.HistogramBounds] (10µs
 // growing by 1.25×); its _sum is estimated from them, since graykit keeps

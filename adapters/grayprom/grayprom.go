@@ -46,7 +46,7 @@ type Collector struct {
 	timeout  time.Duration
 
 	decisions, requests, errors, panics, latency *prometheus.Desc
-	share, step, phase, version                  *prometheus.Desc
+	share, step, phase, version, statesUp        *prometheus.Desc
 	bounds                                       []float64
 }
 
@@ -74,6 +74,7 @@ func New(counters *gray.Counters, opts ...Option) *Collector {
 	c.step = prometheus.NewDesc("graykit_guard_step", "Index of the plan step in force (-1 below the first step).", []string{"rollout"}, nil)
 	c.phase = prometheus.NewDesc("graykit_guard_phase", "1 for the guarded rollout's current phase (running, paused, rolled-back, promoted, manual), else 0.", []string{"rollout", "phase"}, nil)
 	c.version = prometheus.NewDesc("graykit_guard_state_version", "Version of the guarded rollout's shared state; it grows with every transition.", []string{"rollout"}, nil)
+	c.statesUp = prometheus.NewDesc("graykit_guard_states_up", "1 if the last scrape read the guarded rollouts' states, 0 if the state store failed (the guard series are then left out).", nil, nil)
 	for _, b := range gray.HistogramBounds() {
 		if b == time.Duration(math.MaxInt64) {
 			continue // +Inf is implicit
@@ -85,7 +86,7 @@ func New(counters *gray.Counters, opts ...Option) *Collector {
 
 // Describe implements [prometheus.Collector].
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.decisions, c.requests, c.errors, c.panics, c.latency, c.share, c.step, c.phase, c.version} {
+	for _, d := range []*prometheus.Desc{c.decisions, c.requests, c.errors, c.panics, c.latency, c.share, c.step, c.phase, c.version, c.statesUp} {
 		ch <- d
 	}
 }
@@ -110,9 +111,13 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	defer cancel()
 	states, err := c.states.States(ctx)
 	if err != nil {
-		ch <- prometheus.NewInvalidMetric(c.share, err)
+		// A failing store must not fail the whole scrape (and with it the
+		// application's own metrics): the guard series are left out and
+		// graykit_guard_states_up says why.
+		ch <- prometheus.MustNewConstMetric(c.statesUp, prometheus.GaugeValue, 0)
 		return
 	}
+	ch <- prometheus.MustNewConstMetric(c.statesUp, prometheus.GaugeValue, 1)
 	for _, st := range states {
 		ch <- prometheus.MustNewConstMetric(c.share, prometheus.GaugeValue, st.Share, st.Rollout)
 		ch <- prometheus.MustNewConstMetric(c.step, prometheus.GaugeValue, float64(st.Step), st.Rollout)

@@ -87,6 +87,7 @@ func TestScrape(t *testing.T) {
 		{name: "phase running", metric: "graykit_guard_phase", labels: map[string]string{"phase": "running"}, want: 0},
 		{name: "phase manual", metric: "graykit_guard_phase", labels: map[string]string{"phase": "manual"}, want: 0},
 		{name: "version", metric: "graykit_guard_state_version", labels: map[string]string{"rollout": "checkout"}, want: 1},
+		{name: "states up", metric: "graykit_guard_states_up", labels: map[string]string{}, want: 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -119,9 +120,21 @@ type failing struct{}
 
 func (failing) States(context.Context) ([]guard.State, error) { return nil, errors.New("db down") }
 
+// TestScrapeStateError: a failing state store leaves the guard series out
+// and says so in graykit_guard_states_up, without failing the scrape.
 func TestScrapeStateError(t *testing.T) {
+	cs := gray.NewCounters()
+	cs.ObserveDecision(gray.Decision{Rollout: "checkout", Variant: "canary"})
 	reg := prometheus.NewPedanticRegistry()
-	require.NoError(t, reg.Register(grayprom.New(gray.NewCounters(), grayprom.WithStates(failing{}))))
-	_, err := reg.Gather()
-	require.ErrorContains(t, err, "db down")
+	require.NoError(t, reg.Register(grayprom.New(cs, grayprom.WithStates(failing{}))))
+	fams, err := reg.Gather()
+	require.NoError(t, err)
+	names := map[string]*dto.MetricFamily{}
+	for _, f := range fams {
+		names[f.GetName()] = f
+	}
+	require.Contains(t, names, "graykit_decisions_total", "the counters still scrape")
+	require.Contains(t, names, "graykit_guard_states_up")
+	assert.Equal(t, 0.0, names["graykit_guard_states_up"].GetMetric()[0].GetGauge().GetValue())
+	assert.NotContains(t, names, "graykit_guard_share_percent")
 }
