@@ -44,8 +44,9 @@ type Plan struct {
 // PlanGuard holds the settings of the judge of a guarded rollout. Zero
 // fields mean their defaults.
 type PlanGuard struct {
-	// Interval is how often the judge looks, and the length of the time
-	// windows in which replicas record outcome counts. Default 10s.
+	// Interval is the length of the time windows in which replicas record
+	// outcome counts for the judge. Default 10s. How often the judge looks
+	// is the controller's poll (guard.WithPollInterval), the same default.
 	Interval time.Duration `yaml:"interval,omitempty" json:"interval,omitempty"`
 	// Alpha bounds the probability that one test ever raises a false alarm
 	// over the whole rollout, however often it looks (0 < alpha ≤ 0.5).

@@ -102,7 +102,7 @@ func WithCounters(s StatsSource) Option {
 	return optionFunc(func(c *config) { c.stats = s })
 }
 
-// WithPollInterval sets how often [Controller.Run] ticks: records this
+// WithPollInterval sets how often the controller started with [Controller.Start] ticks: records this
 // replica's outcomes, follows the shared state and judges. The default is
 // 10s ([gray.DefaultGuardInterval]). A brake pulled anywhere takes effect in
 // every replica within one poll.
