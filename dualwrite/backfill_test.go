@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -212,6 +213,7 @@ func TestBackfillConvertErrorStops(t *testing.T) {
 		require.ErrorAs(t, err, &ce)
 		assert.Equal(t, "5", ce.Key)
 		assert.ErrorIs(t, err, dualwrite.ErrUnmappable)
+		assert.Equal(t, 1, strings.Count(err.Error(), "convert"), "wrapped once: %v", err)
 		assert.Equal(t, int64(3), p.Done, "the batch with the bad row rolled back")
 		got := readStatusV2(t, db, "users")
 		assert.Equal(t, "", got[4], "no silent wrong value")

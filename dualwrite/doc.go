@@ -43,7 +43,7 @@
 // writes only rows whose new column is still NULL, commits a checkpoint with every batch and
 // resumes from it, and can be throttled and paused. [Verify] walks both sides and reports matched,
 // mismatched and missing keys, optionally repairing them. SQL runs on SQLite and PostgreSQL
-// through database/sql ([Dialect]); the tables the package needs are created by
+// through database/sql ([Dialect]; MySQL's syntax is there but untested); the tables the package needs are created by
 // [Queue.CreateTable] and [Checkpoints.CreateTable] under names you choose.
 //
 // # The smallest useful program

@@ -87,7 +87,7 @@ func ExampleVerify() {
 	fmt.Println(rep)
 	fmt.Println(rep.MismatchedKeys, rep.MissingNewKeys, rep.MissingOldKeys)
 	// Output:
-	// matched=1 mismatched=1 missing_old=1 missing_new=1 repaired=0
+	// matched=1 mismatched=1 missing_old=1 missing_new=1 repaired=0 repair_failed=0
 	// [2] [3] [4]
 }
 

@@ -44,7 +44,7 @@ type Event struct {
 	// Read and Shadow are the authoritative and the shadow value, passed through the pair's
 	// Clean function; set for Mismatched and Ignored only.
 	Read, Shadow any
-	Err          error // for Errored, WriteFailed, PhaseFallback
+	Err          error // for Errored, WriteFailed, RepairRecorded, PhaseFallback
 }
 
 // Observer receives events. Observe is called synchronously on the caller's goroutine, must be safe

@@ -343,12 +343,22 @@ func (r *Repairer) backoff(n int) time.Duration {
 // itself fails; failed repairs are counted and rescheduled.
 func (r *Repairer) RunOnce(ctx context.Context) (RepairStats, error) {
 	var st RepairStats
+	claimed := time.Now()
 	items, err := r.cfg.Queue.claim(ctx, r.cfg.Owner, r.cfg.BatchSize, r.cfg.Lease)
 	if err != nil {
 		return st, fmt.Errorf("dualwrite: repair claim: %w", err)
 	}
+	// The batch's leases end together: keys not reached by then are left
+	// for whoever claims them next, and a repair still running when they
+	// end is cut off, so that no key is ever repaired by two at once.
+	leaseEnd := claimed.Add(r.cfg.Lease)
 	for _, it := range items {
-		rerr := r.cfg.Target.RepairKey(ctx, it.key, it.from)
+		if !time.Now().Before(leaseEnd) {
+			break
+		}
+		rctx, cancel := context.WithDeadline(ctx, leaseEnd)
+		rerr := r.cfg.Target.RepairKey(rctx, it.key, it.from)
+		cancel()
 		if rerr == nil {
 			if err := r.cfg.Queue.done(ctx, r.cfg.Owner, it); err != nil {
 				return st, fmt.Errorf("dualwrite: repair done %q: %w", it.key, err)

@@ -281,3 +281,58 @@ func TestQueueAndRepairerConfigErrors(t *testing.T) {
 	require.NoError(t, err)
 	assert.ErrorIs(t, q.Record(context.Background(), "k", 0), dualwrite.ErrUnknownSide)
 }
+
+// slowTarget repairs every key in d, recording which it finished.
+type slowTarget struct {
+	d    time.Duration
+	mu   sync.Mutex
+	done []string
+}
+
+func (s *slowTarget) RepairKey(ctx context.Context, key string, _ dualwrite.Side) error {
+	select {
+	case <-time.After(s.d):
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.done = append(s.done, key)
+	return nil
+}
+
+// TestRepairerStopsAtTheLease: a batch that takes longer than its lease is
+// not worked past the lease's end (another repairer may hold those keys by
+// then); the keys left over are repaired by the next round.
+func TestRepairerStopsAtTheLease(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db testDB) {
+		ctx := context.Background()
+		_, _, q := twoTables(t, db)
+		const keys = 8
+		for i := range keys {
+			require.NoError(t, q.Record(ctx, strconv.Itoa(i), dualwrite.SideOld))
+		}
+		const lease = 200 * time.Millisecond
+		target := &slowTarget{d: 50 * time.Millisecond}
+		r, err := dualwrite.NewRepairer(dualwrite.RepairerConfig{
+			Queue: q, Target: target, Owner: "r", BatchSize: keys, Lease: lease,
+			Backoff: time.Millisecond, MaxBackoff: time.Millisecond, Logger: quiet,
+		})
+		require.NoError(t, err)
+		st, err := r.RunOnce(ctx)
+		require.NoError(t, err)
+		assert.Less(t, st.Repaired, keys, "stopped at the lease (8 keys × 50ms > 200ms)")
+
+		for range 50 {
+			if n, err := q.Pending(ctx); err == nil && n == 0 {
+				break
+			}
+			time.Sleep(lease) // the unworked keys' leases end
+			_, err := r.RunOnce(ctx)
+			require.NoError(t, err)
+		}
+		n, err := q.Pending(ctx)
+		require.NoError(t, err)
+		assert.Zero(t, n, "the rest is repaired by later rounds")
+	})
+}

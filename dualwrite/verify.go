@@ -34,8 +34,8 @@ func (r Report[K]) OK() bool { return r.Mismatched == 0 && r.MissingOld == 0 && 
 
 // String summarises the report in one line.
 func (r Report[K]) String() string {
-	return fmt.Sprintf("matched=%d mismatched=%d missing_old=%d missing_new=%d repaired=%d",
-		r.Matched, r.Mismatched, r.MissingOld, r.MissingNew, r.Repaired)
+	return fmt.Sprintf("matched=%d mismatched=%d missing_old=%d missing_new=%d repaired=%d repair_failed=%d",
+		r.Matched, r.Mismatched, r.MissingOld, r.MissingNew, r.Repaired, r.RepairFailed)
 }
 
 // Verify walks both sides in key order, merging them, and reports matched and mismatched keys and
