@@ -145,9 +145,12 @@ func retryable(err error) bool {
 
 type txKey struct{}
 
-// ContextWithTx returns a context that carries tx. [SQLStore] and [Queue] run their statements in
-// the transaction carried by the context, so a repair record commits or rolls back with the
-// caller's own writes.
+// ContextWithTx returns a context that carries tx. [SQLStore] and [Queue.Record] run their
+// statements in the transaction carried by the context, so a repair record commits or rolls back
+// with the caller's own writes; a [Pair] that records repairs runs its second write in a savepoint
+// of it, so that a failure there (which aborts a PostgreSQL transaction) leaves the transaction
+// usable. The transaction belongs to one database: a SQLStore on another database must not be
+// given this context.
 func ContextWithTx(ctx context.Context, tx *sql.Tx) context.Context {
 	return context.WithValue(ctx, txKey{}, tx)
 }

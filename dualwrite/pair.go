@@ -158,6 +158,31 @@ func (p *Pair[K, V]) op(ctx context.Context, s Side, key K, value V, del bool) e
 	return p.store(s).Put(ctx, key, value)
 }
 
+// secondWrite writes the non-authoritative side. When a failure will be
+// recorded for repair in the caller's transaction, the write runs inside a
+// savepoint: PostgreSQL aborts a whole transaction at a failed statement,
+// which would make the repair record, and the caller's commit, fail too.
+func (p *Pair[K, V]) secondWrite(ctx context.Context, s Side, key K, value V, del bool) error {
+	tx, ok := TxFromContext(ctx)
+	if !ok || p.cfg.OnWriteFailure != RecordRepair {
+		return p.op(ctx, s, key, value, del)
+	}
+	const sp = "dualwrite_second_write"
+	if _, err := tx.ExecContext(ctx, "SAVEPOINT "+sp); err != nil {
+		return fmt.Errorf("savepoint: %w", err)
+	}
+	err := p.op(ctx, s, key, value, del)
+	if err != nil {
+		if _, rerr := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT "+sp); rerr != nil {
+			return errors.Join(err, fmt.Errorf("rollback to savepoint: %w", rerr))
+		}
+	}
+	if _, rerr := tx.ExecContext(ctx, "RELEASE SAVEPOINT "+sp); rerr != nil {
+		return errors.Join(err, fmt.Errorf("release savepoint: %w", rerr))
+	}
+	return err
+}
+
 func (p *Pair[K, V]) write(ctx context.Context, key K, value V, del bool) error {
 	ph := p.Phase(ctx)
 	first, second := ph.Writes()
@@ -167,7 +192,7 @@ func (p *Pair[K, V]) write(ctx context.Context, key K, value V, del bool) error 
 	if second == 0 {
 		return nil
 	}
-	err := p.op(ctx, second, key, value, del)
+	err := p.secondWrite(ctx, second, key, value, del)
 	if err == nil {
 		return nil
 	}

@@ -336,3 +336,46 @@ func TestRepairerStopsAtTheLease(t *testing.T) {
 		assert.Zero(t, n, "the rest is repaired by later rounds")
 	})
 }
+
+// TestRepairRecordAfterDatabaseFailureInTransaction: the second write fails
+// in the database itself (a constraint), inside the caller's transaction.
+// PostgreSQL aborts the transaction at such an error, so without a savepoint
+// around the second write the repair record, and the caller's commit, fail
+// with it.
+func TestRepairRecordAfterDatabaseFailureInTransaction(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db testDB) {
+		ctx := context.Background()
+		db.exec(t, "CREATE TABLE users_old (id BIGINT PRIMARY KEY, status TEXT)")
+		db.exec(t, "CREATE TABLE users_new (id BIGINT PRIMARY KEY, status_v2 TEXT CHECK (status_v2 <> 'bad'))")
+		old, err := dualwrite.NewSQLStore[int64, string](db.DB, db.Dialect, dualwrite.SQLStoreConfig{Table: "users_old", KeyColumn: "id", ValueColumn: "status"})
+		require.NoError(t, err)
+		nw, err := dualwrite.NewSQLStore[int64, string](db.DB, db.Dialect, dualwrite.SQLStoreConfig{Table: "users_new", KeyColumn: "id", ValueColumn: "status_v2"})
+		require.NoError(t, err)
+		q, err := dualwrite.NewQueue(db.DB, db.Dialect, "dw_repairs")
+		require.NoError(t, err)
+		require.NoError(t, q.CreateTable(ctx))
+		pair, err := dualwrite.NewPair[int64, string](old, nw, dualwrite.Config[int64, string]{
+			Phase: dualwrite.Fixed(dualwrite.DualWrite), OnWriteFailure: dualwrite.RecordRepair, Repairs: q,
+		})
+		require.NoError(t, err)
+
+		tx, err := db.DB.BeginTx(ctx, nil)
+		require.NoError(t, err)
+		txCtx := dualwrite.ContextWithTx(ctx, tx)
+		require.NoError(t, pair.Put(txCtx, 1, "bad"), "the new side's failure is recorded, not returned")
+		require.NoError(t, pair.Put(txCtx, 2, "good"), "the transaction is still usable")
+		require.NoError(t, tx.Commit())
+
+		pending, err := q.Pending(ctx)
+		require.NoError(t, err)
+		assert.Equal(t, int64(1), pending)
+		for k, want := range map[int64]string{1: "bad", 2: "good"} {
+			got, err := old.Get(ctx, k)
+			require.NoError(t, err)
+			assert.Equal(t, want, got)
+		}
+		got, err := nw.Get(ctx, 2)
+		require.NoError(t, err)
+		assert.Equal(t, "good", got)
+	})
+}
