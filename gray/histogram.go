@@ -2,6 +2,7 @@ package gray
 
 import (
 	"math"
+	"slices"
 	"sync/atomic"
 	"time"
 )
@@ -18,31 +19,26 @@ const (
 
 // HistogramBounds returns the upper bound of every latency bucket, the
 // last one being +Inf. They are the same in every process.
-func HistogramBounds() []time.Duration {
-	b := make([]time.Duration, histBuckets)
+func HistogramBounds() []time.Duration { return slices.Clone(histBounds[:]) }
+
+// histBounds holds bucket i's upper bound at i: histMin·histGrowth^i, and
+// +Inf for the last. Computed once and only read, so that recording a
+// duration is a binary search rather than a logarithm and a power.
+var histBounds = func() (b [histBuckets]time.Duration) {
 	for i := range b {
-		b[i] = histUpper(i)
+		b[i] = time.Duration(float64(histMin) * math.Pow(histGrowth, float64(i)))
 	}
+	b[histBuckets-1] = time.Duration(math.MaxInt64)
 	return b
-}
+}()
 
-func histUpper(i int) time.Duration {
-	if i >= histBuckets-1 {
-		return time.Duration(math.MaxInt64)
-	}
-	return time.Duration(float64(histMin) * math.Pow(histGrowth, float64(i)))
-}
+func histUpper(i int) time.Duration { return histBounds[min(i, histBuckets-1)] }
 
+// histIndex returns the bucket of d: the first whose upper bound is at
+// least d.
 func histIndex(d time.Duration) int {
-	if d <= histMin {
-		return 0
-	}
-	i := int(math.Ceil(math.Log(float64(d)/float64(histMin)) / math.Log(histGrowth)))
-	// Guard against floating point landing one bucket low.
-	if i < histBuckets-1 && d > histUpper(i) {
-		i++
-	}
-	return min(i, histBuckets-1)
+	i, _ := slices.BinarySearch(histBounds[:], d)
+	return i
 }
 
 // Histogram counts latencies in fixed, log-spaced buckets. The zero value is
