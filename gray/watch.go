@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sync"
 	"time"
 
 	"github.com/fsnotify/fsnotify"
@@ -27,8 +26,7 @@ type Watcher struct {
 	onLoad   func(error)
 	debounce time.Duration
 
-	mu   sync.Mutex
-	last []byte // the content last applied
+	last []byte // the content last applied; only the watcher's goroutine touches it once running
 }
 
 // WatchOption configures [WatchConfig].
@@ -59,13 +57,7 @@ func WatchConfig(ctx context.Context, e *Engine, path string, opts ...WatchOptio
 	for _, o := range opts {
 		o.applyWatch(w)
 	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("gray: %w", err)
-	}
-	if err := w.apply(data); err != nil {
-		return nil, err
-	}
+	// Watch before the first read, so a change made in between is seen.
 	fsw, err := fsnotify.NewWatcher()
 	if err != nil {
 		return nil, fmt.Errorf("gray: watch %s: %w", path, err)
@@ -73,6 +65,15 @@ func WatchConfig(ctx context.Context, e *Engine, path string, opts ...WatchOptio
 	if err := fsw.Add(filepath.Dir(path)); err != nil {
 		_ = fsw.Close()
 		return nil, fmt.Errorf("gray: watch %s: %w", path, err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		_ = fsw.Close()
+		return nil, fmt.Errorf("gray: %w", err)
+	}
+	if err := w.apply(data); err != nil {
+		_ = fsw.Close()
+		return nil, err
 	}
 	w.fsw = fsw
 	ctx, w.cancel = context.WithCancel(ctx)
@@ -154,9 +155,7 @@ func (w *Watcher) reload() {
 		w.report(err)
 		return
 	}
-	w.mu.Lock()
 	same := bytes.Equal(data, w.last)
-	w.mu.Unlock()
 	if same {
 		return
 	}
@@ -177,9 +176,7 @@ func (w *Watcher) apply(data []byte) error {
 	if err != nil {
 		return fmt.Errorf("%w (in %s)", err, w.path)
 	}
-	w.mu.Lock()
 	w.last = data
-	w.mu.Unlock()
 	return nil
 }
 
