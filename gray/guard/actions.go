@@ -93,13 +93,13 @@ func (a *Actions) State(ctx context.Context, rollout string) (State, error) {
 // Advance moves a running or paused rollout to its next step, or promotes
 // it when it is at the last. It needs a plan.
 func (a *Actions) Advance(ctx context.Context, rollout, actor, reason string) (State, error) {
-	return a.do(ctx, rollout, ActionAdvance, 0, actor, reason, nil)
+	return a.do(ctx, rollout, ActionAdvance, 0, actor, reason)
 }
 
 // Pause keeps a running rollout's share and stops the judge until
 // [Actions.Resume]. It needs a plan.
 func (a *Actions) Pause(ctx context.Context, rollout, actor, reason string) (State, error) {
-	return a.do(ctx, rollout, ActionPause, 0, actor, reason, nil)
+	return a.do(ctx, rollout, ActionPause, 0, actor, reason)
 }
 
 // Resume restarts the judge on a paused rollout (same share, the step's
@@ -108,21 +108,21 @@ func (a *Actions) Pause(ctx context.Context, rollout, actor, reason string) (Sta
 // returns to what the brake stopped: the configuration's own share
 // (running), a share set by hand (manual) or 100% (promoted).
 func (a *Actions) Resume(ctx context.Context, rollout, actor, reason string) (State, error) {
-	return a.do(ctx, rollout, ActionResume, 0, actor, reason, nil)
+	return a.do(ctx, rollout, ActionResume, 0, actor, reason)
 }
 
 // Brake rolls the rollout back: share 0, the canary off (everyone gets
 // the default variant), for every replica at its next poll. It works in
 // any phase but rolled-back, with or without a plan.
 func (a *Actions) Brake(ctx context.Context, rollout, actor, reason string) (State, error) {
-	return a.do(ctx, rollout, ActionBrake, 0, actor, reason, nil)
+	return a.do(ctx, rollout, ActionBrake, 0, actor, reason)
 }
 
 // Promote moves the rollout to 100% and ends the judging. With a plan it
 // works when running or paused; without one in any phase but rolled-back
 // and promoted.
 func (a *Actions) Promote(ctx context.Context, rollout, actor, reason string) (State, error) {
-	return a.do(ctx, rollout, ActionPromote, 0, actor, reason, nil)
+	return a.do(ctx, rollout, ActionPromote, 0, actor, reason)
 }
 
 // SetShare sets the rollout's share to percent (0 to 100, at most two
@@ -132,11 +132,11 @@ func (a *Actions) Promote(ctx context.Context, rollout, actor, reason string) (S
 // [PhaseManual]: the share holds over the configuration's until the next
 // action.
 func (a *Actions) SetShare(ctx context.Context, rollout string, percent float64, actor, reason string) (State, error) {
-	return a.do(ctx, rollout, ActionSetShare, percent, actor, reason, nil)
+	return a.do(ctx, rollout, ActionSetShare, percent, actor, reason)
 }
 
 // do loads, applies and stores one action, retrying on conflict.
-func (a *Actions) do(ctx context.Context, rollout string, act Action, share float64, actor, reason string, ev *Evidence) (State, error) {
+func (a *Actions) do(ctx context.Context, rollout string, act Action, share float64, actor, reason string) (State, error) {
 	plan, planned := a.plans(rollout)
 	if !planned && (act == ActionAdvance || act == ActionPause) {
 		return State{}, fmt.Errorf("guard: %s %q: %w: %s walks a plan's steps and its judge; brake, resume, set-share and promote work without one",
@@ -186,7 +186,7 @@ func (a *Actions) do(ctx context.Context, rollout string, act Action, share floa
 		if err != nil {
 			return cur, fmt.Errorf("guard: %s %q: %w", act, rollout, err)
 		}
-		t.Actor, t.Reason, t.Evidence = actor, reason, ev
+		t.Actor, t.Reason = actor, reason
 		stored, err := a.store.CompareAndSwap(ctx, cur.Version, next, t)
 		if errors.Is(err, ErrConflict) {
 			continue
