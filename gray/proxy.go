@@ -70,7 +70,10 @@ const (
 	// without a body) to the default variant's upstream instead, and answers
 	// others 502 as BadGateway does. The failed attempt is reported to the
 	// observers as an extra outcome (status 502, error) for its variant, so
-	// the variant's error rate shows it although the user was served.
+	// the variant's error rate shows it although the user was served. The
+	// middleware's own outcome for the request still names the decided
+	// variant (with the served status and the latency of both attempts), so
+	// a variant whose upstream is down shows at most a 50% error rate.
 	RetryOnDefault
 )
 
