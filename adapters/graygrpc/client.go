@@ -57,6 +57,11 @@ func hasOutgoing(ctx context.Context, key string) bool {
 // with gray.WithKeyFromHeader(graygrpc.DefaultKeyMetadata). Metadata the
 // caller set explicitly is never overwritten; a context without decisions
 // is passed on unchanged. e may be nil when only the key is forwarded.
+//
+// With gray.WithBaggage, a caller that sets its own "baggage" metadata
+// keeps it and graykit's member is not added (the two are not merged):
+// the server behind then decides for itself. Use the default carrier
+// (gray.PropagationHeader) when callers write baggage of their own.
 func UnaryClientInterceptor(e *gray.Engine, opts ...gray.Option) grpc.UnaryClientInterceptor {
 	c := newClient(e, opts)
 	return func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, callOpts ...grpc.CallOption) error {
