@@ -483,36 +483,35 @@ func unhex(c byte) (byte, bool) {
 // unescape decodes a percent-encoded field. It accepts only unreserved
 // bytes and %XX (either case); it allocates only when s holds escapes.
 func unescape(s string) (string, bool) {
-	escapes := 0
 	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c == '%':
-			if i+2 >= len(s) {
-				return "", false
-			}
-			if _, ok := unhex(s[i+1]); !ok {
-				return "", false
-			}
-			if _, ok := unhex(s[i+2]); !ok {
-				return "", false
-			}
-			escapes++
-			i += 2
-		case !isUnreserved(c):
+		if c := s[i]; c != '%' && !isUnreserved(c) {
 			return "", false
 		}
 	}
-	if escapes == 0 {
+	return percentDecode(s)
+}
+
+// percentDecode decodes %XX escapes (either case), allocating only when s
+// holds some. A '%' not followed by two hex digits makes it report false.
+func percentDecode(s string) (string, bool) {
+	if !strings.Contains(s, "%") {
 		return s, true
 	}
-	b := make([]byte, 0, len(s)-2*escapes)
+	b := make([]byte, 0, len(s))
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; c != '%' {
+		c := s[i]
+		if c != '%' {
 			b = append(b, c)
 			continue
 		}
-		hi, _ := unhex(s[i+1])
-		lo, _ := unhex(s[i+2])
+		if i+2 >= len(s) {
+			return "", false
+		}
+		hi, ok1 := unhex(s[i+1])
+		lo, ok2 := unhex(s[i+2])
+		if !ok1 || !ok2 {
+			return "", false
+		}
 		b = append(b, hi<<4|lo)
 		i += 2
 	}
@@ -674,34 +673,12 @@ func baggageValue(h string) (string, bool) {
 	for h != "" {
 		var m string
 		m, h, _ = strings.Cut(h, ",")
-		k, v, ok := strings.Cut(m, "=")
-		if !ok || strings.TrimSpace(k) != BaggageMember {
+		_, v, ok := strings.Cut(m, "=")
+		if !ok || !isGraykitMember(m) {
 			continue
 		}
 		v, _, _ = strings.Cut(v, ";") // properties
-		v = strings.TrimSpace(v)
-		if !strings.Contains(v, "%") {
-			return v, true
-		}
-		b := make([]byte, 0, len(v))
-		for i := 0; i < len(v); i++ {
-			c := v[i]
-			if c != '%' {
-				b = append(b, c)
-				continue
-			}
-			if i+2 >= len(v) {
-				return "", false
-			}
-			hi, ok1 := unhex(v[i+1])
-			lo, ok2 := unhex(v[i+2])
-			if !ok1 || !ok2 {
-				return "", false
-			}
-			b = append(b, hi<<4|lo)
-			i += 2
-		}
-		return string(b), true
+		return percentDecode(strings.TrimSpace(v))
 	}
 	return "", false
 }
