@@ -107,7 +107,7 @@ func (d *Decisions) Variant(rollout string) string {
 	}
 	dec, fresh := d.getLocked(rollout)
 	d.mu.Unlock()
-	if fresh && d.hook != nil && len(d.hook.cfg.observers) > 0 && dec.Reason != ReasonUnknownRollout {
+	if fresh {
 		d.notify(dec)
 	}
 	return dec.Variant
@@ -119,13 +119,18 @@ func (d *Decisions) Get(rollout string) Decision {
 	d.mu.Lock()
 	dec, fresh := d.getLocked(rollout)
 	d.mu.Unlock()
-	if fresh && d.hook != nil && len(d.hook.cfg.observers) > 0 && dec.Reason != ReasonUnknownRollout {
+	if fresh {
 		d.notify(dec)
 	}
 	return dec
 }
 
+// notify tells the observers, if any, of a new decision for a rollout the
+// configuration has.
 func (d *Decisions) notify(dec Decision) {
+	if d.hook == nil || dec.Reason == ReasonUnknownRollout {
+		return
+	}
 	for _, o := range d.hook.cfg.observers {
 		o.ObserveDecision(dec)
 	}
