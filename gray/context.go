@@ -108,7 +108,7 @@ func (d *Decisions) Variant(rollout string) string {
 	dec, fresh := d.getLocked(rollout)
 	d.mu.Unlock()
 	if fresh {
-		d.notify(dec)
+		d.notify(&dec)
 	}
 	return dec.Variant
 }
@@ -120,19 +120,19 @@ func (d *Decisions) Get(rollout string) Decision {
 	dec, fresh := d.getLocked(rollout)
 	d.mu.Unlock()
 	if fresh {
-		d.notify(dec)
+		d.notify(&dec)
 	}
 	return dec
 }
 
 // notify tells the observers, if any, of a new decision for a rollout the
 // configuration has.
-func (d *Decisions) notify(dec Decision) {
+func (d *Decisions) notify(dec *Decision) {
 	if d.hook == nil || dec.Reason == ReasonUnknownRollout {
 		return
 	}
 	for _, o := range d.hook.cfg.observers {
-		o.ObserveDecision(dec)
+		o.ObserveDecision(*dec)
 	}
 }
 
