@@ -2,13 +2,22 @@ module github.com/graykit/graykit/bench
 
 go 1.26.0
 
-replace github.com/graykit/graykit => ../
+replace (
+	github.com/graykit/graykit => ..
+	github.com/graykit/graykit/adapters/grayecho => ../adapters/grayecho
+	github.com/graykit/graykit/adapters/graygin => ../adapters/graygin
+	github.com/graykit/graykit/adapters/graygrpc => ../adapters/graygrpc
+	github.com/graykit/graykit/adapters/grayprom => ../adapters/grayprom
+)
 
 require (
 	github.com/cespare/xxhash/v2 v2.3.0
 	github.com/gin-gonic/gin v1.12.0
 	github.com/graykit/graykit v0.0.0-00010101000000-000000000000
-	github.com/labstack/echo/v4 v4.16.0
+	github.com/graykit/graykit/adapters/grayecho v0.0.0-00010101000000-000000000000
+	github.com/graykit/graykit/adapters/graygin v0.0.0-00010101000000-000000000000
+	github.com/graykit/graykit/adapters/graygrpc v0.0.0-00010101000000-000000000000
+	github.com/labstack/echo/v4 v4.16.5
 	github.com/launchdarkly/go-sdk-common/v3 v3.4.0
 	github.com/launchdarkly/go-server-sdk-evaluation/v3 v3.0.1
 	github.com/open-feature/go-sdk v1.20.0

@@ -542,7 +542,7 @@ func (r *backfillRun) goWrite(ctx context.Context, tx *sql.Tx, last, hi any) (in
 		}
 		v, err := r.cfg.Convert(old)
 		if err != nil {
-			if ce, ok := errors.AsType[*ConvertError](err); ok && ce.Key == "" {
+			if ce := (*ConvertError)(nil); errors.As(err, &ce) && ce.Key == "" {
 				ce.Key = fmt.Sprint(key) // Columns.Convert's error: add the row's key, do not wrap twice
 				return 0, ce
 			}

@@ -136,14 +136,14 @@ func TestParseConfigErrors(t *testing.T) {
 func TestGoAPIBuildsTheSameConfig(t *testing.T) {
 	half := 50.0
 	fromGo := &gray.Config{Rollouts: []gray.Rollout{{
-		Name: "checkout-v2", Salt: "checkout-v2", Enabled: new(true), Default: "stable", Percent: 5,
+		Name: "checkout-v2", Salt: "checkout-v2", Enabled: ptr(true), Default: "stable", Percent: 5,
 		Rules: []gray.Rule{
 			{Name: "testers", When: gray.Condition{Field: "header:X-Gray", In: []string{"canary"}}, Serve: "canary"},
-			{Name: "beta-cookie", When: gray.Condition{Field: "cookie:version", Eq: new("beta")}, Serve: "canary"},
+			{Name: "beta-cookie", When: gray.Condition{Field: "cookie:version", Eq: ptr("beta")}, Serve: "canary"},
 			{Name: "staff", When: gray.Condition{Field: "key", In: []string{"u-1", "u-2"}}, Serve: "canary"},
 			{Name: "new-ios-app", When: gray.Condition{All: []gray.Condition{
-				{Field: "attr:platform", Eq: new("ios")},
-				{Field: "attr:app_version", SemverGte: new("5.2.0")},
+				{Field: "attr:platform", Eq: ptr("ios")},
+				{Field: "attr:app_version", SemverGte: ptr("5.2.0")},
 			}}, Serve: "canary", Percent: &half},
 		},
 	}}}

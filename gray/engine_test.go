@@ -189,7 +189,7 @@ func TestRaisingShareOnlyAddsUsers(t *testing.T) {
 
 func TestUpdateIsAllOrNothing(t *testing.T) {
 	e := mustEngine(t, `rollouts: [{name: r, percent: 100}]`)
-	bad := &gray.Config{Rollouts: []gray.Rollout{{Name: "r", Percent: 100, Rules: []gray.Rule{{Name: "x", Serve: "nope", When: gray.Condition{Field: "key", Eq: new("a")}}}}}}
+	bad := &gray.Config{Rollouts: []gray.Rollout{{Name: "r", Percent: 100, Rules: []gray.Rule{{Name: "x", Serve: "nope", When: gray.Condition{Field: "key", Eq: ptr("a")}}}}}}
 	err := e.Update(bad)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `rollouts[0].rules[0].serve: variant "nope" is not declared`)
@@ -202,7 +202,7 @@ func TestUpdateIsAllOrNothing(t *testing.T) {
 
 func TestOverridesSurviveUpdate(t *testing.T) {
 	e := mustEngine(t, `rollouts: [{name: r, percent: 100}]`)
-	require.NoError(t, e.SetOverride("r", gray.Override{Enabled: new(false)}))
+	require.NoError(t, e.SetOverride("r", gray.Override{Enabled: ptr(false)}))
 	assert.Equal(t, gray.ReasonOff, e.Decide("r", gray.Subject{Key: "u"}).Reason)
 	require.NoError(t, e.Update(&gray.Config{Rollouts: []gray.Rollout{{Name: "r", Percent: 100}}}))
 	assert.Equal(t, gray.ReasonOff, e.Decide("r", gray.Subject{Key: "u"}).Reason, "a reload does not undo the brake")
@@ -220,7 +220,9 @@ func TestConcurrentDecideDuringUpdates(t *testing.T) {
 	var wg sync.WaitGroup
 	stop := make(chan struct{})
 	for g := range 4 {
-		wg.Go(func() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
 			for i := 0; ; i++ {
 				select {
 				case <-stop:
@@ -233,7 +235,7 @@ func TestConcurrentDecideDuringUpdates(t *testing.T) {
 					return
 				}
 			}
-		})
+		}()
 	}
 	for i := range 200 {
 		require.NoError(t, e.Update(&gray.Config{Rollouts: []gray.Rollout{{Name: "r", Percent: float64(i % 100)}}}))
@@ -335,3 +337,6 @@ func TestUpdateNamesTheOverridesItCannotHold(t *testing.T) {
 	assert.Contains(t, err.Error(), "run-time overrides of r")
 	assert.Equal(t, 10.0, e.Config().Rollouts[0].Variants[1].Percent, "the running config stays")
 }
+
+// ptr returns a pointer to v, for the optional fields of a Config built in Go.
+func ptr[T any](v T) *T { return &v }

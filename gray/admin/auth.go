@@ -124,11 +124,11 @@ const CSRFHeader = "X-Graykit-CSRF"
 
 // checkCSRF rejects a state-changing request that a browser sent from
 // another origin, or that lacks [CSRFHeader].
-func checkCSRF(cop *http.CrossOriginProtection, r *http.Request) error {
+func checkCSRF(cop *originCheck, r *http.Request) error {
 	if r.Header.Get(CSRFHeader) == "" {
 		return fmt.Errorf("admin: POST requests need the %s header", CSRFHeader)
 	}
-	if err := cop.Check(r); err != nil {
+	if err := cop.check(r); err != nil {
 		return errors.New("admin: cross-origin request refused")
 	}
 	return nil

@@ -77,7 +77,7 @@ var uiFiles embed.FS
 type Handler struct {
 	cfg     Config
 	tokens  *tokenSet
-	cop     *http.CrossOriginProtection
+	cop     originCheck
 	sampler *sampler
 	mux     *http.ServeMux
 	ui      fs.FS
@@ -92,7 +92,7 @@ func New(cfg Config) (*Handler, error) {
 	if cfg.Engine == nil {
 		return nil, errors.New("admin: Config.Engine is nil")
 	}
-	h := &Handler{cfg: cfg, cop: http.NewCrossOriginProtection()}
+	h := &Handler{cfg: cfg}
 	if cfg.Authorize == nil {
 		if len(cfg.Tokens) == 0 {
 			return nil, errors.New("admin: no Tokens and no Authorize: the console would be open to anyone")
@@ -104,7 +104,7 @@ func New(cfg Config) (*Handler, error) {
 		h.tokens = ts
 	}
 	for _, o := range cfg.TrustedOrigins {
-		if err := h.cop.AddTrustedOrigin(o); err != nil {
+		if err := h.cop.add(o); err != nil {
 			return nil, fmt.Errorf("admin: trusted origin: %w", err)
 		}
 	}
@@ -209,7 +209,7 @@ func (h *Handler) api(method string, need Role, fn apiFunc) http.HandlerFunc {
 			return
 		}
 		if method == http.MethodPost {
-			if err := checkCSRF(h.cop, r); err != nil {
+			if err := checkCSRF(&h.cop, r); err != nil {
 				writeError(w, http.StatusForbidden, err.Error())
 				return
 			}

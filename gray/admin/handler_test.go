@@ -14,6 +14,7 @@ import (
 	"github.com/graykit/graykit/gray"
 	"github.com/graykit/graykit/gray/admin"
 	"github.com/graykit/graykit/gray/guard"
+	"github.com/graykit/graykit/internal/guardtest"
 )
 
 func TestMain(m *testing.M) {
@@ -109,7 +110,7 @@ func TestSecurity(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			status, body := f.call(t, tt.method, tt.path, tt.token, tt.body, tt.hdr)
+			status, body := f.Call(t, tt.method, tt.path, tt.token, tt.body, tt.hdr)
 			assert.Equal(t, tt.wantStatus, status, "body: %s", body)
 			if tt.wantError == "" {
 				return
@@ -125,13 +126,6 @@ func TestSecurity(t *testing.T) {
 	for _, e := range entries.Entries {
 		assert.Equal(t, guard.ActionStart, e.Action)
 	}
-}
-
-func mustGet(t *testing.T, f *fixture, path, token string) []byte {
-	t.Helper()
-	status, body := f.call(t, "GET", path, token, nil, nil)
-	require.Equal(t, http.StatusOK, status, "body: %s", body)
-	return body
 }
 
 func TestWhoAmI(t *testing.T) {
@@ -206,16 +200,16 @@ func TestActionsReachEveryReplica(t *testing.T) {
 		{"promote", nil, guard.PhasePromoted, 100, true},
 	}
 	for i, st := range steps {
-		f.clock.Add(time.Second)
-		status, body := f.call(t, "POST", "/api/rollouts/checkout-v2/"+st.action, operatorToken, st.body, nil)
+		f.Clock.Add(time.Second)
+		status, body := f.Call(t, "POST", "/api/rollouts/checkout-v2/"+st.action, operatorToken, st.body, nil)
 		require.Equal(t, http.StatusOK, status, "step %d %s: %s", i, st.action, body)
 		got := decode[admin.ActionResponse](t, body)
 		assert.Equal(t, st.wantPhase, got.State.Phase, "step %d %s", i, st.action)
 		assert.Equal(t, st.wantShare, got.State.Share, "step %d %s", i, st.action)
 		assert.Equal(t, "olga", got.State.Last.Actor)
 
-		f.tick(t)
-		for r, e := range f.engines {
+		f.Tick(t)
+		for r, e := range f.Engines {
 			ro := e.Config().Rollouts[0]
 			assert.Equal(t, st.wantOn, ro.Enabled == nil || *ro.Enabled, "step %d %s replica %d", i, st.action, r)
 			assert.Equal(t, st.wantShare, ro.Percent, "step %d %s replica %d", i, st.action, r)
@@ -230,19 +224,19 @@ func TestActionsReachEveryReplica(t *testing.T) {
 	assert.Equal(t, guard.ActionBrake, audit.Entries[2].Action)
 	assert.Equal(t, "olga", audit.Entries[2].Actor)
 	assert.Equal(t, "500s on checkout", audit.Entries[2].Reason)
-	assert.Equal(t, f.clock.Now().Add(-2*time.Second), audit.Entries[2].At)
+	assert.Equal(t, f.Clock.Now().Add(-2*time.Second), audit.Entries[2].At)
 }
 
 func TestBrakeChangesEveryReplicasDecision(t *testing.T) {
 	f := newFixture(t, 3)
 	// "alice" is staff: a rule serves her canary on every replica.
-	for _, e := range f.engines {
+	for _, e := range f.Engines {
 		require.Equal(t, "canary", e.Decide("checkout-v2", gray.Subject{Key: "alice"}).Variant)
 	}
-	status, body := f.call(t, "POST", "/api/rollouts/checkout-v2/brake", operatorToken, map[string]any{"reason": "incident"}, nil)
+	status, body := f.Call(t, "POST", "/api/rollouts/checkout-v2/brake", operatorToken, map[string]any{"reason": "incident"}, nil)
 	require.Equal(t, http.StatusOK, status, "%s", body)
-	f.tick(t)
-	for i, e := range f.engines {
+	f.Tick(t)
+	for i, e := range f.Engines {
 		d := e.Decide("checkout-v2", gray.Subject{Key: "alice"})
 		assert.Equal(t, "stable", d.Variant, "replica %d", i)
 		assert.Equal(t, gray.ReasonOff, d.Reason, "replica %d", i)
@@ -269,7 +263,7 @@ func TestExplainAPI(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			status, body := f.call(t, "POST", "/api/explain", viewerToken, tt.give, nil)
+			status, body := f.Call(t, "POST", "/api/explain", viewerToken, tt.give, nil)
 			require.Equal(t, http.StatusOK, status, "%s", body)
 			got := decode[admin.ExplainResult](t, body)
 			assert.Equal(t, tt.wantVariant, got.Decision.Variant)
@@ -286,10 +280,10 @@ func TestExplainAPI(t *testing.T) {
 
 func TestExplainAfterBrake(t *testing.T) {
 	f := newFixture(t, 1)
-	status, _ := f.call(t, "POST", "/api/rollouts/checkout-v2/brake", operatorToken, nil, nil)
+	status, _ := f.Call(t, "POST", "/api/rollouts/checkout-v2/brake", operatorToken, nil, nil)
 	require.Equal(t, http.StatusOK, status)
-	f.tick(t)
-	got, err := admin.Explain(f.engines[0], admin.ExplainRequest{Rollout: "checkout-v2", Key: "alice"})
+	f.Tick(t)
+	got, err := admin.Explain(f.Engines[0], admin.ExplainRequest{Rollout: "checkout-v2", Key: "alice"})
 	require.NoError(t, err)
 	assert.Equal(t, "stable", got.Decision.Variant)
 	assert.Equal(t, "off", got.Decision.Reason)
@@ -301,9 +295,9 @@ func TestExplainAfterBrake(t *testing.T) {
 func TestMetricsFromEveryReplica(t *testing.T) {
 	f := newFixture(t, 2)
 	for range 9 { // 90 seconds: three chart points of 30 seconds
-		f.traffic("checkout-v2", 100, 0.05, 200*time.Millisecond)
-		f.clock.Add(10 * time.Second)
-		f.tick(t)
+		f.Traffic("checkout-v2", 100, 0.05, 200*time.Millisecond)
+		f.Clock.Add(10 * time.Second)
+		f.Tick(t)
 	}
 	co := findRollout(t, decode[admin.RolloutsResponse](t, mustGet(t, f, "/api/rollouts", viewerToken)), "checkout-v2")
 	assert.Equal(t, "store", co.Metrics.Source)
@@ -331,13 +325,13 @@ func TestMetricsFromLocalCounters(t *testing.T) {
 	e, err := gray.New(cfg)
 	require.NoError(t, err)
 	cs := gray.NewCounters()
-	clk := &clock{t: time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC)}
+	clk := guardtest.NewClock(time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC))
 	h, err := admin.New(admin.Config{
 		Engine: e, Counters: cs, Clock: clk.Now, SampleEvery: 10 * time.Second,
 		Tokens: []admin.Token{{Name: "olga", Secret: operatorToken, Role: admin.RoleOperator}},
 	})
 	require.NoError(t, err)
-	f := &fixture{handler: h}
+	f := &fixture{Handler: h}
 
 	for i := range 6 {
 		mustGet(t, f, "/api/rollouts", operatorToken) // samples
@@ -355,7 +349,7 @@ func TestMetricsFromLocalCounters(t *testing.T) {
 	assert.InDelta(t, 0.5, b.Metrics.Variants[0].Total.ErrorRate, 1e-9)
 
 	// Without a backend the console is read-only.
-	status, body := f.call(t, "POST", "/api/rollouts/banner/brake", operatorToken, nil, nil)
+	status, body := f.Call(t, "POST", "/api/rollouts/banner/brake", operatorToken, nil, nil)
 	assert.Equal(t, http.StatusConflict, status)
 	assert.Contains(t, string(body), "no backend")
 	assert.False(t, decode[admin.WhoAmI](t, mustGet(t, f, "/api/whoami", operatorToken)).CanAct)
@@ -378,7 +372,7 @@ func TestAuthorizeFunc(t *testing.T) {
 		},
 	})
 	require.NoError(t, err)
-	f := &fixture{handler: h}
+	f := &fixture{Handler: h}
 	tests := []struct {
 		name string
 		give string
@@ -391,7 +385,7 @@ func TestAuthorizeFunc(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			status, body := f.call(t, "GET", "/api/whoami", operatorToken, nil, map[string]string{"X-Test-User": tt.give})
+			status, body := f.Call(t, "GET", "/api/whoami", operatorToken, nil, map[string]string{"X-Test-User": tt.give})
 			assert.Equal(t, tt.want, status, "%s", body)
 		})
 	}
@@ -413,7 +407,7 @@ func TestPage(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			req := httptestRequest(t, "GET", tt.give)
-			rec := serve(f.handler, req)
+			rec := serve(f.Handler, req)
 			require.Equal(t, http.StatusOK, rec.Code)
 			assert.Contains(t, rec.Header().Get("Content-Type"), tt.wantType)
 			assert.Contains(t, rec.Header().Get("Content-Security-Policy"), "script-src 'self'")
@@ -422,8 +416,8 @@ func TestPage(t *testing.T) {
 			assert.Contains(t, rec.Body.String(), tt.wantBody)
 		})
 	}
-	rec := serve(f.handler, httptestRequest(t, "POST", "/"))
+	rec := serve(f.Handler, httptestRequest(t, "POST", "/"))
 	assert.Equal(t, http.StatusMethodNotAllowed, rec.Code)
-	rec = serve(f.handler, httptestRequest(t, "GET", "/ui/secret.txt"))
+	rec = serve(f.Handler, httptestRequest(t, "GET", "/ui/secret.txt"))
 	assert.Equal(t, http.StatusNotFound, rec.Code)
 }

@@ -15,29 +15,18 @@ import (
 
 	"github.com/graykit/graykit/gray"
 	"github.com/graykit/graykit/gray/guard"
+	"github.com/graykit/graykit/internal/guardtest"
 )
 
-// fakeClock is a settable clock, safe for concurrent use.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+// fakeClock is the tests' settable clock.
+type fakeClock = guardtest.Clock
 
 func newFakeClock() *fakeClock {
-	return &fakeClock{t: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
+	return guardtest.NewClock(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))
 }
 
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+// replicaConfig is the guarded "search" rollout the action tests drive.
+func replicaConfig() *gray.Config { return guardtest.SearchConfig() }
 
 // fakeStats is a StatsSource fed in bulk by the simulation.
 type fakeStats struct {

@@ -1,6 +1,6 @@
 // Package testenv holds the one policy for tests that need something a fresh
 // machine lacks (a PostgreSQL server, Chromium): without it they skip with a
-// message saying how to enable them, so `go test ./...` passes anywhere; with
+// message saying how to enable them, so the README's test command passes anywhere; with
 // GRAYKIT_REQUIRE_ALL=1 (set by .ci/run, which provides both) the same skip
 // fails instead, so CI can never go green by skipping.
 package testenv

@@ -66,14 +66,14 @@ func newDemo(t *testing.T) *fixture {
 	for tick := range 66 {
 		for _, ro := range []string{"checkout-v2", "search-v3", "recommendations", "banner"} {
 			share := 10.0
-			if st, err := f.store.Load(t.Context(), ro); err == nil {
+			if st, err := f.Store.Load(t.Context(), ro); err == nil {
 				share = st.Share
 				if !st.Enabled() {
 					share = 0
 				}
 			}
 			prof := demoProfiles[ro]
-			for _, cs := range f.counters {
+			for _, cs := range f.Counters {
 				total := 180 + rng.IntN(40)
 				canary := int(math.Round(float64(total) * share / 100))
 				canary = max(canary, min(12, int(share*10)))
@@ -82,12 +82,12 @@ func newDemo(t *testing.T) *fixture {
 			}
 		}
 		if tick == 20 {
-			status, body := f.call(t, "POST", "/api/rollouts/recommendations/pause", operatorToken,
+			status, body := f.Call(t, "POST", "/api/rollouts/recommendations/pause", operatorToken,
 				map[string]string{"reason": "waiting for the cache warm-up (OPS-1432)"}, nil)
 			require.Equal(t, 200, status, "%s", body)
 		}
-		f.clock.Add(10 * time.Second)
-		f.tick(t)
+		f.Clock.Add(10 * time.Second)
+		f.Tick(t)
 		mustGet(t, f, "/api/rollouts", viewerToken) // someone is watching: local counters are sampled
 	}
 	return f

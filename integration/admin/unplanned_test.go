@@ -57,7 +57,7 @@ func newStore(t *testing.T, kind string) guard.Store {
 // bannerSplit is the share of 2,000 users each replica puts on banner's
 // canary, in percent, and whether every decision was ReasonOff.
 func bannerSplit(f *fixture) (shares []float64, allOff []bool) {
-	for _, e := range f.engines {
+	for _, e := range f.Engines {
 		in, off := 0, true
 		for i := range 2000 {
 			d := e.Decide("banner", gray.Subject{Key: "u-" + strconv.Itoa(i)})
@@ -82,7 +82,7 @@ func TestUnplannedRolloutThroughTheAPI(t *testing.T) {
 			f := newFixtureStore(t, fixtureConfig, 3, newStore(t, kind))
 			act := func(action string, body any) admin.ActionResponse {
 				t.Helper()
-				status, res := f.call(t, "POST", "/api/rollouts/banner/"+action, operatorToken, body, nil)
+				status, res := f.Call(t, "POST", "/api/rollouts/banner/"+action, operatorToken, body, nil)
 				require.Equal(t, http.StatusOK, status, "%s: %s", action, res)
 				return decode[admin.ActionResponse](t, res)
 			}
@@ -93,7 +93,7 @@ func TestUnplannedRolloutThroughTheAPI(t *testing.T) {
 
 			res := act("brake", map[string]string{"reason": "banner hides the pay button"})
 			assert.Equal(t, guard.PhaseRolledBack, res.State.Phase)
-			f.tick(t)
+			f.Tick(t)
 			shares, off := bannerSplit(f)
 			assert.Equal(t, []float64{0, 0, 0}, shares)
 			assert.Equal(t, []bool{true, true, true}, off, "every replica decides the default variant with ReasonOff")
@@ -104,7 +104,7 @@ func TestUnplannedRolloutThroughTheAPI(t *testing.T) {
 			res = act("resume", nil)
 			assert.Equal(t, guard.PhaseRunning, res.State.Phase)
 			assert.Equal(t, 10.0, res.State.Share, "back to the configured share")
-			f.tick(t)
+			f.Tick(t)
 			shares, _ = bannerSplit(f)
 			for i, s := range shares {
 				assert.InDelta(t, 10, s, 2, "replica %d", i)
@@ -112,19 +112,19 @@ func TestUnplannedRolloutThroughTheAPI(t *testing.T) {
 
 			res = act("set-share", map[string]any{"share": 30})
 			assert.Equal(t, guard.PhaseManual, res.State.Phase)
-			f.tick(t)
+			f.Tick(t)
 			shares, _ = bannerSplit(f)
 			for i, s := range shares {
 				assert.InDelta(t, 30, s, 3, "replica %d", i)
 			}
 
 			act("promote", nil)
-			f.tick(t)
+			f.Tick(t)
 			shares, _ = bannerSplit(f)
 			assert.Equal(t, []float64{100, 100, 100}, shares)
 
 			for _, action := range []string{"advance", "pause"} {
-				status, body := f.call(t, "POST", "/api/rollouts/banner/"+action, operatorToken, nil, nil)
+				status, body := f.Call(t, "POST", "/api/rollouts/banner/"+action, operatorToken, nil, nil)
 				assert.Equal(t, http.StatusConflict, status, action)
 				e := decode[admin.ErrorResponse](t, body)
 				assert.Contains(t, e.Error, "rollout has no plan: "+action+" walks a plan's steps and its judge")

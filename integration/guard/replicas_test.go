@@ -13,6 +13,7 @@ import (
 
 	"github.com/graykit/graykit/gray"
 	"github.com/graykit/graykit/gray/guard"
+	"github.com/graykit/graykit/internal/guardtest"
 )
 
 // replica is one process: its engine, counters and controller.
@@ -21,15 +22,14 @@ type replica struct {
 	ctrl   *guard.Controller
 }
 
-func replicaConfig() *gray.Config {
-	return &gray.Config{Rollouts: []gray.Rollout{{
-		Name: "search",
-		Plan: &gray.Plan{
-			Steps: []float64{5, 20, 50, 100}, Hold: time.Minute, MinRequests: 100,
-			Guard: gray.PlanGuard{Interval: 10 * time.Second, MinRequests: 100},
-		},
-	}}}
+// fakeClock is the tests' settable clock.
+type fakeClock = guardtest.Clock
+
+func newFakeClock() *fakeClock {
+	return guardtest.NewClock(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))
 }
+
+func replicaConfig() *gray.Config { return guardtest.SearchConfig() }
 
 func newReplica(t *testing.T, name string, st guard.Store, clock *fakeClock) *replica {
 	t.Helper()

@@ -25,7 +25,7 @@ import (
 // screenshotTo, when set, is where TestConsoleInBrowser also writes the
 // page with the demo data (docs/console.png is made this way):
 //
-//	go test ./gray/admin -run TestConsoleInBrowser -args -screenshot=$PWD/docs/console.png
+//	go test ./integration/admin -run TestConsoleInBrowser -args -screenshot=$PWD/docs/console.png
 var screenshotTo = flag.String("screenshot", "", "also write the console's screenshot to this PNG file")
 
 // chromium finds a Chromium binary, or skips the test (fails it when
@@ -96,7 +96,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	ctx := newBrowser(t)
 	f := newDemo(t)
 	mux := http.NewServeMux()
-	mux.Handle("/graykit/", http.StripPrefix("/graykit", f.handler))
+	mux.Handle("/graykit/", http.StripPrefix("/graykit", f.Handler))
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 
@@ -115,7 +115,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	waitText(t, ctx, `.card[data-rollout="search-v3"] .phase`, "rolled-back")
 	waitText(t, ctx, `.card[data-rollout="recommendations"] .phase`, "paused")
 	waitText(t, ctx, `.card[data-rollout="banner"] .phase`, "running")
-	st, err := f.store.Load(t.Context(), "checkout-v2")
+	st, err := f.Store.Load(t.Context(), "checkout-v2")
 	require.NoError(t, err)
 	require.Greater(t, st.Share, 1.0, "the judge advanced the healthy rollout during the demo")
 	assert.Contains(t, text(t, ctx, `.card[data-rollout="checkout-v2"] .share`), "canary "+trimPercent(st.Share))
@@ -139,7 +139,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	}
 
 	// Brake checkout-v2, with a reason, after confirming.
-	for _, e := range f.engines {
+	for _, e := range f.Engines {
 		require.Equal(t, "canary", e.Decide("checkout-v2", gray.Subject{Key: "alice"}).Variant)
 	}
 	do(t, ctx,
@@ -153,7 +153,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	waitText(t, ctx, `#audit-table tbody tr:first-child td:nth-child(3)`, "brake")
 	assert.Contains(t, text(t, ctx, `#audit-table tbody tr:first-child`), "olga")
 	assert.Contains(t, text(t, ctx, `#audit-table tbody tr:first-child`), "p99 alarm on checkout")
-	st, err = f.store.Load(t.Context(), "checkout-v2")
+	st, err = f.Store.Load(t.Context(), "checkout-v2")
 	require.NoError(t, err)
 	assert.Equal(t, guard.PhaseRolledBack, st.Phase)
 	assert.Equal(t, "olga", st.Last.Actor)
@@ -162,8 +162,8 @@ func TestConsoleInBrowser(t *testing.T) {
 	assert.Contains(t, text(t, ctx, `.card[data-rollout="checkout-v2"] .pending`), "this replica: "+trimPercent(st.Last.FromShare))
 
 	// Every replica follows the shared state at its next poll.
-	f.tick(t)
-	for i, e := range f.engines {
+	f.Tick(t)
+	for i, e := range f.Engines {
 		d := e.Decide("checkout-v2", gray.Subject{Key: "alice"})
 		assert.Equal(t, "stable", d.Variant, "replica %d", i)
 		assert.Equal(t, gray.ReasonOff, d.Reason, "replica %d", i)
@@ -184,8 +184,8 @@ func TestConsoleInBrowser(t *testing.T) {
 	)
 	waitText(t, ctx, `.card[data-rollout="banner"] .phase`, "rolled-back")
 	waitText(t, ctx, `#audit-table tbody tr:first-child td:nth-child(2)`, "banner")
-	f.tick(t)
-	for i, e := range f.engines {
+	f.Tick(t)
+	for i, e := range f.Engines {
 		d := e.Decide("banner", gray.Subject{Key: "user-7"})
 		assert.Equal(t, "stable", d.Variant, "replica %d", i)
 		assert.Equal(t, gray.ReasonOff, d.Reason, "replica %d", i)

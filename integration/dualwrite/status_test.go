@@ -1,0 +1,13 @@
+package dualwrite_test
+
+import "github.com/graykit/graykit/internal/dwtest"
+
+// The seed migration's fixtures live in internal/dwtest, shared with the
+// integration module's tests on real databases.
+var (
+	statusUp      = dwtest.StatusUp
+	statusDown    = dwtest.StatusDown
+	statusColumns = dwtest.StatusColumns
+)
+
+const statusSQL = dwtest.StatusSQL
