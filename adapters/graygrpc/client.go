@@ -46,7 +46,8 @@ func (c *client) outgoing(ctx context.Context) context.Context {
 // hasOutgoing reports whether the caller already set key in ctx's outgoing
 // metadata (matched case-insensitively).
 func hasOutgoing(ctx context.Context, key string) bool {
-	return len(metadata.ValueFromOutgoingContext(ctx, key)) > 0
+	md, _ := metadata.FromOutgoingContext(ctx) // a copy: grpc-go before 1.81 has no ValueFromOutgoingContext
+	return len(md.Get(key)) > 0
 }
 
 // UnaryClientInterceptor returns a client interceptor that makes the server
