@@ -28,16 +28,15 @@ type ConflictError struct {
 
 func (e *ConflictError) Error() string {
 	c := e.Current
-	where := "at " + formatShare(c.Share)
-	if c.Phase == PhaseRolledBack {
-		where = "off"
+	now := string(c.Phase) // rolled-back says the share: 0, off
+	if c.Phase != PhaseRolledBack {
+		now += " at " + formatShare(c.Share)
 	}
-	after := ""
 	if c.Last.Action != "" {
-		after = ", after " + string(c.Last.Action) + " by " + c.Last.Actor
+		now += ", after " + string(c.Last.Action) + " by " + c.Last.Actor
 	}
-	return fmt.Sprintf("guard: %s %q: state changed concurrently: decided on version %d, now at version %d (%s %s%s); nothing was changed",
-		e.Action, e.Rollout, e.Version, c.Version, c.Phase, where, after)
+	return fmt.Sprintf("guard: %s %q: state changed concurrently: decided on version %d, now at version %d (%s); nothing was changed",
+		e.Action, e.Rollout, e.Version, c.Version, now)
 }
 
 // Unwrap returns [ErrConflict].

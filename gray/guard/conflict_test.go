@@ -2,6 +2,7 @@ package guard_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"testing"
@@ -204,6 +205,7 @@ func TestActionsUnderAConcurrentWrite(t *testing.T) {
 				now, err := w.store.Load(ctx, "search")
 				require.NoError(t, err)
 				assert.Equal(t, between, now, "nothing was changed")
+				assert.Contains(t, conflict.Error(), fmt.Sprintf("now at version %d (%s", between.Version, between.Phase))
 				return
 			}
 			require.NoError(t, err)
