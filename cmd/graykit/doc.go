@@ -23,12 +23,22 @@
 //
 //	graykit status [ROLLOUT]                  rollouts, steps, shares and health
 //	graykit audit [ROLLOUT]                   who did what, when and why
-//	graykit pause|resume|brake|promote|advance ROLLOUT [--reason R]
-//	graykit set-share ROLLOUT PERCENT [--reason R]
+//	graykit pause|resume|brake|promote|advance ROLLOUT [--reason R] [--expect-version N]
+//	graykit set-share ROLLOUT PERCENT [--reason R] [--expect-version N]
 //
 // brake, resume, set-share and promote work on every rollout, with or
 // without a plan; advance and pause need a plan (the server refuses them
 // otherwise, and the command exits 1).
+//
+// advance and resume act on the state the server finds: if the judge or
+// someone else changes it before the action is stored, nothing is changed,
+// the command says what it moved to and exits 1, e.g.
+//
+//	graykit: checkout-v2 moved to step 2 (5%) since you looked (advance by guard/web-2); nothing was changed; run again to advance from there
+//
+// --expect-version N binds any action to the state version N that
+// 'graykit status ROLLOUT' showed, so an action decided on what you saw
+// never lands on a state you did not see.
 //
 // Every command takes --json for output that scripts read. Flags may come
 // before or after the positional arguments.

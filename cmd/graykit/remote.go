@@ -113,7 +113,7 @@ func (c *client) call(ctx context.Context, method, path string, body, out any) e
 	if res.StatusCode != http.StatusOK {
 		var e admin.ErrorResponse
 		if json.Unmarshal(data, &e) == nil && e.Error != "" {
-			return fmt.Errorf("%s (HTTP %d)", e.Error, res.StatusCode)
+			return &apiError{status: res.StatusCode, resp: e}
 		}
 		return fmt.Errorf("HTTP %d from %s: is --url the console's address?", res.StatusCode, u.Redacted())
 	}
@@ -122,6 +122,14 @@ func (c *client) call(ctx context.Context, method, path string, body, out any) e
 	}
 	return nil
 }
+
+// apiError is an error answer of the admin API.
+type apiError struct {
+	status int
+	resp   admin.ErrorResponse
+}
+
+func (e *apiError) Error() string { return fmt.Sprintf("%s (HTTP %d)", e.resp.Error, e.status) }
 
 func runStatus(e *env, args []string) int {
 	fs := newFlags("status", "[ROLLOUT] [--url U] [--token T] [--json]", e.stderr)
@@ -259,6 +267,9 @@ func printDetail(e *env, v admin.RolloutView) {
 		}
 		rows = append(rows, []string{"plan", strings.Join(steps, " → ") + ", hold " + p.Hold.String()})
 	}
+	if s := v.State; s != nil {
+		rows = append(rows, []string{"version", strconv.FormatInt(s.Version, 10)})
+	}
 	if s := v.State; s != nil && s.Last.Action != "" {
 		t := s.Last
 		rows = append(rows, []string{"last", fmt.Sprintf("%s by %s at %s, %s → %s",
@@ -331,15 +342,24 @@ func runSetShare(e *env, args []string) int {
 }
 
 func runAction(e *env, action string, args []string) int {
-	synopsis := "ROLLOUT [--reason R] [--url U] [--token T] [--json]"
+	synopsis := "ROLLOUT [--reason R] [--expect-version N] [--url U] [--token T] [--json]"
 	want := 1
 	if action == "set-share" {
-		synopsis = "ROLLOUT PERCENT [--reason R] [--url U] [--token T] [--json]"
+		synopsis = "ROLLOUT PERCENT [--reason R] [--expect-version N] [--url U] [--token T] [--json]"
 		want = 2
 	}
 	fs := newFlags(action, synopsis, e.stderr)
 	rf := addRemoteFlags(fs, e)
 	reason := fs.String("reason", "", "why, for the audit trail")
+	var version *int64
+	fs.Func("expect-version", "act only if the rollout's state is still at version `N` (as 'graykit status ROLLOUT' shows it); otherwise change nothing and exit 1", func(s string) error {
+		v, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || v < 0 {
+			return errors.New("not a version (0, 1, 2, …)")
+		}
+		version = &v
+		return nil
+	})
 	pos, code := parse(fs, args)
 	if code >= 0 {
 		return code
@@ -348,7 +368,7 @@ func runAction(e *env, action string, args []string) int {
 		fmt.Fprintf(e.stderr, "graykit %s: want %s\n", action, synopsis)
 		return exitUsage
 	}
-	req := admin.ActionRequest{Reason: *reason}
+	req := admin.ActionRequest{Reason: *reason, Version: version}
 	if action == "set-share" {
 		p, err := strconv.ParseFloat(strings.TrimSuffix(pos[1], "%"), 64)
 		if err != nil {
@@ -366,6 +386,11 @@ func runAction(e *env, action string, args []string) int {
 	defer cancel()
 	var res admin.ActionResponse
 	if err := c.call(ctx, http.MethodPost, "api/rollouts/"+url.PathEscape(pos[0])+"/"+action, req, &res); err != nil {
+		var ae *apiError
+		if errors.As(err, &ae) && ae.status == http.StatusConflict && ae.resp.State != nil {
+			fmt.Fprintf(e.stderr, "graykit: %s\n", movedSince(pos[0], action, *ae.resp.State, version != nil))
+			return exitFail
+		}
 		fmt.Fprintf(e.stderr, "graykit %s: %v\n", action, err)
 		return exitFail
 	}
@@ -376,4 +401,42 @@ func runAction(e *env, action string, args []string) int {
 	fmt.Fprintf(e.stdout, "%s: %s, share %s (version %d)\n", st.Rollout, st.Phase, fmtPercent(st.Share), st.Version)
 	fmt.Fprintf(e.stdout, "%s\n", res.Note)
 	return exitOK
+}
+
+// movedSince says that an action changed nothing because the rollout's
+// state moved after the action was decided on it, what it moved to, and
+// how to act from there.
+func movedSince(rollout, action string, st guard.State, expected bool) string {
+	where := fmtPercent(st.Share)
+	if st.Step >= 0 {
+		where = fmt.Sprintf("step %d (%s)", st.Step+1, where)
+	}
+	var what string
+	switch st.Phase {
+	case guard.PhaseRunning:
+		what = "moved to " + where
+	case guard.PhasePaused:
+		what = "was paused at " + where
+	case guard.PhaseManual:
+		what = "was set to " + fmtPercent(st.Share) + " by hand"
+	case guard.PhaseRolledBack:
+		what = "was rolled back (0%)"
+	case guard.PhasePromoted:
+		what = "was promoted (100%)"
+	default:
+		what = "changed"
+	}
+	by := ""
+	if st.Last.Action != "" {
+		by = fmt.Sprintf(" (%s by %s)", st.Last.Action, st.Last.Actor)
+	}
+	again := "run again"
+	if expected {
+		again = fmt.Sprintf("run again with --expect-version %d", st.Version)
+	}
+	verb := action
+	if action == "set-share" {
+		verb = "set the share"
+	}
+	return fmt.Sprintf("%s %s since you looked%s; nothing was changed; %s to %s from there", rollout, what, by, again, verb)
 }

@@ -36,21 +36,27 @@ const remoteConfig = `rollouts:
 // server, and two replicas sharing one guard store.
 type app struct {
 	url     string
-	store   *guard.MemoryStore
+	store   guard.Store
 	engines []*gray.Engine
 	ctrls   []*guard.Controller
 }
 
 func newApp(t *testing.T) *app {
 	t.Helper()
+	return newAppOn(t, guard.NewMemoryStore())
+}
+
+// newAppOn is newApp on store, with the controllers' options opts.
+func newAppOn(t *testing.T, store guard.Store, opts ...guard.Option) *app {
+	t.Helper()
 	quiet := slog.New(slog.DiscardHandler)
-	a := &app{store: guard.NewMemoryStore()}
+	a := &app{store: store}
 	for _, name := range []string{"a", "b"} {
 		cfg, err := gray.ParseConfig([]byte(remoteConfig))
 		require.NoError(t, err)
 		e, err := gray.New(cfg)
 		require.NoError(t, err)
-		c, err := guard.New(e, a.store, guard.WithReplica(name), guard.WithLogger(quiet))
+		c, err := guard.New(e, a.store, append([]guard.Option{guard.WithReplica(name), guard.WithLogger(quiet)}, opts...)...)
 		require.NoError(t, err)
 		require.NoError(t, c.Tick(t.Context()))
 		a.engines = append(a.engines, e)

@@ -24,6 +24,10 @@ type ErrorResponse struct {
 	Error string `json:"error"`
 	// Status repeats the HTTP status.
 	Status int `json:"status"`
+	// State is the rollout's state in force when an action changed nothing
+	// because the state moved after it was decided (409 Conflict; the
+	// backend's error wraps [guard.ErrConflict]). Decide again from it.
+	State *guard.State `json:"state,omitempty"`
 }
 
 // WhoAmI is the answer of GET api/whoami.
@@ -79,6 +83,12 @@ type ActionRequest struct {
 	Share *float64 `json:"share,omitempty"`
 	// Reason is recorded in the audit trail; optional, at most 500 bytes.
 	Reason string `json:"reason,omitempty"`
+	// Version, when set, is the state version the caller decided on
+	// (RolloutView.State.Version): the action applies only if the state is
+	// still there, else it changes nothing and the answer is 409 with the
+	// current state (see [guard.ExpectVersion]). Without it, advance and
+	// resume are still bound to the version the backend loads.
+	Version *int64 `json:"version,omitempty"`
 }
 
 // ActionResponse is the answer to an action.
@@ -223,13 +233,20 @@ func (h *Handler) act(r *http.Request, p Principal) (any, error) {
 	} else if req.Share != nil {
 		return nil, badRequest("share applies to set-share only")
 	}
+	var opts []guard.ActOption
+	if req.Version != nil {
+		if *req.Version < 0 {
+			return nil, badRequest("version %d is negative", *req.Version)
+		}
+		opts = append(opts, guard.ExpectVersion(*req.Version))
+	}
 	if !h.hasRollout(name) {
 		return nil, fmt.Errorf("admin: rollout %q: %w", name, gray.ErrUnknownRollout)
 	}
 	if h.cfg.Backend == nil {
 		return nil, errNoBackend
 	}
-	st, err := h.cfg.Backend.Act(r.Context(), name, act, share, p.Name, req.Reason)
+	st, err := h.cfg.Backend.Act(r.Context(), name, act, share, p.Name, req.Reason, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("admin: %w", err)
 	}

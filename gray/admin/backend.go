@@ -21,12 +21,16 @@ type Backend interface {
 	// not manage the rollout, which the console then shows read-only.
 	State(ctx context.Context, rollout string) (guard.State, error)
 	// Act applies one manual action on behalf of actor, audited with
-	// reason. share is used by [guard.ActionSetShare] only. An action that
-	// does not apply to the rollout's phase, or a bad share, is an error
-	// wrapping [guard.ErrInvalidAction]; one that needs a plan the rollout
-	// does not have (advance, pause) wraps [guard.ErrNoPlan]. Both become
-	// 409 Conflict with the error's text.
-	Act(ctx context.Context, rollout string, act guard.Action, share float64, actor, reason string) (guard.State, error)
+	// reason. share is used by [guard.ActionSetShare] only; opts carry the
+	// caller's [guard.ExpectVersion], which must be honoured. An action
+	// that does not apply to the rollout's phase, or a bad share, is an
+	// error wrapping [guard.ErrInvalidAction]; one that needs a plan the
+	// rollout does not have (advance, pause) wraps [guard.ErrNoPlan]; one
+	// that changed nothing because the state moved after it was decided
+	// wraps [guard.ErrConflict], as a [*guard.ConflictError] when it knows
+	// the current state. All become 409 Conflict with the error's text, the
+	// last with the current state too (ErrorResponse.State).
+	Act(ctx context.Context, rollout string, act guard.Action, share float64, actor, reason string, opts ...guard.ActOption) (guard.State, error)
 	// Audit returns up to limit entries of the rollout ("" for all),
 	// newest first.
 	Audit(ctx context.Context, rollout string, limit int) ([]guard.AuditEntry, error)
@@ -58,20 +62,20 @@ func (g *guardBackend) State(ctx context.Context, rollout string) (guard.State, 
 	return g.actions.State(ctx, rollout)
 }
 
-func (g *guardBackend) Act(ctx context.Context, rollout string, act guard.Action, share float64, actor, reason string) (guard.State, error) {
+func (g *guardBackend) Act(ctx context.Context, rollout string, act guard.Action, share float64, actor, reason string, opts ...guard.ActOption) (guard.State, error) {
 	switch act {
 	case guard.ActionAdvance:
-		return g.actions.Advance(ctx, rollout, actor, reason)
+		return g.actions.Advance(ctx, rollout, actor, reason, opts...)
 	case guard.ActionPause:
-		return g.actions.Pause(ctx, rollout, actor, reason)
+		return g.actions.Pause(ctx, rollout, actor, reason, opts...)
 	case guard.ActionResume:
-		return g.actions.Resume(ctx, rollout, actor, reason)
+		return g.actions.Resume(ctx, rollout, actor, reason, opts...)
 	case guard.ActionBrake:
-		return g.actions.Brake(ctx, rollout, actor, reason)
+		return g.actions.Brake(ctx, rollout, actor, reason, opts...)
 	case guard.ActionPromote:
-		return g.actions.Promote(ctx, rollout, actor, reason)
+		return g.actions.Promote(ctx, rollout, actor, reason, opts...)
 	case guard.ActionSetShare:
-		return g.actions.SetShare(ctx, rollout, share, actor, reason)
+		return g.actions.SetShare(ctx, rollout, share, actor, reason, opts...)
 	default:
 		return guard.State{}, fmt.Errorf("admin: %w: %q is not a manual action", guard.ErrInvalidAction, act)
 	}

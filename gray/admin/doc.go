@@ -47,6 +47,14 @@
 // walk a plan's steps and stop its judge, so they need a plan: without one
 // they get 409 Conflict saying so, and the page disables them.
 //
+// Advance and resume are decided on the state they find ("the next step"
+// after 1% is 5%): if the judge or another person changes it before the
+// action is stored, nothing is changed and the answer is 409 Conflict with
+// the state in force in [ErrorResponse] State. A body with
+// {"version": N}, the state version the caller saw, binds any action to it
+// the same way; the page sends it for advance and resume, so an action
+// decided on what the page showed never lands on a state it did not show.
+//
 // # Security
 //
 // Every API call needs authentication: a bearer token from [Config.Tokens]

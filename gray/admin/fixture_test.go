@@ -18,10 +18,8 @@ const (
 )
 
 var (
-	quiet            = admintest.Quiet
-	newFixture       = admintest.New
-	newFixtureConfig = admintest.NewConfig
-	findRollout      = admintest.FindRollout
+	newFixture  = admintest.New
+	findRollout = admintest.FindRollout
 )
 
 func mustGet(t *testing.T, f *fixture, path, token string) []byte {

@@ -218,7 +218,12 @@ func (h *Handler) api(method string, need Role, fn apiFunc) http.HandlerFunc {
 		v, err := fn(r, p)
 		if err != nil {
 			status, msg := h.statusOf(err)
-			writeError(w, status, msg)
+			res := ErrorResponse{Error: msg, Status: status}
+			var conflict *guard.ConflictError
+			if errors.As(err, &conflict) {
+				res.State = &conflict.Current
+			}
+			writeJSON(w, status, res)
 			return
 		}
 		writeJSON(w, http.StatusOK, v)

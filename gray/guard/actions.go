@@ -31,10 +31,21 @@ func PlansFromEngine(e *gray.Engine) PlanFunc {
 }
 
 // Actions changes the shared state of rollouts on behalf of a person or a
-// program: every action is a compare-and-swap on the [Store] (retried a few
-// times when another writer got there first) with an audit entry that says
-// who, when, what and why. Replicas apply the new state at their next poll.
-// An Actions is safe for concurrent use.
+// program: every action is a compare-and-swap on the [Store] with an audit
+// entry that says who, when, what and why. Replicas apply the new state at
+// their next poll. An Actions is safe for concurrent use.
+//
+// When another writer (the judge on some replica, another person) changes
+// the state between an action's load and its compare-and-swap, what
+// happens depends on the action. Brake, Promote, SetShare and Pause are
+// absolute: they mean the same on any state, so they reload and apply to
+// the state in force (a few times at most). Advance and Resume are
+// relative: "the next step", "go on from here" mean something only for the
+// state they were decided on, so they change nothing and fail with a
+// [*ConflictError] carrying the current state; decide again from it. A
+// caller that decided on a state shown earlier (a console page, a status
+// command) passes [ExpectVersion], and then any action fails that way if
+// the state has moved since.
 //
 // Brake, Resume, SetShare and Promote work on every configured rollout;
 // Advance and Pause need a plan (they walk its steps and stop its judge)
@@ -62,8 +73,8 @@ func NewActions(store Store, plans PlanFunc, opts ...Option) (*Actions, error) {
 	return &Actions{store: store, plans: plans, cfg: newConfig(opts)}, nil
 }
 
-// casRetries is how many times an action reloads and retries after a
-// conflict before giving up with [ErrConflict].
+// casRetries is how many times an absolute action reloads and retries
+// after a conflict before giving up with a [*ConflictError].
 const casRetries = 8
 
 // State returns the rollout's stored state or, when nothing is stored yet,
@@ -90,39 +101,43 @@ func (a *Actions) State(ctx context.Context, rollout string) (State, error) {
 	return s, err
 }
 
-// Advance moves a running or paused rollout to its next step, or promotes
-// it when it is at the last. It needs a plan.
-func (a *Actions) Advance(ctx context.Context, rollout, actor, reason string) (State, error) {
-	return a.do(ctx, rollout, ActionAdvance, 0, actor, reason)
+// Advance moves a running or paused rollout to the next step after the
+// one it loaded, or promotes it when that is the last. It needs a plan. It
+// is relative: if the state moves before it is stored, it changes nothing
+// and fails with a [*ConflictError] (see [Actions]).
+func (a *Actions) Advance(ctx context.Context, rollout, actor, reason string, opts ...ActOption) (State, error) {
+	return a.do(ctx, rollout, ActionAdvance, 0, actor, reason, opts)
 }
 
 // Pause keeps a running rollout's share and stops the judge until
 // [Actions.Resume]. It needs a plan.
-func (a *Actions) Pause(ctx context.Context, rollout, actor, reason string) (State, error) {
-	return a.do(ctx, rollout, ActionPause, 0, actor, reason)
+func (a *Actions) Pause(ctx context.Context, rollout, actor, reason string, opts ...ActOption) (State, error) {
+	return a.do(ctx, rollout, ActionPause, 0, actor, reason, opts)
 }
 
 // Resume restarts the judge on a paused rollout (same share, the step's
 // hold starts over) or restarts a rolled-back rollout at its first step
 // with fresh evidence. On a rollout without a plan it lifts the brake and
 // returns to what the brake stopped: the configuration's own share
-// (running), a share set by hand (manual) or 100% (promoted).
-func (a *Actions) Resume(ctx context.Context, rollout, actor, reason string) (State, error) {
-	return a.do(ctx, rollout, ActionResume, 0, actor, reason)
+// (running), a share set by hand (manual) or 100% (promoted). It is
+// relative: if the state moves before it is stored, it changes nothing and
+// fails with a [*ConflictError] (see [Actions]).
+func (a *Actions) Resume(ctx context.Context, rollout, actor, reason string, opts ...ActOption) (State, error) {
+	return a.do(ctx, rollout, ActionResume, 0, actor, reason, opts)
 }
 
 // Brake rolls the rollout back: share 0, the canary off (everyone gets
 // the default variant), for every replica at its next poll. It works in
 // any phase but rolled-back, with or without a plan.
-func (a *Actions) Brake(ctx context.Context, rollout, actor, reason string) (State, error) {
-	return a.do(ctx, rollout, ActionBrake, 0, actor, reason)
+func (a *Actions) Brake(ctx context.Context, rollout, actor, reason string, opts ...ActOption) (State, error) {
+	return a.do(ctx, rollout, ActionBrake, 0, actor, reason, opts)
 }
 
 // Promote moves the rollout to 100% and ends the judging. With a plan it
 // works when running or paused; without one in any phase but rolled-back
 // and promoted.
-func (a *Actions) Promote(ctx context.Context, rollout, actor, reason string) (State, error) {
-	return a.do(ctx, rollout, ActionPromote, 0, actor, reason)
+func (a *Actions) Promote(ctx context.Context, rollout, actor, reason string, opts ...ActOption) (State, error) {
+	return a.do(ctx, rollout, ActionPromote, 0, actor, reason, opts)
 }
 
 // SetShare sets the rollout's share to percent (0 to 100, at most two
@@ -131,12 +146,18 @@ func (a *Actions) Promote(ctx context.Context, rollout, actor, reason string) (S
 // works in any phase but rolled-back (resume first) and puts the rollout in
 // [PhaseManual]: the share holds over the configuration's until the next
 // action.
-func (a *Actions) SetShare(ctx context.Context, rollout string, percent float64, actor, reason string) (State, error) {
-	return a.do(ctx, rollout, ActionSetShare, percent, actor, reason)
+func (a *Actions) SetShare(ctx context.Context, rollout string, percent float64, actor, reason string, opts ...ActOption) (State, error) {
+	return a.do(ctx, rollout, ActionSetShare, percent, actor, reason, opts)
 }
 
-// do loads, applies and stores one action, retrying on conflict.
-func (a *Actions) do(ctx context.Context, rollout string, act Action, share float64, actor, reason string) (State, error) {
+// do loads, applies and stores one action. An absolute action retries on
+// a conflict; a relative one, or one given [ExpectVersion], is bound to
+// the version it was decided on (see [relative]).
+func (a *Actions) do(ctx context.Context, rollout string, act Action, share float64, actor, reason string, opts []ActOption) (State, error) {
+	ac := newActConfig(opts)
+	if ac.expected && ac.version < 0 {
+		return State{}, fmt.Errorf("guard: %s %q: %w: expected version %d is negative", act, rollout, ErrInvalidAction, ac.version)
+	}
 	plan, planned := a.plans(rollout)
 	if !planned && (act == ActionAdvance || act == ActionPause) {
 		return State{}, fmt.Errorf("guard: %s %q: %w: %s walks a plan's steps and its judge; brake, resume, set-share and promote work without one",
@@ -150,28 +171,46 @@ func (a *Actions) do(ctx context.Context, rollout string, act Action, share floa
 			return State{}, fmt.Errorf("guard: %s %q: %w: %w", act, rollout, ErrInvalidAction, err)
 		}
 	}
+	bound := ac.expected || relative(act)
+	seen := int64(-1) // the version decided on, once known
+	if ac.expected {
+		seen = ac.version
+	}
 	for range casRetries {
 		configured, err := a.configured(rollout, planned)
 		if err != nil {
 			return State{}, err
 		}
 		cur, err := a.store.Load(ctx, rollout)
-		if errors.Is(err, ErrNoState) {
-			if !planned {
-				cur, err = unplannedState(rollout, configured), nil
-			} else {
-				now := a.cfg.now()
-				cur, err = a.store.CompareAndSwap(ctx, 0, initialState(rollout, plan, now), startTransition(plan, actor, now))
-				if errors.Is(err, ErrConflict) {
-					continue
-				}
-				if err == nil {
-					a.cfg.emit(cur)
-				}
-			}
+		stored := err == nil
+		switch {
+		case errors.Is(err, ErrNoState) && planned:
+			cur, err = initialState(rollout, plan, a.cfg.now()), nil
+		case errors.Is(err, ErrNoState):
+			cur, err = unplannedState(rollout, configured), nil
 		}
 		if err != nil {
 			return State{}, fmt.Errorf("guard: %s %q: %w", act, rollout, err)
+		}
+		if bound {
+			if seen < 0 {
+				seen = cur.Version
+			} else if !sameState(seen, cur) {
+				return a.conflict(ctx, rollout, act, seen)
+			}
+		}
+		if !stored && planned {
+			// Store the plan's start first: it is the state seen at
+			// version 0, and the action applies to it.
+			now := a.cfg.now()
+			cur, err = a.store.CompareAndSwap(ctx, 0, initialState(rollout, plan, now), startTransition(plan, actor, now))
+			if errors.Is(err, ErrConflict) {
+				continue // someone else stored it; sameState tells if it moved on
+			}
+			if err != nil {
+				return State{}, fmt.Errorf("guard: %s %q: %w", act, rollout, err)
+			}
+			a.cfg.emit(cur)
 		}
 		var next State
 		var t Transition
@@ -187,17 +226,32 @@ func (a *Actions) do(ctx context.Context, rollout string, act Action, share floa
 			return cur, fmt.Errorf("guard: %s %q: %w", act, rollout, err)
 		}
 		t.Actor, t.Reason = actor, reason
-		stored, err := a.store.CompareAndSwap(ctx, cur.Version, next, t)
+		st, err := a.store.CompareAndSwap(ctx, cur.Version, next, t)
 		if errors.Is(err, ErrConflict) {
+			if bound {
+				return a.conflict(ctx, rollout, act, cur.Version)
+			}
+			seen = cur.Version
 			continue
 		}
 		if err != nil {
 			return cur, fmt.Errorf("guard: %s %q: %w", act, rollout, err)
 		}
-		a.cfg.emit(stored)
-		return stored, nil
+		a.cfg.emit(st)
+		return st, nil
 	}
-	return State{}, fmt.Errorf("guard: %s %q: %w (%d attempts)", act, rollout, ErrConflict, casRetries)
+	return a.conflict(ctx, rollout, act, seen)
+}
+
+// conflict returns the [*ConflictError] of act, decided on version, with
+// the state in force; or, when that cannot be loaded, an error wrapping
+// both [ErrConflict] and the load's error.
+func (a *Actions) conflict(ctx context.Context, rollout string, act Action, version int64) (State, error) {
+	cur, err := a.State(ctx, rollout)
+	if err != nil {
+		return State{}, fmt.Errorf("guard: %s %q: %w; loading the state in force: %w", act, rollout, ErrConflict, err)
+	}
+	return State{}, &ConflictError{Rollout: rollout, Action: act, Version: max(version, 0), Current: cur}
 }
 
 // configured returns the share of the rollout's first new variant in the

@@ -56,6 +56,13 @@
 // [AuditEntry] of who, when, what and why. Every transition, the judge's
 // with its [Evidence], goes to slog and to [WithOnTransition].
 //
+// Brake, Promote, SetShare and Pause mean the same whatever the state, so
+// when the judge or another person changes it first they apply to the new
+// one. Advance and Resume are decided on the state they loaded ("the next
+// step" after 1% is 5%, not 20%), so they change nothing and fail with a
+// [*ConflictError] carrying the state in force. A caller who decided on a
+// state shown earlier passes the version it saw with [ExpectVersion].
+//
 // # Rollouts without a plan
 //
 // Brake, Resume, SetShare and Promote work on every configured rollout, so

@@ -177,6 +177,9 @@ var (
 	// ErrNoState: the rollout has no stored state yet.
 	ErrNoState = errors.New("guard: no state")
 	// ErrConflict: another writer changed the state first; load it again.
+	// A [Store] wraps it when a compare-and-swap finds another version;
+	// an action of [Actions] that changed nothing for that reason returns
+	// a [*ConflictError], which matches it.
 	ErrConflict = errors.New("guard: state changed concurrently")
 	// ErrNoPlan: the action needs a plan (advance and pause do) and the
 	// rollout has none.

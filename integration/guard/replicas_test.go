@@ -142,8 +142,10 @@ func TestReplicas(t *testing.T) {
 }
 
 // TestConcurrentActions races every replica's manual advance from one
-// version: compare-and-swap lets each attempt move one step from the state
-// it saw, so the share never skips a step.
+// version. An advance means "the step after the one I saw": each attempt
+// either moves one step from the state it loaded or, when another got
+// there first, changes nothing and reports the state in force. No step is
+// skipped and none is taken on behalf of an attempt that did not see it.
 func TestConcurrentActions(t *testing.T) {
 	for _, kind := range storeKinds {
 		t.Run(kind, func(t *testing.T) {
@@ -159,19 +161,85 @@ func TestConcurrentActions(t *testing.T) {
 					errs <- err
 				}()
 			}
+			advanced := 0
 			for range rs {
-				require.NoError(t, <-errs)
+				err := <-errs
+				if err == nil {
+					advanced++
+					continue
+				}
+				var conflict *guard.ConflictError
+				require.ErrorAs(t, err, &conflict)
+				assert.Greater(t, conflict.Current.Version, conflict.Version, "it lost to a later state")
 			}
+			require.GreaterOrEqual(t, advanced, 1, "the first to store wins")
 			audit, err := st.Audit(ctx, "search", 0)
 			require.NoError(t, err)
-			require.Len(t, audit, 4)
-			for i := range 3 {
+			require.Len(t, audit, 1+advanced, "the start and one advance per success")
+			for i := range advanced {
 				assert.Equal(t, audit[i+1].ToShare, audit[i].FromShare, "each advance starts where the last ended")
 				assert.Equal(t, audit[i+1].Version+1, audit[i].Version)
 			}
 			s, err := st.Load(ctx, "search")
 			require.NoError(t, err)
-			assert.Equal(t, guard.PhasePromoted, s.Phase)
+			assert.Equal(t, []float64{5, 20, 50, 100}[advanced], s.Share)
+		})
+	}
+}
+
+// TestManualAdvanceRacingTheJudge is issue 12 on every store: the judge
+// of replica b advances between replica a's manual advance loading the
+// state and storing its own. The manual advance was decided on the step it
+// loaded, so it changes nothing and reports the judge's step, instead of
+// advancing a second time.
+func TestManualAdvanceRacingTheJudge(t *testing.T) {
+	for _, kind := range storeKinds {
+		t.Run(kind, func(t *testing.T) {
+			ctx := t.Context()
+			st := guardtest.NewInterleavingStore(newStore(t, kind))
+			clock := newFakeClock()
+			a, b := newReplica(t, "a", st, clock), newReplica(t, "b", st, clock)
+			require.NoError(t, b.ctrl.Tick(ctx))
+			require.NoError(t, a.ctrl.Tick(ctx))
+			rng := rand.New(rand.NewPCG(7, 8))
+			st.AfterNextLoad(func() {
+				for i := 0; i < 60; i++ {
+					b.serve(rng, 2000)
+					clock.Add(10 * time.Second)
+					require.NoError(t, b.ctrl.Tick(ctx))
+					if s, err := st.Load(ctx, "search"); err == nil && s.Version > 1 {
+						break
+					}
+				}
+			})
+			_, err := a.ctrl.Advance(ctx, "search", "olga", "looks good")
+
+			var conflict *guard.ConflictError
+			require.ErrorAs(t, err, &conflict)
+			assert.Equal(t, int64(1), conflict.Version, "decided on the first step")
+			assert.Equal(t, 20.0, conflict.Current.Share)
+			assert.Equal(t, guard.ActionAdvance, conflict.Current.Last.Action)
+			assert.Equal(t, "guard/b", conflict.Current.Last.Actor)
+			s, err := st.Load(ctx, "search")
+			require.NoError(t, err)
+			assert.Equal(t, conflict.Current, s, "nothing was changed")
+
+			// The judge goes on judging: its next advance is one step too.
+			for i := 0; i < 60 && s.Share < 50; i++ {
+				b.serve(rng, 2000)
+				clock.Add(10 * time.Second)
+				require.NoError(t, b.ctrl.Tick(ctx))
+				s, err = st.Load(ctx, "search")
+				require.NoError(t, err)
+			}
+			audit, err := st.Audit(ctx, "search", 0)
+			require.NoError(t, err)
+			var shares []float64
+			for i := len(audit) - 1; i >= 0; i-- {
+				shares = append(shares, audit[i].ToShare)
+				assert.NotEqual(t, "olga", audit[i].Actor)
+			}
+			assert.Equal(t, []float64{5, 20, 50}, shares)
 		})
 	}
 }

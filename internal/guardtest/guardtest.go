@@ -1,13 +1,16 @@
 // Package guardtest holds what the guard's tests share between the root
 // module (in-memory store) and the integration module (SQL stores): a
-// settable clock and the guarded rollout most of them drive.
+// settable clock, the guarded rollout most of them drive, and a store that
+// lets another writer in between an action's load and its write.
 package guardtest
 
 import (
+	"context"
 	"sync"
 	"time"
 
 	"github.com/graykit/graykit/gray"
+	"github.com/graykit/graykit/gray/guard"
 )
 
 // Clock is a settable clock, safe for concurrent use.
@@ -43,4 +46,43 @@ func SearchConfig() *gray.Config {
 			Guard: gray.PlanGuard{Interval: 10 * time.Second, MinRequests: 100},
 		},
 	}}}
+}
+
+// InterleavingStore is a [guard.Store] that lets another writer in between
+// a reader's Load and its CompareAndSwap, deterministically, without
+// sleeps: once armed with [InterleavingStore.AfterNextLoad], the next Load
+// it serves runs the function after reading and before returning what it
+// read. The function may use the store itself (it is disarmed first), e.g.
+// to let a controller's judge advance while a manual action holds the
+// state it loaded. Every other method is the wrapped store's.
+type InterleavingStore struct {
+	guard.Store
+	mu        sync.Mutex
+	afterLoad func()
+}
+
+// NewInterleavingStore wraps s.
+func NewInterleavingStore(s guard.Store) *InterleavingStore {
+	return &InterleavingStore{Store: s}
+}
+
+// AfterNextLoad arms the store: f runs once, inside the next Load, after
+// the wrapped store has answered.
+func (s *InterleavingStore) AfterNextLoad(f func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.afterLoad = f
+}
+
+// Load implements [guard.Store].
+func (s *InterleavingStore) Load(ctx context.Context, rollout string) (guard.State, error) {
+	st, err := s.Store.Load(ctx, rollout)
+	s.mu.Lock()
+	f := s.afterLoad
+	s.afterLoad = nil
+	s.mu.Unlock()
+	if f != nil {
+		f()
+	}
+	return st, err
 }

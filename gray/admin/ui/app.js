@@ -10,7 +10,7 @@
 
   let me = null;          // {name, role, can_act}
   let rollouts = [];      // last api/rollouts answer
-  let pending = null;     // {rollout, action} awaiting confirmation
+  let pending = null;     // {rollout, action, label, version} awaiting confirmation
   let timer = null;
 
   // el builds an element: attrs are set as attributes (class, data-*, …),
@@ -47,6 +47,7 @@
     if (!res.ok) {
       const err = new Error((data && data.error) || ("HTTP " + res.status));
       err.status = res.status;
+      err.state = data && data.state; // with 409: the state in force
       throw err;
     }
     return data;
@@ -284,8 +285,33 @@
   }
 
   // ---- confirmation and actions ----
+
+  // RELATIVE actions mean something only for the state they were decided
+  // on ("the next step" after 1% is 5%): the page sends the version it
+  // showed, and the server refuses with 409 if the state has moved since.
+  // The others (brake, promote, set-share, pause) mean the same on any
+  // state; a brake must hold whatever happened meanwhile.
+  const RELATIVE = ["advance", "resume"];
+
+  // movedText says what a rollout's state moved to since the page showed
+  // it, from the state in a 409 answer.
+  function movedText(name, st) {
+    const r = rollouts.find((x) => x.name === name) || {};
+    const where = r.plan && st.step >= 0 ? "step " + (st.step + 1) + " (" + pct(st.share) + ")" : pct(st.share);
+    const what = {
+      running: "moved to " + where,
+      paused: "was paused at " + where,
+      manual: "was set to " + pct(st.share) + " by hand",
+      "rolled-back": "was rolled back (" + pct(0) + ")",
+      promoted: "was promoted (" + pct(100) + ")",
+    }[st.phase] || "changed";
+    const by = st.last && st.last.action ? " (" + st.last.action + " by " + (st.last.actor || "?") + ")" : "";
+    return name + " " + what + " since you looked" + by + "; nothing was changed.";
+  }
+
   function ask(r, action, label) {
-    pending = { rollout: r.name, action };
+    const version = RELATIVE.includes(action) && r.state ? r.state.version : undefined;
+    pending = { rollout: r.name, action, label: label.replace("…", ""), version };
     $("confirm-title").textContent = label.replace("…", "") + " " + r.name + "?";
     const texts = {
       advance: "Move to the next step of the plan.",
@@ -312,12 +338,22 @@
     if (!pending) return;
     const body = { reason: $("confirm-reason").value };
     if (pending.action === "set-share") body.share = parseFloat($("confirm-share").value);
+    if (pending.version !== undefined) body.version = pending.version;
     try {
       await api("api/rollouts/" + encodeURIComponent(pending.rollout) + "/" + pending.action, { method: "POST", body });
       $("confirm").hidden = true;
       pending = null;
       await refresh();
     } catch (e) {
+      if (e.status === 409 && e.state) {
+        // The page showed an older state: say what changed, show the
+        // current one, and let a second confirmation act on it.
+        $("confirm-error").textContent = movedText(pending.rollout, e.state) +
+          " Confirm again to " + pending.label.toLowerCase() + " from there, or cancel.";
+        if (pending.version !== undefined) pending.version = e.state.version;
+        await refresh();
+        return;
+      }
       $("confirm-error").textContent = e.message;
     }
   }
