@@ -18,11 +18,9 @@ const (
 )
 
 var (
-	quiet            = admintest.Quiet
 	newFixture       = admintest.New
 	newFixtureConfig = admintest.NewConfig
 	newFixtureStore  = admintest.NewStore
-	findRollout      = admintest.FindRollout
 )
 
 func mustGet(t *testing.T, f *fixture, path, token string) []byte {
