@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
-	"strconv"
 	"time"
 )
 
@@ -31,9 +30,9 @@ import (
 // replaced.
 //
 // When an upstream cannot be reached, or fails before sending a response,
-// the [UnreachablePolicy] decides; the default answers 502 Bad Gateway with a
-// body naming the variant, never the address or the error (those are
-// logged). A request cancelled by its client gets status 499, which
+// the [UnreachablePolicy] decides; the default answers 502 Bad Gateway with
+// the body "Bad Gateway" alone: the rollout, the variant, the address and
+// the error are logged, never sent to the client. A request cancelled by its client gets status 499, which
 // observers do not count as an error.
 //
 // A Proxy is safe for concurrent use.
@@ -253,8 +252,10 @@ func (p *Proxy) errorHandlerFor(t *target) func(http.ResponseWriter, *http.Reque
 		p.log.LogAttrs(ctx, slog.LevelError, "gray: proxy: upstream unreachable",
 			slog.String("rollout", p.rollout), slog.String("variant", t.variant),
 			slog.String("upstream", t.url.Redacted()), slog.Any("err", err))
-		http.Error(w, "502 Bad Gateway: the "+strconv.Quote(t.variant)+" upstream of rollout "+
-			strconv.Quote(p.rollout)+" is unreachable", http.StatusBadGateway)
+		// The rollout and the variant tell a public client which side of
+		// the split it is on and what is being rolled out: they are logged
+		// above, not sent.
+		http.Error(w, http.StatusText(http.StatusBadGateway), http.StatusBadGateway)
 	}
 }
 
