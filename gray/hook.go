@@ -189,12 +189,15 @@ func (s *Scope) report(o Outcome, dec Decision) {
 	}
 }
 
-// Inject writes what a service behind this one needs to follow the
-// decisions in ctx: set is called once per header (or gRPC metadata key) to
-// send. Client-side adapters (gray.Transport, the gRPC client interceptors)
-// call it. Without a propagator configured it writes nothing.
-func (h *Hook) Inject(ctx context.Context, set func(key, value string)) {
-	if h.cfg.propagator != nil {
-		h.cfg.propagator.inject(ctx, set)
-	}
+// Inject writes into c what a service behind this one needs to follow the
+// decisions in ctx, as [Propagator.Inject] does: every graykit value c
+// held is replaced, and other baggage members are kept. It signs with the
+// hook's propagator ([WithPropagator], [WithOutboundPropagator]) or, if the
+// hook has none, with the propagator of the middleware that opened ctx's
+// decisions — the rule [Transport] and [Proxy] follow, so a client built
+// with the engine alone signs wherever its caller's middleware does. With
+// no propagator at all, or no decisions in ctx, it only removes graykit
+// values from c. The gRPC client interceptors call it.
+func (h *Hook) Inject(ctx context.Context, c Carrier) {
+	inject(ctx, c, h.cfg.propagator)
 }

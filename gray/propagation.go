@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"hash"
-	"net/http"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -43,6 +42,9 @@ var (
 	ErrPropagationUnsigned  = errors.New("gray: propagated value unsigned")
 	ErrPropagationSignature = errors.New("gray: propagated value signature does not verify")
 	ErrPropagationExpired   = errors.New("gray: propagated value expired")
+	// ErrPropagationMissing is what [Propagator.Extract] returns for a
+	// carrier that holds no value. It is not counted as a rejection.
+	ErrPropagationMissing = errors.New("gray: no propagated value")
 )
 
 const (
@@ -81,7 +83,6 @@ type Propagator struct {
 	ttl     time.Duration
 	now     func() time.Time
 	baggage bool
-	header  string // canonical carrier header
 	b64     *base64.Encoding
 	states  sync.Pool // *macState
 
@@ -127,11 +128,11 @@ func WithPropagationClock(now func() time.Time) PropagatorOption {
 // "baggage") as the list member [BaggageMember], instead of in
 // [PropagationHeader], for chains that already propagate baggage. The value
 // is percent-encoded as baggage requires (only "%" needs it, as "%25"); the
-// signature covers the decoded value. Inbound, only the first baggage
-// header (metadata value) is searched. [Transport] and [Proxy] keep the
-// request's other members; [Hook.Inject] cannot see them and writes a
-// baggage value holding only graykit's member, so a gRPC client that also
-// sends baggage must merge the two.
+// signature covers the decoded value. Inbound, every baggage header line
+// (metadata value) is searched, as W3C Baggage combines them into one list,
+// and the first graykit member is used. Outbound, every client side
+// ([Transport], [Proxy], [Hook.Inject] and the gRPC client interceptors)
+// replaces graykit's member and keeps the other members.
 func WithBaggage() PropagatorOption {
 	return propagatorOptionFunc(func(p *Propagator) { p.baggage = true })
 }
@@ -145,7 +146,7 @@ func NewPropagator(secrets [][]byte, opts ...PropagatorOption) (*Propagator, err
 	if len(secrets) == 0 {
 		return nil, errors.New("gray: propagator: at least one secret is required")
 	}
-	p := &Propagator{ttl: DefaultPropagationTTL, header: PropagationHeader}
+	p := &Propagator{ttl: DefaultPropagationTTL}
 	for i, s := range secrets {
 		if len(s) < MinSecretSize {
 			return nil, fmt.Errorf("gray: propagator: secrets[%d]: %d bytes, at least %d are required", i, len(s), MinSecretSize)
@@ -162,9 +163,6 @@ func NewPropagator(secrets [][]byte, opts ...PropagatorOption) (*Propagator, err
 	}
 	if p.now == nil {
 		p.now = time.Now
-	}
-	if p.baggage {
-		p.header = "Baggage"
 	}
 	p.b64 = base64.RawURLEncoding.Strict()
 	p.states.New = func() any {
@@ -541,14 +539,21 @@ func WithOutboundPropagator(p *Propagator) Option {
 // receive reads and verifies the value a request carries. It returns the
 // propagated key and decisions, or zero values if there is nothing trusted.
 func (p *Propagator) receive(req Request) (string, map[string]string) {
-	v, ok := req.Header(p.header)
+	var v string
+	var ok bool
+	switch vg, many := req.(ValuesGetter); {
+	case !p.baggage:
+		v, ok = req.Header(PropagationHeader)
+	case many:
+		v, ok = baggageValue(vg.Values(baggageHeader))
+	default:
+		var line string
+		if line, ok = req.Header(baggageHeader); ok {
+			v, ok = baggageValue([]string{line})
+		}
+	}
 	if !ok {
 		return "", nil
-	}
-	if p.baggage {
-		if v, ok = baggageValue(v); !ok {
-			return "", nil
-		}
 	}
 	pv, err := p.Verify(v)
 	if err != nil {
@@ -603,84 +608,6 @@ func (p *Propagator) encode(d *Decisions) string {
 	}
 	v, _ := p.finish(st, b)
 	return v
-}
-
-// writeHeader replaces the propagated value in h with one for d; with
-// nothing to send, it only removes what h carried.
-func (p *Propagator) writeHeader(h http.Header, d *Decisions) {
-	v := ""
-	if d != nil {
-		v = p.encode(d)
-	}
-	if !p.baggage {
-		if v == "" {
-			h.Del(p.header)
-			return
-		}
-		h[p.header] = []string{v}
-		return
-	}
-	var members []string
-	for _, line := range h.Values(p.header) {
-		for m := range strings.SplitSeq(line, ",") {
-			if m = strings.TrimSpace(m); m != "" && !isGraykitMember(m) {
-				members = append(members, m)
-			}
-		}
-	}
-	if v != "" {
-		members = append(members, baggageMember(v))
-	}
-	if len(members) == 0 {
-		h.Del(p.header)
-		return
-	}
-	h[p.header] = []string{strings.Join(members, ",")}
-}
-
-// inject calls set with the carrier and value for the decisions in ctx.
-func (p *Propagator) inject(ctx context.Context, set func(key, value string)) {
-	d, ok := FromContext(ctx)
-	if !ok {
-		return
-	}
-	v := p.encode(d)
-	if v == "" {
-		return
-	}
-	if p.baggage {
-		set(p.header, baggageMember(v))
-		return
-	}
-	set(p.header, v)
-}
-
-func baggageMember(v string) string {
-	return BaggageMember + "=" + strings.ReplaceAll(v, "%", "%25")
-}
-
-func isGraykitMember(m string) bool {
-	k, _, _ := strings.Cut(m, "=")
-	return strings.TrimSpace(k) == BaggageMember
-}
-
-// baggageValue finds the graykit member in a baggage header and returns its
-// value, percent-decoded.
-func baggageValue(h string) (string, bool) {
-	if len(h) > 8192 {
-		return "", false
-	}
-	for h != "" {
-		var m string
-		m, h, _ = strings.Cut(h, ",")
-		_, v, ok := strings.Cut(m, "=")
-		if !ok || !isGraykitMember(m) {
-			continue
-		}
-		v, _, _ = strings.Cut(v, ";") // properties
-		return percentDecode(strings.TrimSpace(v))
-	}
-	return "", false
 }
 
 // decisionsPropagator returns the propagator to sign ctx's decisions with:

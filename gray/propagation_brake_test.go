@@ -1,6 +1,7 @@
 package gray_test
 
 import (
+	"net/http"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -43,9 +44,9 @@ func TestLocalBrakeHoldsDownstream(t *testing.T) {
 	require.NoError(t, err)
 	s := h.Start(t.Context(), &gray.Values{Headers: map[string]string{gray.PropagationHeader: in}})
 
-	sent := map[string]string{}
-	h.Inject(s.Context(), func(k, v string) { sent[k] = v })
-	pv, err := p.Verify(sent[gray.PropagationHeader])
+	sent := http.Header{}
+	h.Inject(s.Context(), gray.HeaderCarrier(sent))
+	pv, err := p.Verify(sent.Get(gray.PropagationHeader))
 	require.NoError(t, err)
 	assert.Equal(t, map[string]string{"checkout": "stable", "search": "canary"}, pv.Variants,
 		"the brake holds downstream; an unbraked rollout follows the edge")

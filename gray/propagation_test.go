@@ -286,10 +286,10 @@ func TestHookPinsPropagatedDecisions(t *testing.T) {
 	s.End(gray.Outcome{Status: 200})
 	assert.Equal(t, uint64(1), counters.Stats("checkout", "canary").Requests)
 
-	got := map[string]string{}
-	h.Inject(s.Context(), func(k, v string) { got[k] = v })
+	got := http.Header{}
+	h.Inject(s.Context(), gray.HeaderCarrier(got))
 	require.Contains(t, got, gray.PropagationHeader)
-	pv, err := p.Verify(got[gray.PropagationHeader])
+	pv, err := p.Verify(got.Get(gray.PropagationHeader))
 	require.NoError(t, err)
 	assert.Equal(t, "u-7", pv.Key)
 	assert.Equal(t, map[string]string{"checkout": "canary", "elsewhere": "blue", "search": "canary"}, pv.Variants,
@@ -341,7 +341,9 @@ func TestInjectWritesNothingWithoutDecisionsOrPropagator(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tt.hook.Inject(tt.ctx, func(k, v string) { t.Errorf("set(%q, %q)", k, v) })
+			h := http.Header{"Accept": {"text/plain"}}
+			tt.hook.Inject(tt.ctx, gray.HeaderCarrier(h))
+			assert.Equal(t, http.Header{"Accept": {"text/plain"}}, h)
 		})
 	}
 }

@@ -26,8 +26,9 @@ import (
 // included. Without decisions on the context, or for a variant with no
 // upstream, it uses the default variant's upstream. If the middleware has a
 // propagator ([WithPropagator], [WithOutboundPropagator]), the request's
-// decisions are signed for the upstream and any value the client sent is
-// replaced.
+// decisions are signed for the upstream. Either way, any graykit value the
+// client sent ([PropagationHeader], or the baggage member [BaggageMember];
+// other baggage members are kept) is removed before the request goes on.
 //
 // When an upstream cannot be reached, or fails before sending a response,
 // the [UnreachablePolicy] decides; the default answers 502 Bad Gateway with
@@ -210,9 +211,9 @@ func (p *Proxy) rewriteFor(t *target) func(*httputil.ProxyRequest) {
 	return func(pr *httputil.ProxyRequest) {
 		pr.SetURL(t.url)
 		pr.SetXForwarded()
-		if d, prop := decisionsPropagator(pr.In.Context(), nil); prop != nil {
-			prop.writeHeader(pr.Out.Header, d)
-		}
+		// Always: without a propagator this only removes what the client
+		// sent, which must never reach the upstream as if it were ours.
+		inject(pr.In.Context(), HeaderCarrier(pr.Out.Header), nil)
 		if p.rewrite != nil {
 			p.rewrite(pr)
 		}

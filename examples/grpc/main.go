@@ -1,9 +1,9 @@
 // Command grpc runs an HTTP edge in front of a gRPC pricing backend, both
 // on loopback, and shows the backend honouring the edge's decision: the
 // edge decides checkout-v2 by the user's key, its gRPC client interceptor
-// forwards the key in metadata, and the backend, reading it with
-// gray.WithKeyFromHeader(graygrpc.DefaultKeyMetadata), puts the user on the
-// same side. It makes a few requests, prints what each got, and exits.
+// signs the key and the decision with the secret both services share, and
+// the backend, trusting only what verifies, follows it. It makes a few
+// requests, prints what each got, and exits.
 //
 // The backend is a hand-registered service on the well-known StringValue
 // message, so no generated code is needed.
@@ -59,13 +59,20 @@ func run(ctx context.Context, out io.Writer) error {
 		return err
 	}
 
+	// Both services share the secret (in production: from your secret
+	// store, 32 bytes or more).
+	prop, err := gray.NewPropagator([][]byte{[]byte("example-secret-shared-by-the-chain")})
+	if err != nil {
+		return err
+	}
+
 	// The backend.
 	backendLis, err := (&net.ListenConfig{}).Listen(ctx, "tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
 	}
 	backend := grpc.NewServer(grpc.UnaryInterceptor(
-		graygrpc.UnaryServerInterceptor(backendEngine, gray.WithKeyFromHeader(graygrpc.DefaultKeyMetadata))))
+		graygrpc.UnaryServerInterceptor(backendEngine, gray.WithPropagator(prop))))
 	backend.RegisterService(&pricingDesc, nil)
 	backendDone := make(chan error, 1)
 	go func() { backendDone <- backend.Serve(backendLis) }()
@@ -79,7 +86,9 @@ func run(ctx context.Context, out io.Writer) error {
 		return err
 	}
 	defer conn.Close()
-	edge := gray.Middleware(edgeEngine, gray.WithKeyFromHeader("X-User-ID"))(http.HandlerFunc(
+	// The edge signs for the backend (the client interceptor uses the
+	// middleware's propagator) and never trusts a value from outside.
+	edge := gray.Middleware(edgeEngine, gray.WithKeyFromHeader("X-User-ID"), gray.WithOutboundPropagator(prop))(http.HandlerFunc(
 		func(w http.ResponseWriter, r *http.Request) {
 			quote := new(wrapperspb.StringValue)
 			if err := conn.Invoke(r.Context(), quoteMethod, wrapperspb.String("basket"), quote); err != nil {
