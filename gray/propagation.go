@@ -42,6 +42,7 @@ var (
 	ErrPropagationUnsigned  = errors.New("gray: propagated value unsigned")
 	ErrPropagationSignature = errors.New("gray: propagated value signature does not verify")
 	ErrPropagationExpired   = errors.New("gray: propagated value expired")
+	ErrPropagationFuture    = errors.New("gray: propagated value expires too far ahead")
 	// ErrPropagationMissing is what [Propagator.Extract] returns for a
 	// carrier that holds no value. It is not counted as a rejection.
 	ErrPropagationMissing = errors.New("gray: no propagated value")
@@ -75,7 +76,8 @@ const (
 // is HMAC-SHA256 under the first secret over every byte of the value before
 // its last "|" (that is, "v1|expires|key|decisions"), exactly as sent. A
 // value is trusted while the current Unix time in seconds is at most
-// expires and some accepted secret verifies its signature. A value longer
+// expires, expires is no further ahead than the TTL plus the allowed clock
+// skew, and some accepted secret verifies its signature. A value longer
 // than [MaxPropagationSize] bytes is rejected before any other check.
 // docs/propagation.md is the normative description, with a worked example.
 type Propagator struct {
@@ -86,10 +88,13 @@ type Propagator struct {
 	b64     *base64.Encoding
 	states  sync.Pool // *macState
 
+	skew     time.Duration
+	maxAhead uint64 // seconds: ttl + skew, rounded up
+
 	signed, dropped                        atomic.Uint64
 	accepted, acceptedOld                  atomic.Uint64
 	oversized, malformed, unsigned, badMAC atomic.Uint64
-	expired                                atomic.Uint64
+	expired, future                        atomic.Uint64
 }
 
 // macState is per-goroutine scratch space: one keyed HMAC per secret and
@@ -116,6 +121,21 @@ func (f propagatorOptionFunc) applyPropagator(p *Propagator) { f(p) }
 // error in [NewPropagator].
 func WithPropagationTTL(d time.Duration) PropagatorOption {
 	return propagatorOptionFunc(func(p *Propagator) { p.ttl = d })
+}
+
+// DefaultPropagationSkew is the clock skew between services a [Propagator]
+// allows unless [WithPropagationSkew] says otherwise.
+const DefaultPropagationSkew = time.Minute
+
+// WithPropagationSkew sets how far ahead of this service's clock another
+// service's may run. A value whose expiry lies more than TTL plus skew
+// ahead is refused ([ErrPropagationFuture]): no writer of the chain signs
+// for longer, so such a value comes from a clock far off or from someone
+// minting long-lived values. The default is [DefaultPropagationSkew]; every
+// service of a chain should use the same TTL. A negative skew is an error
+// in [NewPropagator].
+func WithPropagationSkew(d time.Duration) PropagatorOption {
+	return propagatorOptionFunc(func(p *Propagator) { p.skew = d })
 }
 
 // WithPropagationClock sets the clock used for expiry; the default is
@@ -146,7 +166,7 @@ func NewPropagator(secrets [][]byte, opts ...PropagatorOption) (*Propagator, err
 	if len(secrets) == 0 {
 		return nil, errors.New("gray: propagator: at least one secret is required")
 	}
-	p := &Propagator{ttl: DefaultPropagationTTL}
+	p := &Propagator{ttl: DefaultPropagationTTL, skew: DefaultPropagationSkew}
 	for i, s := range secrets {
 		if len(s) < MinSecretSize {
 			return nil, fmt.Errorf("gray: propagator: secrets[%d]: %d bytes, at least %d are required", i, len(s), MinSecretSize)
@@ -161,6 +181,10 @@ func NewPropagator(secrets [][]byte, opts ...PropagatorOption) (*Propagator, err
 	if p.ttl < time.Second {
 		return nil, fmt.Errorf("gray: propagator: ttl %v is under one second", p.ttl)
 	}
+	if p.skew < 0 {
+		return nil, fmt.Errorf("gray: propagator: clock skew %v is negative", p.skew)
+	}
+	p.maxAhead = uint64((p.ttl + p.skew + time.Second - 1) / time.Second)
 	if p.now == nil {
 		p.now = time.Now
 	}
@@ -199,11 +223,14 @@ type PropagationStats struct {
 	// Expired counts values whose signature verified but whose expiry has
 	// passed.
 	Expired uint64
+	// Future counts values whose signature verified but whose expiry lies
+	// further ahead than the TTL plus the allowed clock skew.
+	Future uint64
 }
 
 // Rejected returns the number of values read and not trusted.
 func (s PropagationStats) Rejected() uint64 {
-	return s.Oversized + s.Malformed + s.Unsigned + s.BadSignature + s.Expired
+	return s.Oversized + s.Malformed + s.Unsigned + s.BadSignature + s.Expired + s.Future
 }
 
 // Stats returns the counts so far.
@@ -213,7 +240,7 @@ func (p *Propagator) Stats() PropagationStats {
 		Accepted: p.accepted.Load(), AcceptedOld: p.acceptedOld.Load(),
 		Oversized: p.oversized.Load(), Malformed: p.malformed.Load(),
 		Unsigned: p.unsigned.Load(), BadSignature: p.badMAC.Load(),
-		Expired: p.expired.Load(),
+		Expired: p.expired.Load(), Future: p.future.Load(),
 	}
 }
 
@@ -295,7 +322,8 @@ func (p *Propagator) finish(st *macState, b []byte) (string, bool) {
 // Verify checks value and returns what it carries. It returns
 // [ErrPropagationOversized], [ErrPropagationMalformed],
 // [ErrPropagationUnsigned], [ErrPropagationSignature] or
-// [ErrPropagationExpired] for a value that must not be trusted, and counts
+// [ErrPropagationExpired] or [ErrPropagationFuture] for a value that must
+// not be trusted, and counts
 // every outcome in [Propagator.Stats]. The signature is compared in
 // constant time. Verify never panics, whatever value is given.
 func (p *Propagator) Verify(value string) (Propagated, error) {
@@ -313,6 +341,8 @@ func (p *Propagator) Verify(value string) (Propagated, error) {
 		p.badMAC.Add(1)
 	case ErrPropagationExpired:
 		p.expired.Add(1)
+	case ErrPropagationFuture:
+		p.future.Add(1)
 	}
 	return pv, err
 }
@@ -366,8 +396,15 @@ func (p *Propagator) verify(value string) (Propagated, error) {
 	if match < 0 {
 		return Propagated{}, ErrPropagationSignature
 	}
-	if exp > 1<<62 || p.now().Unix() > int64(exp) {
+	now := p.now().Unix()
+	if now > 0 && exp < uint64(now) {
 		return Propagated{}, ErrPropagationExpired
+	}
+	// A value valid for longer than any writer of this chain would sign it
+	// for (a leaked secret minting long-lived values, a clock far ahead) is
+	// refused: the TTL is what bounds a replay.
+	if exp > uint64(max(now, 0))+p.maxAhead {
+		return Propagated{}, ErrPropagationFuture
 	}
 
 	pv := Propagated{Expires: time.Unix(int64(exp), 0)}

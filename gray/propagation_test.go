@@ -124,6 +124,7 @@ func TestNewPropagatorErrors(t *testing.T) {
 		{"no secret", nil, nil, "gray: propagator: at least one secret is required"},
 		{"short secret", [][]byte{propNew, []byte("short")}, nil, "gray: propagator: secrets[1]: 5 bytes, at least 32 are required"},
 		{"zero ttl", [][]byte{propNew}, []gray.PropagatorOption{gray.WithPropagationTTL(0)}, "gray: propagator: ttl 0s is under one second"},
+		{"negative skew", [][]byte{propNew}, []gray.PropagatorOption{gray.WithPropagationSkew(-time.Second)}, "gray: propagator: clock skew -1s is negative"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -178,7 +179,10 @@ func TestVerifyRejects(t *testing.T) {
 		{"tampered expiry", strings.Replace(propDocValue, "1767225600", "1767225900", 1), gray.ErrPropagationSignature},
 		{"tampered signature", strings.Replace(propDocValue, "|Zj", "|Zk", 1), gray.ErrPropagationSignature},
 		{"expired", signRaw(secret, "v1|1767225599|k|checkout-v2=canary"), gray.ErrPropagationExpired},
-		{"huge expiry", signRaw(secret, "v1|9999999999999999999|k|a=b"), gray.ErrPropagationExpired},
+		{"huge expiry", signRaw(secret, "v1|9999999999999999999|k|a=b"), gray.ErrPropagationFuture},
+		{"expiry 2^62", signRaw(secret, "v1|4611686018427387904|k|a=b"), gray.ErrPropagationFuture},
+		{"expiry a day ahead", signRaw(secret, "v1|1767312000|k|a=b"), gray.ErrPropagationFuture},
+		{"expiry past TTL and skew", signRaw(secret, "v1|1767225691|k|a=b"), gray.ErrPropagationFuture},
 		{"expiry leading zero", signRaw(secret, "v1|01767225600|k|a=b"), gray.ErrPropagationMalformed},
 		{"expiry not a number", signRaw(secret, "v1|-1|k|a=b"), gray.ErrPropagationMalformed},
 		{"expiry too long", signRaw(secret, "v1|17672256001767225600|k|a=b"), gray.ErrPropagationMalformed},
@@ -205,7 +209,7 @@ func TestVerifyRejects(t *testing.T) {
 		})
 	}
 	st := p.Stats()
-	assert.Equal(t, gray.PropagationStats{Oversized: 1, Malformed: 20, Unsigned: 1, BadSignature: 5, Expired: 2}, st)
+	assert.Equal(t, gray.PropagationStats{Oversized: 1, Malformed: 20, Unsigned: 1, BadSignature: 5, Expired: 1, Future: 4}, st)
 
 	// The same shapes, signed and valid, are accepted: the rejections above
 	// are for the reason named, not for something else.
@@ -213,6 +217,7 @@ func TestVerifyRejects(t *testing.T) {
 		signRaw(secret, "v1|1767225600|k|checkout-v2=canary"),
 		signRaw(secret, "v1|1767225600|k%4A%4a|a=b&c=d"),
 		signRaw(secret, "v1|1767225600||"),
+		signRaw(secret, "v1|1767225690|k|a=b"),                                                   // now + TTL + the default skew
 		signRaw(secret, "v1|1767225600|"+strings.Repeat("k", gray.MaxPropagationSize-62)+"|a=b"), // exactly MaxPropagationSize
 	} {
 		_, err := p.Verify(give)
@@ -447,7 +452,7 @@ func FuzzVerify(f *testing.F) {
 		}
 		if err != nil {
 			known := []error{gray.ErrPropagationOversized, gray.ErrPropagationMalformed, gray.ErrPropagationUnsigned,
-				gray.ErrPropagationSignature, gray.ErrPropagationExpired}
+				gray.ErrPropagationSignature, gray.ErrPropagationExpired, gray.ErrPropagationFuture}
 			if !containsErr(known, err) {
 				t.Fatalf("undocumented error %v", err)
 			}
