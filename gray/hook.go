@@ -101,11 +101,20 @@ func (h *Hook) open(rc *reqCtx, req Request, hr *http.Request, w http.ResponseWr
 	if h.cfg.acceptPropagated {
 		// Verified propagated decisions are pinned before anything is
 		// decided; the raw set is kept (and forwarded), rollouts this
-		// service does not know included.
+		// service does not know included. They were made for the key
+		// they were signed with: on a request with another key of its
+		// own they would pin one user's variants on another, and be
+		// re-signed for that other user onward.
 		var key string
-		key, pinned = h.cfg.propagator.receive(req)
-		if s.Key == "" {
+		var ok bool
+		key, pinned, ok = h.cfg.propagator.receive(req)
+		switch {
+		case !ok:
+		case s.Key == "":
 			s.Key = key
+		case key != s.Key:
+			pinned = nil
+			h.cfg.propagator.keyMismatch.Add(1)
 		}
 	}
 	if s.Key == "" && h.cfg.anonCookie != "" && hr != nil {

@@ -95,6 +95,7 @@ type Propagator struct {
 	accepted, acceptedOld                  atomic.Uint64
 	oversized, malformed, unsigned, badMAC atomic.Uint64
 	expired, future                        atomic.Uint64
+	keyMismatch                            atomic.Uint64
 }
 
 // macState is per-goroutine scratch space: one keyed HMAC per secret and
@@ -226,6 +227,9 @@ type PropagationStats struct {
 	// Future counts values whose signature verified but whose expiry lies
 	// further ahead than the TTL plus the allowed clock skew.
 	Future uint64
+	// KeyMismatch counts Accepted values that were not used because they
+	// were signed for another subject key than the request's own.
+	KeyMismatch uint64
 }
 
 // Rejected returns the number of values read and not trusted.
@@ -241,6 +245,7 @@ func (p *Propagator) Stats() PropagationStats {
 		Oversized: p.oversized.Load(), Malformed: p.malformed.Load(),
 		Unsigned: p.unsigned.Load(), BadSignature: p.badMAC.Load(),
 		Expired: p.expired.Load(), Future: p.future.Load(),
+		KeyMismatch: p.keyMismatch.Load(),
 	}
 }
 
@@ -557,10 +562,13 @@ func percentDecode(s string) (string, bool) {
 // gray behind the edge: a request carrying a value p verifies has the
 // propagated decisions pinned (each with [ReasonPropagated], also for
 // rollouts the local configuration lacks or decides otherwise) and, if the
-// request yields no key of its own, the propagated subject key; and
-// [Transport], [Hook.Inject] and [Proxy] sign the request's decisions for the
-// next service with p. A value that is missing or not trusted is ignored:
-// the service decides locally. Do not use it where requests come from the
+// request yields no key of its own, the propagated subject key. A request
+// whose own key differs from the propagated one ignores the value (counted
+// in [PropagationStats].KeyMismatch) and is decided locally: decisions
+// belong to the key they were made for. Every client side ([Transport],
+// [Proxy], [Hook.Inject], the gRPC client interceptors) signs the request's
+// decisions for the next service with p. A value that is missing or not
+// trusted is ignored: the service decides locally. Do not use it where requests come from the
 // public; use [WithOutboundPropagator] there.
 func WithPropagator(p *Propagator) Option {
 	return optionFunc(func(c *hookConfig) { c.propagator, c.acceptPropagated = p, p != nil })
@@ -574,8 +582,8 @@ func WithOutboundPropagator(p *Propagator) Option {
 }
 
 // receive reads and verifies the value a request carries. It returns the
-// propagated key and decisions, or zero values if there is nothing trusted.
-func (p *Propagator) receive(req Request) (string, map[string]string) {
+// propagated key and decisions, and false if there is nothing trusted.
+func (p *Propagator) receive(req Request) (string, map[string]string, bool) {
 	var v string
 	var ok bool
 	switch vg, many := req.(ValuesGetter); {
@@ -590,13 +598,13 @@ func (p *Propagator) receive(req Request) (string, map[string]string) {
 		}
 	}
 	if !ok {
-		return "", nil
+		return "", nil, false
 	}
 	pv, err := p.Verify(v)
 	if err != nil {
-		return "", nil
+		return "", nil, false
 	}
-	return pv.Key, pv.Variants
+	return pv.Key, pv.Variants, true
 }
 
 // encode signs the decisions in d: every decision made so far and every

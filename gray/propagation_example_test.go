@@ -42,7 +42,7 @@ func ExamplePropagator_Verify() {
 	// Output:
 	// user-42 map[checkout-v2:canary] <nil>
 	// gray: propagated value unsigned
-	// {Signed:1 Dropped:0 Accepted:1 AcceptedOld:0 Oversized:0 Malformed:0 Unsigned:1 BadSignature:0 Expired:0 Future:0}
+	// {Signed:1 Dropped:0 Accepted:1 AcceptedOld:0 Oversized:0 Malformed:0 Unsigned:1 BadSignature:0 Expired:0 Future:0 KeyMismatch:0}
 }
 
 // An edge signs its decisions for the services behind it; those services

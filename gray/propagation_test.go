@@ -300,10 +300,55 @@ func TestHookPinsPropagatedDecisions(t *testing.T) {
 	assert.Equal(t, map[string]string{"checkout": "canary", "elsewhere": "blue", "search": "canary"}, pv.Variants,
 		"decided and pinned rollouts, never the unknown one")
 
-	// The request's own key wins over the propagated one.
-	s = h.Start(t.Context(), &gray.Values{Headers: map[string]string{"X-User": "own", "Graykit-Propagation": v}})
-	assert.Equal(t, "own", s.Decisions().Subject().Key)
-	assert.Equal(t, "canary", s.Decisions().Variant("checkout"))
+}
+
+// TestPropagatedDecisionsBelongToTheirKey: a value signed for alice pins
+// alice's decisions only on a request that is alice's (or has no key of its
+// own). On bob's request it is ignored: bob is decided locally, and what he
+// sends on is signed for bob with bob's decisions alone.
+func TestPropagatedDecisionsBelongToTheirKey(t *testing.T) {
+	e := mustEngine(t, `rollouts: [{name: checkout, percent: 0}]`)
+	p := mustPropagator(t, [][]byte{propNew})
+	h := gray.NewHook(e, gray.WithPropagator(p), gray.WithKeyFromHeader("X-User"))
+	signed := func(key string) string {
+		v, err := p.Sign(key, []gray.Decision{{Rollout: "checkout", Variant: "canary"}, {Rollout: "elsewhere", Variant: "blue"}})
+		require.NoError(t, err)
+		return v
+	}
+	tests := []struct {
+		name         string
+		own, signed  string
+		wantKey      string
+		wantCheckout gray.Reason
+		wantSent     map[string]string
+		wantMismatch uint64
+	}{
+		{"same key", "alice", "alice", "alice", gray.ReasonPropagated, map[string]string{"checkout": "canary", "elsewhere": "blue"}, 0},
+		{"no key of its own", "", "alice", "alice", gray.ReasonPropagated, map[string]string{"checkout": "canary", "elsewhere": "blue"}, 0},
+		{"another key", "bob", "alice", "bob", gray.ReasonDefault, map[string]string{"checkout": "stable"}, 1},
+		{"a value without key", "bob", "", "bob", gray.ReasonDefault, map[string]string{"checkout": "stable"}, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := p.Stats()
+			hdr := map[string]string{gray.PropagationHeader: signed(tt.signed)}
+			if tt.own != "" {
+				hdr["X-User"] = tt.own
+			}
+			s := h.Start(t.Context(), &gray.Values{Headers: hdr})
+			d := s.Decisions()
+			assert.Equal(t, tt.wantKey, d.Subject().Key)
+			assert.Equal(t, tt.wantCheckout, d.Get("checkout").Reason)
+			assert.Equal(t, tt.wantMismatch, p.Stats().KeyMismatch-before.KeyMismatch)
+
+			sent := http.Header{}
+			h.Inject(s.Context(), gray.HeaderCarrier(sent))
+			pv, err := p.Verify(sent.Get(gray.PropagationHeader))
+			require.NoError(t, err)
+			assert.Equal(t, tt.wantKey, pv.Key)
+			assert.Equal(t, tt.wantSent, pv.Variants)
+		})
+	}
 }
 
 func TestHookWithoutTrustIgnoresValues(t *testing.T) {
