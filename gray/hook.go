@@ -2,8 +2,7 @@ package gray
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
+	"log/slog"
 	"net/http"
 	"time"
 )
@@ -17,6 +16,7 @@ import (
 type Hook struct {
 	e    *Engine
 	cfg  hookConfig
+	anon *anonIDs  // nil without WithAnonymousCookie
 	born time.Time // request start times are offsets from it: 8 bytes, monotonic
 }
 
@@ -28,7 +28,28 @@ func NewHook(e *Engine, opts ...Option) *Hook {
 			o.apply(&h.cfg)
 		}
 	}
+	if h.cfg.anonCookie != "" {
+		secrets := h.cfg.anonSecrets
+		if secrets != nil {
+			if err := checkAnonSecrets(secrets); err != nil {
+				h.logger().Error(err.Error() + "; using a random secret of this process instead")
+				secrets = nil
+			}
+		}
+		if secrets == nil {
+			secrets = [][]byte{processAnonSecret()}
+		}
+		h.anon = newAnonIDs(h.cfg.anonCookie, secrets, h.cfg.anonSecure)
+	}
 	return h
+}
+
+// logger is the engine's logger, for what goes wrong off the request path.
+func (h *Hook) logger() *slog.Logger {
+	if h.e != nil && h.e.log != nil {
+		return h.e.log
+	}
+	return slog.Default()
 }
 
 // Engine returns the hook's engine.
@@ -117,8 +138,8 @@ func (h *Hook) open(rc *reqCtx, req Request, hr *http.Request, w http.ResponseWr
 			h.cfg.propagator.keyMismatch.Add(1)
 		}
 	}
-	if s.Key == "" && h.cfg.anonCookie != "" && hr != nil {
-		s.Key = h.anonymousKey(req, hr, w)
+	if s.Key == "" && h.anon != nil && hr != nil {
+		s.Key = h.anon.key(req, hr, w)
 	}
 	if h.cfg.attrs != nil {
 		s.Attrs = h.cfg.attrs(rc.Context, req)
@@ -130,41 +151,6 @@ func (h *Hook) open(rc *reqCtx, req Request, hr *http.Request, w http.ResponseWr
 	if h.cfg.eager {
 		rc.d.decideAll()
 	}
-}
-
-// anonCookieMaxAge is how long an anonymous ID lives: a year.
-const anonCookieMaxAge = 365 * 24 * 60 * 60
-
-func (h *Hook) anonymousKey(req Request, hr *http.Request, w http.ResponseWriter) string {
-	if v, ok := req.Cookie(h.cfg.anonCookie); ok && validAnonID(v) {
-		return v
-	}
-	var b [16]byte
-	_, _ = rand.Read(b[:]) // never fails (crypto/rand since Go 1.24)
-	id := "anon-" + hex.EncodeToString(b[:])
-	if w != nil {
-		http.SetCookie(w, &http.Cookie{
-			Name: h.cfg.anonCookie, Value: id, Path: "/", MaxAge: anonCookieMaxAge,
-			HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: hr.TLS != nil,
-		})
-	}
-	return id
-}
-
-// validAnonID accepts only IDs of the shape this package issues, so a client
-// cannot pick its bucket by writing an arbitrary cookie.
-func validAnonID(v string) bool {
-	const prefix = "anon-"
-	if len(v) != len(prefix)+32 || v[:len(prefix)] != prefix {
-		return false
-	}
-	for i := len(prefix); i < len(v); i++ {
-		c := v[i]
-		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
-			return false
-		}
-	}
-	return true
 }
 
 // End reports the request's outcome to the observers, once per rollout the

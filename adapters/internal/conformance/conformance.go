@@ -360,17 +360,19 @@ func runAnonymous(t *testing.T, target Target) {
 		assert.Equal(t, Body(s, s, c, s, s, ""), first.Body)
 		return
 	}
-	id := first.Cookies[AnonCookie]
-	require.NotEmpty(t, id, "a keyless request gets an anonymous ID")
+	cookie := first.Cookies[AnonCookie]
+	require.NotEmpty(t, cookie, "a keyless request gets an anonymous ID")
+	id, _, tagged := strings.Cut(cookie, ".")
+	require.True(t, tagged, "the cookie is the ID and the tag that proves it was issued")
 	variant := gray.Variant(gray.NewContext(t.Context(), e, gray.Subject{Key: id}), "checkout")
-	assert.Equal(t, Body(variant, s, c, s, s, id), first.Body)
+	assert.Equal(t, Body(variant, s, c, s, s, id), first.Body, "the key is the ID")
 	for range 5 {
-		got := call(t.Context(), Call{Cookie: AnonCookie + "=" + id})
+		got := call(t.Context(), Call{Cookie: AnonCookie + "=" + cookie})
 		assert.Equal(t, first.Body, got.Body, "the same anonymous ID gets the same answer")
 		assert.Empty(t, got.Cookies, "a known ID is not reissued")
 	}
 	second := call(t.Context(), Call{})
-	assert.NotEqual(t, id, second.Cookies[AnonCookie], "each newcomer gets its own ID")
+	assert.NotEqual(t, cookie, second.Cookies[AnonCookie], "each newcomer gets its own ID")
 	forged := call(t.Context(), Call{Cookie: AnonCookie + "=" + CanaryKey})
 	assert.NotEqual(t, CanaryKey, forged.Cookies[AnonCookie], "a forged ID is replaced")
 	assert.NotContains(t, forged.Body, "key="+CanaryKey)
