@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 	"time"
 )
 
@@ -14,13 +15,24 @@ import (
 // Start and [Scope.End]; they hold no bucketing or rule logic. A Hook is
 // safe for concurrent use.
 type Hook struct {
-	e    *Engine
-	cfg  hookConfig
-	anon *anonIDs  // nil without WithAnonymousCookie
-	born time.Time // request start times are offsets from it: 8 bytes, monotonic
+	e      *Engine
+	cfg    hookConfig
+	anon   *anonIDs  // nil without WithAnonymousCookie
+	born   time.Time // request start times are offsets from it: 8 bytes, monotonic
+	warned atomic.Bool
 }
 
 // NewHook evaluates opts once and returns a hook for e.
+//
+// A nil e — most often the error of [New] left unchecked — gives a hook
+// that opens no decisions, so that a wrong setup degrades to the default
+// variant rather than a panic on the first request: its [Hook.Middleware]
+// returns next unchanged, [Hook.Start] and [Hook.StartHTTP] return a scope
+// whose Context is the parent itself (no decisions, so [Variant] answers
+// the default) and whose End does nothing. It logs one warning with
+// slog.Default, when its middleware is built or at its first request.
+// [Hook.Inject] works as usual: the client side decides nothing. [Middleware]
+// and every adapter are built on NewHook and behave the same way.
 func NewHook(e *Engine, opts ...Option) *Hook {
 	h := &Hook{e: e, born: time.Now()}
 	for _, o := range opts {
@@ -42,6 +54,21 @@ func NewHook(e *Engine, opts ...Option) *Hook {
 		h.anon = newAnonIDs(h.cfg.anonCookie, secrets, h.cfg.anonSecure)
 	}
 	return h
+}
+
+// warnNoEngine logs, once, that the hook has no engine.
+func (h *Hook) warnNoEngine() {
+	if h.warned.CompareAndSwap(false, true) {
+		slog.Default().Warn("gray: hook without an engine: requests pass through without decisions, every variant is the default (check the error of gray.New)")
+	}
+}
+
+// passThrough is the scope of a request to a hook without an engine.
+func (h *Hook) passThrough(parent context.Context) *Scope {
+	h.warnNoEngine()
+	s := &Scope{}
+	s.rc.Context = parent
+	return s
 }
 
 // logger is the engine's logger, for what goes wrong off the request path.
@@ -68,16 +95,31 @@ type extScope struct {
 }
 
 // Context returns the request's context: the parent given to Start, with the
-// request's [Decisions] on it.
-func (s *Scope) Context() context.Context { return &s.rc }
+// request's [Decisions] on it (the parent itself for a hook without an
+// engine).
+func (s *Scope) Context() context.Context {
+	if s.rc.d.hook == nil {
+		return s.rc.Context
+	}
+	return &s.rc
+}
 
-// Decisions returns the request's decisions.
-func (s *Scope) Decisions() *Decisions { return &s.rc.d }
+// Decisions returns the request's decisions; nil for a hook without an
+// engine.
+func (s *Scope) Decisions() *Decisions {
+	if s.rc.d.hook == nil {
+		return nil
+	}
+	return &s.rc.d
+}
 
 // Start opens a request for a non-HTTP protocol (gRPC): req gives the
 // request's values. The returned scope's Context is what the handler must
 // see; End must be called when the request ends.
 func (h *Hook) Start(ctx context.Context, req Request) *Scope {
+	if h.e == nil {
+		return h.passThrough(ctx)
+	}
 	s := h.newScope(ctx)
 	h.open(&s.rc, req, nil, nil)
 	return s
@@ -87,6 +129,9 @@ func (h *Hook) Start(ctx context.Context, req Request) *Scope {
 // to set the anonymous-stickiness cookie. The handler must run with
 // r.WithContext(scope.Context()); End must be called when it returns.
 func (h *Hook) StartHTTP(w http.ResponseWriter, r *http.Request) *Scope {
+	if h.e == nil {
+		return h.passThrough(r.Context())
+	}
 	s := h.newScope(r.Context())
 	s.rc.hr = r
 	h.open(&s.rc, (*httpView)(&s.rc), r, w)

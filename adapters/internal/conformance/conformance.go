@@ -344,6 +344,7 @@ func Run(t *testing.T, target Target) {
 	}
 	t.Run("anonymous stickiness", func(t *testing.T) { runAnonymous(t, target) })
 	t.Run("hot reload during traffic", func(t *testing.T) { runReload(t, target) })
+	t.Run("nil engine", func(t *testing.T) { runNilEngine(t, target) })
 }
 
 func runAnonymous(t *testing.T, target Target) {
@@ -376,6 +377,25 @@ func runAnonymous(t *testing.T, target Target) {
 	forged := call(t.Context(), Call{Cookie: AnonCookie + "=" + CanaryKey})
 	assert.NotEqual(t, CanaryKey, forged.Cookies[AnonCookie], "a forged ID is replaced")
 	assert.NotContains(t, forged.Body, "key="+CanaryKey)
+}
+
+// runNilEngine: an adapter built with a nil engine (a gray.New error left
+// unchecked) serves every call without decisions, the default variant
+// everywhere, never panicking; every adapter relies on gray.NewHook for it.
+func runNilEngine(t *testing.T, target Target) {
+	counters := gray.NewCounters()
+	call := target.Serve(t, nil, append(Options(counters), gray.WithAnonymousCookie(AnonCookie)))
+	for _, give := range []Call{
+		{Key: CanaryKey},
+		{Key: "u-5", Headers: map[string]string{"X-Gray": "canary"}, Cookie: "version=beta"},
+		{},
+	} {
+		got := call(t.Context(), give)
+		assert.True(t, got.OK)
+		assert.Equal(t, Body(s, s, s, s, s, ""), got.Body)
+		assert.Empty(t, got.Cookies)
+	}
+	assert.Empty(t, counters.Snapshot())
 }
 
 func runReload(t *testing.T, target Target) {
