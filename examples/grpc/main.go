@@ -24,6 +24,7 @@ import (
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/graykit/graykit/adapters/graygrpc"
+	"github.com/graykit/graykit/examples/internal/demoauth"
 	"github.com/graykit/graykit/gray"
 )
 
@@ -88,7 +89,10 @@ func run(ctx context.Context, out io.Writer) error {
 	defer conn.Close()
 	// The edge signs for the backend (the client interceptor uses the
 	// middleware's propagator) and never trusts a value from outside.
-	edge := gray.Middleware(edgeEngine, gray.WithKeyFromHeader("X-User-ID"), gray.WithOutboundPropagator(prop))(http.HandlerFunc(
+	// It keys each request by the signed-in user (a verified token, never a
+	// header the client writes).
+	auth := demoauth.New() // stands in for your authentication
+	edge := gray.Middleware(edgeEngine, gray.WithKeyFunc(auth.UserID), gray.WithOutboundPropagator(prop))(http.HandlerFunc(
 		func(w http.ResponseWriter, r *http.Request) {
 			quote := new(wrapperspb.StringValue)
 			if err := conn.Invoke(r.Context(), quoteMethod, wrapperspb.String("basket"), quote); err != nil {
@@ -106,7 +110,7 @@ func run(ctx context.Context, out io.Writer) error {
 	go func() { served <- srv.Serve(edgeLis) }()
 
 	client := &http.Client{Transport: &http.Transport{}}
-	err = visit(ctx, client, "http://"+edgeLis.Addr().String()+"/checkout", out)
+	err = visit(ctx, client, auth, "http://"+edgeLis.Addr().String()+"/checkout", out)
 	client.CloseIdleConnections()
 	if shutdownErr := srv.Shutdown(context.Background()); err == nil {
 		err = shutdownErr
@@ -117,13 +121,13 @@ func run(ctx context.Context, out io.Writer) error {
 	return err
 }
 
-func visit(ctx context.Context, client *http.Client, url string, out io.Writer) error {
+func visit(ctx context.Context, client *http.Client, auth *demoauth.Authority, url string, out io.Writer) error {
 	for _, user := range []string{"user-1", "user-2", "user-3", "user-4", "user-5"} {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 		if err != nil {
 			return err
 		}
-		req.Header.Set("X-User-ID", user)
+		auth.Authorize(req, user)
 		resp, err := client.Do(req)
 		if err != nil {
 			return err
