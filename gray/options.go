@@ -62,18 +62,27 @@ func (k keySource) key(ctx context.Context, req Request, hr *http.Request) strin
 // first that yields a non-empty key wins. With no key option, subjects have
 // no key and only rules (or anonymous stickiness) can put them on a new
 // variant.
+//
+// Whoever writes the header chooses the key, and with it the bucket and any
+// `key in [...]` rule. Where requests come from the public, take the key
+// from the authenticated identity ([WithKeyFunc], [WithKeyFromContext]);
+// use a header only when your own gateway sets it after authenticating and
+// removes any copy the client sent.
 func WithKeyFromHeader(name string) Option {
 	name = textproto.CanonicalMIMEHeaderKey(name)
 	return optionFunc(func(c *hookConfig) { c.keys = append(c.keys, keySource{header: name}) })
 }
 
-// WithKeyFromCookie takes the subject key from the named cookie.
+// WithKeyFromCookie takes the subject key from the named cookie. As with
+// [WithKeyFromHeader], the client writes its cookies: at a public edge use it
+// only for a key the client may choose.
 func WithKeyFromCookie(name string) Option {
 	return optionFunc(func(c *hookConfig) { c.keys = append(c.keys, keySource{cookie: name}) })
 }
 
 // WithKeyFunc takes the subject key from a function of the HTTP request, for
-// example the user ID an authentication middleware put in its context. It
+// example the user ID an authentication middleware put in its context: the
+// way to key requests at a public edge. It
 // applies to HTTP adapters (net/http, Gin, Echo); for gRPC use
 // [WithKeyFromContext].
 func WithKeyFunc(fn func(*http.Request) string) Option {
