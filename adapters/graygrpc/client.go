@@ -30,6 +30,9 @@ func (c *client) outgoing(ctx context.Context) context.Context {
 		md = metadata.MD{}
 	}
 	c.hook.Inject(ctx, MetadataCarrier(md))
+	if !ok && len(md) == 0 {
+		return ctx // nothing to sign after all (no propagator)
+	}
 	return metadata.NewOutgoingContext(ctx, md)
 }
 
