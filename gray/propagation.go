@@ -326,11 +326,11 @@ func (p *Propagator) finish(st *macState, b []byte) (string, bool) {
 
 // Verify checks value and returns what it carries. It returns
 // [ErrPropagationOversized], [ErrPropagationMalformed],
-// [ErrPropagationUnsigned], [ErrPropagationSignature] or
+// [ErrPropagationUnsigned], [ErrPropagationSignature],
 // [ErrPropagationExpired] or [ErrPropagationFuture] for a value that must
-// not be trusted, and counts
-// every outcome in [Propagator.Stats]. The signature is compared in
-// constant time. Verify never panics, whatever value is given.
+// not be trusted, and counts every outcome in [Propagator.Stats]. The
+// signature is compared in constant time. Verify never panics, whatever
+// value is given.
 func (p *Propagator) Verify(value string) (Propagated, error) {
 	pv, err := p.verify(value)
 	switch err {
