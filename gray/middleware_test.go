@@ -261,11 +261,13 @@ func TestDecisionsConcurrentAsk(t *testing.T) {
 	ctx := gray.NewContext(t.Context(), e, gray.Subject{Key: "u"})
 	var wg sync.WaitGroup
 	for range 8 {
-		wg.Go(func() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
 			for _, r := range []string{"a", "b", "c", "d", "e", "f"} {
 				assert.Equal(t, e.Decide(r, gray.Subject{Key: "u"}).Variant, gray.Variant(ctx, r))
 			}
-		})
+		}()
 	}
 	wg.Wait()
 	d, _ := gray.FromContext(ctx)

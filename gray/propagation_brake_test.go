@@ -27,7 +27,8 @@ func TestLocalBrakeBeatsPropagatedCanary(t *testing.T) {
 	assert.Equal(t, "canary", d.Variant, "a stale local config follows the edge")
 	assert.Equal(t, gray.ReasonPropagated, d.Reason)
 
-	require.NoError(t, e.SetOverride("checkout", gray.Override{Enabled: new(false)}))
+	off := false
+	require.NoError(t, e.SetOverride("checkout", gray.Override{Enabled: &off}))
 	d = start()
 	assert.Equal(t, "stable", d.Variant, "the local brake wins")
 	assert.Equal(t, gray.ReasonOff, d.Reason)

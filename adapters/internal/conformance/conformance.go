@@ -421,7 +421,9 @@ func runReload(t *testing.T, target Target) {
 	)
 	half := make(chan struct{})
 	for w := range workers {
-		wg.Go(func() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
 			for i := 0; i < maxCalls && (i < minCalls || !sawB[w]); i++ {
 				got := call(t.Context(), Call{Key: StableKey})
 				switch {
@@ -437,7 +439,7 @@ func runReload(t *testing.T, target Target) {
 					close(half)
 				}
 			}
-		})
+		}()
 	}
 	<-half
 	require.NoError(t, e.Update(cfgB))
