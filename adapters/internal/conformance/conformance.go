@@ -344,6 +344,7 @@ func Run(t *testing.T, target Target) {
 	}
 	t.Run("anonymous stickiness", func(t *testing.T) { runAnonymous(t, target) })
 	t.Run("hot reload during traffic", func(t *testing.T) { runReload(t, target) })
+	t.Run("nil engine", func(t *testing.T) { runNilEngine(t, target) })
 }
 
 func runAnonymous(t *testing.T, target Target) {
@@ -360,20 +361,41 @@ func runAnonymous(t *testing.T, target Target) {
 		assert.Equal(t, Body(s, s, c, s, s, ""), first.Body)
 		return
 	}
-	id := first.Cookies[AnonCookie]
-	require.NotEmpty(t, id, "a keyless request gets an anonymous ID")
+	cookie := first.Cookies[AnonCookie]
+	require.NotEmpty(t, cookie, "a keyless request gets an anonymous ID")
+	id, _, tagged := strings.Cut(cookie, ".")
+	require.True(t, tagged, "the cookie is the ID and the tag that proves it was issued")
 	variant := gray.Variant(gray.NewContext(t.Context(), e, gray.Subject{Key: id}), "checkout")
-	assert.Equal(t, Body(variant, s, c, s, s, id), first.Body)
+	assert.Equal(t, Body(variant, s, c, s, s, id), first.Body, "the key is the ID")
 	for range 5 {
-		got := call(t.Context(), Call{Cookie: AnonCookie + "=" + id})
+		got := call(t.Context(), Call{Cookie: AnonCookie + "=" + cookie})
 		assert.Equal(t, first.Body, got.Body, "the same anonymous ID gets the same answer")
 		assert.Empty(t, got.Cookies, "a known ID is not reissued")
 	}
 	second := call(t.Context(), Call{})
-	assert.NotEqual(t, id, second.Cookies[AnonCookie], "each newcomer gets its own ID")
+	assert.NotEqual(t, cookie, second.Cookies[AnonCookie], "each newcomer gets its own ID")
 	forged := call(t.Context(), Call{Cookie: AnonCookie + "=" + CanaryKey})
 	assert.NotEqual(t, CanaryKey, forged.Cookies[AnonCookie], "a forged ID is replaced")
 	assert.NotContains(t, forged.Body, "key="+CanaryKey)
+}
+
+// runNilEngine: an adapter built with a nil engine (a gray.New error left
+// unchecked) serves every call without decisions, the default variant
+// everywhere, never panicking; every adapter relies on gray.NewHook for it.
+func runNilEngine(t *testing.T, target Target) {
+	counters := gray.NewCounters()
+	call := target.Serve(t, nil, append(Options(counters), gray.WithAnonymousCookie(AnonCookie)))
+	for _, give := range []Call{
+		{Key: CanaryKey},
+		{Key: "u-5", Headers: map[string]string{"X-Gray": "canary"}, Cookie: "version=beta"},
+		{},
+	} {
+		got := call(t.Context(), give)
+		assert.True(t, got.OK)
+		assert.Equal(t, Body(s, s, s, s, s, ""), got.Body)
+		assert.Empty(t, got.Cookies)
+	}
+	assert.Empty(t, counters.Snapshot())
 }
 
 func runReload(t *testing.T, target Target) {
