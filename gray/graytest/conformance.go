@@ -1,8 +1,33 @@
-// Package conformance is the one table of cases that every adapter —
-// net/http, Gin, Echo, gRPC unary and streaming — must pass with identical
-// results, over a real server on loopback. Each adapter's tests describe how
-// to serve and call it (a [Target]) and call [Run].
-package conformance
+// Package graytest holds the adapter conformance table: the one table of
+// cases that every adapter — net/http, Gin, Echo, gRPC unary and streaming,
+// and any adapter written outside this repository (chi, connect, Hertz…) —
+// must pass with identical results, over a real server on loopback. It
+// checks subject extraction (header, cookie, anonymous cookie), rules,
+// client IPs, attributes, one decision per rollout per request, the brake
+// and reloads mid-traffic, failures and panics counted as outcomes, and a
+// nil engine passing requests through.
+//
+// An adapter's test describes how to serve and call it (a [Target]) and
+// calls [Run]: its handler, behind the adapter built with the engine and
+// options it is given, answers with [Respond]. For an HTTP framework that is
+// a few lines:
+//
+//	func TestConformance(t *testing.T) {
+//		graytest.Run(t, graytest.Target{
+//			Name:    "chi",
+//			Cookies: true,
+//			Serve: func(t *testing.T, e *gray.Engine, opts []gray.Option) graytest.Client {
+//				r := chi.NewRouter()
+//				r.Use(graychi.Middleware(e, opts...))
+//				r.Post(graytest.Path, graytest.HandleHTTP)
+//				return graytest.ServeHTTP(t, r)
+//			},
+//		})
+//	}
+//
+// The package imports testing (and testify): it is for tests only, like
+// net/http/httptest and testing/slogtest.
+package graytest
 
 import (
 	"context"
@@ -124,7 +149,7 @@ func Respond(ctx context.Context, action string) (body string, fail bool) {
 	b.WriteString("key=" + key)
 	switch action {
 	case ActionPanic:
-		panic("conformance: handler panic")
+		panic("graytest: handler panic")
 	case ActionFail:
 		return b.String(), true
 	}
