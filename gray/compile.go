@@ -84,29 +84,40 @@ func checkPercent(p float64) string {
 // compile validates cfg and prepares everything evaluation needs. Every
 // problem is reported, each with its path.
 func compile(cfg *Config) (*snapshot, error) {
-	var ps problems
-	snap := &snapshot{cfg: cfg, byName: make(map[string]*rollout, len(cfg.Rollouts))}
-	for i := range cfg.Rollouts {
-		path := "rollouts[" + strconv.Itoa(i) + "]"
-		r := compileRollout(&cfg.Rollouts[i], path, &ps)
-		if r == nil {
-			continue
-		}
-		if _, dup := snap.byName[r.name]; dup {
-			ps.add(path+".name", "duplicate rollout name %q", r.name)
-			continue
-		}
-		snap.byName[r.name] = r
-		snap.rollouts = append(snap.rollouts, r)
-	}
+	snap, ps := compileConfig(cfg)
 	if err := ps.err(); err != nil {
 		return nil, err
 	}
 	return snap, nil
 }
 
-func compileRollout(spec *Rollout, path string, ps *problems) *rollout {
-	before := len(ps.list)
+// compileConfig is compile with the problems as found; the snapshot is nil
+// when there are any.
+func compileConfig(cfg *Config) (*snapshot, *problems) {
+	ps := &problems{}
+	snap := &snapshot{cfg: cfg, byName: make(map[string]*rollout, len(cfg.Rollouts))}
+	root := (*path)(nil).field("rollouts")
+	for i := range cfg.Rollouts {
+		at := root.elem(i)
+		r := compileRollout(&cfg.Rollouts[i], at, ps)
+		if r == nil {
+			continue
+		}
+		if _, dup := snap.byName[r.name]; dup {
+			ps.add(at.field("name"), "duplicate rollout name %q", r.name)
+			continue
+		}
+		snap.byName[r.name] = r
+		snap.rollouts = append(snap.rollouts, r)
+	}
+	if len(ps.list) > 0 {
+		return nil, ps
+	}
+	return snap, ps
+}
+
+func compileRollout(spec *Rollout, at *path, ps *problems) *rollout {
+	before := len(ps.list) + ps.dropped
 	r := &rollout{
 		name:     spec.Name,
 		salt:     spec.Salt,
@@ -115,9 +126,9 @@ func compileRollout(spec *Rollout, path string, ps *problems) *rollout {
 		declared: make(map[string]bool),
 	}
 	if r.name == "" {
-		ps.add(path+".name", "required")
+		ps.add(at.field("name"), "required")
 	} else if strings.TrimSpace(r.name) != r.name {
-		ps.add(path+".name", "%q has leading or trailing space", r.name)
+		ps.add(at.field("name"), "%q has leading or trailing space", r.name)
 	}
 	if r.salt == "" {
 		r.salt = r.name
@@ -130,22 +141,22 @@ func compileRollout(spec *Rollout, path string, ps *problems) *rollout {
 	variants := spec.Variants
 	switch {
 	case len(variants) > 0 && spec.Percent != 0:
-		ps.add(path+".percent", "set percent or variants, not both")
+		ps.add(at.field("percent"), "set percent or variants, not both")
 	case len(variants) == 0:
 		variants = []VariantSpec{{Name: "canary", Percent: spec.Percent}}
 	}
 	end := 0
 	seen := make(map[string]bool, len(variants))
 	for j, v := range variants {
-		vp := path + ".variants[" + strconv.Itoa(j) + "]"
-		pp := vp + ".percent"
+		vp := at.field("variants").elem(j)
+		pp := vp.field("percent")
 		if len(spec.Variants) == 0 {
-			pp = path + ".percent"
+			pp = at.field("percent")
 		}
 		if v.Name == "" {
-			ps.add(vp+".name", "required")
+			ps.add(vp.field("name"), "required")
 		} else if seen[v.Name] {
-			ps.add(vp+".name", "duplicate variant %q", v.Name)
+			ps.add(vp.field("name"), "duplicate variant %q", v.Name)
 		}
 		seen[v.Name] = true
 		r.declared[v.Name] = true
@@ -157,39 +168,39 @@ func compileRollout(spec *Rollout, path string, ps *problems) *rollout {
 		r.variants = append(r.variants, variantRange{name: v.Name, end: end})
 	}
 	if end > Buckets {
-		ps.add(path+".variants", "percentages add up to %v, above 100", float64(end)/100)
+		ps.add(at.field("variants"), "percentages add up to %v, above 100", float64(end)/100)
 	}
 
 	ruleNames := make(map[string]bool, len(spec.Rules))
 	for j := range spec.Rules {
 		rs := &spec.Rules[j]
-		rp := path + ".rules[" + strconv.Itoa(j) + "]"
+		rp := at.field("rules").elem(j)
 		ru := rule{name: rs.Name, serve: rs.Serve, threshold: Buckets}
 		switch {
 		case rs.Name == "":
-			ps.add(rp+".name", "required")
+			ps.add(rp.field("name"), "required")
 		case ruleNames[rs.Name]:
-			ps.add(rp+".name", "duplicate rule name %q", rs.Name)
+			ps.add(rp.field("name"), "duplicate rule name %q", rs.Name)
 		}
 		ruleNames[rs.Name] = true
 		switch {
 		case rs.Serve == "":
-			ps.add(rp+".serve", "required")
+			ps.add(rp.field("serve"), "required")
 		case !r.declared[rs.Serve]:
-			ps.add(rp+".serve", "variant %q is not declared in this rollout (declared: %s)", rs.Serve, strings.Join(r.variantNames(), ", "))
+			ps.add(rp.field("serve"), "variant %q is not declared in this rollout (declared: %s)", rs.Serve, strings.Join(r.variantNames(), ", "))
 		}
 		if rs.Percent != nil {
 			if msg := checkPercent(*rs.Percent); msg != "" {
-				ps.add(rp+".percent", "%s", msg)
+				ps.add(rp.field("percent"), "%s", msg)
 			} else {
 				ru.threshold = threshold(*rs.Percent)
 			}
 		}
-		ru.when = compileCond(&rs.When, rp+".when", ps)
+		ru.when = compileCond(&rs.When, rp.field("when"), ps)
 		r.rules = append(r.rules, ru)
 	}
-	validatePlan(spec.Plan, path+".plan", ps)
-	if len(ps.list) > before {
+	validatePlan(spec.Plan, at.field("plan"), ps)
+	if len(ps.list)+ps.dropped > before {
 		return nil
 	}
 	return r
@@ -207,7 +218,7 @@ func (r *rollout) variantNames() []string {
 	return append([]string{r.def}, names...)
 }
 
-func compileCond(c *Condition, path string, ps *problems) cond {
+func compileCond(c *Condition, at *path, ps *problems) cond {
 	var ops []string
 	var out cond
 	add := func(name string, set bool, op opKind) {
@@ -242,18 +253,18 @@ func compileCond(c *Condition, path string, ps *problems) cond {
 
 	switch len(ops) {
 	case 0:
-		ps.add(path, "no operator (want one of eq, in, not_in, prefix, suffix, contains, regex, lt, lte, gt, gte, semver_*, cidr, present, after, before, all, any, not)")
+		ps.add(at, "no operator (want one of eq, in, not_in, prefix, suffix, contains, regex, lt, lte, gt, gte, semver_*, cidr, present, after, before, all, any, not)")
 		return out
 	case 1:
 	default:
-		ps.add(path, "more than one operator (%s); combine them with all or any", strings.Join(ops, ", "))
+		ps.add(at, "more than one operator (%s); combine them with all or any", strings.Join(ops, ", "))
 		return out
 	}
 	op := ops[0]
 	switch out.op {
 	case opAll, opAny, opNot:
 		if c.Field != "" {
-			ps.add(path+".field", "%s takes no field; put fields in its conditions", op)
+			ps.add(at.field("field"), "%s takes no field; put fields in its conditions", op)
 		}
 		subs := c.All
 		if out.op == opAny {
@@ -263,12 +274,12 @@ func compileCond(c *Condition, path string, ps *problems) cond {
 			subs = []Condition{*c.Not}
 		}
 		if len(subs) == 0 {
-			ps.add(path+"."+op, "empty")
+			ps.add(at.field(op), "empty")
 		}
 		for i := range subs {
-			sp := path + "." + op
+			sp := at.field(op)
 			if out.op != opNot {
-				sp += "[" + strconv.Itoa(i) + "]"
+				sp = sp.elem(i)
 			}
 			out.subs = append(out.subs, compileCond(&subs[i], sp, ps))
 		}
@@ -278,18 +289,18 @@ func compileCond(c *Condition, path string, ps *problems) cond {
 
 	if c.Field == "" {
 		if out.op != opAfter && out.op != opBefore {
-			ps.add(path+".field", "required for %s", op)
+			ps.add(at.field("field"), "required for %s", op)
 			return out
 		}
 	} else {
 		f, ok := parseField(c.Field)
 		if !ok {
-			ps.add(path+".field", "%q is not a field (want key, ip, method, path, host, header:NAME, cookie:NAME, query:NAME or attr:NAME)", c.Field)
+			ps.add(at.field("field"), "%q is not a field (want key, ip, method, path, host, header:NAME, cookie:NAME, query:NAME or attr:NAME)", c.Field)
 			return out
 		}
 		out.field = f
 	}
-	opPath := path + "." + op
+	opPath := at.field(op)
 	var arg string
 	switch out.op {
 	case opEq:
@@ -349,7 +360,7 @@ func compileCond(c *Condition, path string, ps *problems) cond {
 		for i, s := range c.CIDR {
 			pfx, err := parsePrefix(s)
 			if err != nil {
-				ps.add(opPath+"["+strconv.Itoa(i)+"]", "%q is not a CIDR prefix or IP address", s)
+				ps.add(opPath.elem(i), "%q is not a CIDR prefix or IP address", s)
 				continue
 			}
 			out.nets.add(pfx)

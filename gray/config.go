@@ -1,7 +1,6 @@
 package gray
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -185,15 +184,14 @@ const DefaultVariant = "stable"
 // type [*ConfigError].
 func ParseConfig(data []byte) (*Config, error) {
 	var cfg Config
-	decodeErr := decodeStrict(data, &cfg)
-	var syntax *ConfigError
-	if errors.As(decodeErr, &syntax) && len(syntax.Problems) == 1 && syntax.Problems[0].Path == "" {
-		return nil, decodeErr // the document did not parse: nothing to validate
+	dec, parsed := decodeStrict(data, &cfg)
+	if !parsed {
+		return nil, dec.err() // the document did not parse: nothing to validate
 	}
 	// Validate what did decode too, so one run reports every problem.
-	_, compileErr := compile(&cfg)
-	if decodeErr != nil || compileErr != nil {
-		return nil, mergeConfigErrors(decodeErr, compileErr)
+	_, cmp := compileConfig(&cfg)
+	if len(dec.list) > 0 || len(cmp.list) > 0 {
+		return nil, mergeProblems(dec, cmp)
 	}
 	return &cfg, nil
 }
@@ -212,29 +210,25 @@ func LoadConfig(path string) (*Config, error) {
 	return cfg, nil
 }
 
-// mergeConfigErrors joins decoding and validation problems. A validation
+// mergeProblems joins decoding and validation problems. A validation
 // problem on a value that failed to decode, or on what contains it, is a
 // consequence of the first and is left out.
-func mergeConfigErrors(decodeErr, compileErr error) error {
-	out := &ConfigError{}
-	var dec, cmp *ConfigError
-	if errors.As(decodeErr, &dec) {
-		out.Problems = append(out.Problems, dec.Problems...)
-	}
-	if errors.As(compileErr, &cmp) {
-	next:
-		for _, p := range cmp.Problems {
-			if dec != nil {
-				for _, d := range dec.Problems {
-					if within(d.Path, p.Path) || within(p.Path, d.Path) {
-						continue next
-					}
-				}
+func mergeProblems(dec, cmp *problems) error {
+	out := &problems{list: dec.list, dropped: dec.dropped + cmp.dropped}
+next:
+	for _, p := range cmp.list {
+		for _, d := range dec.list {
+			if within(d.Path, p.Path) || within(p.Path, d.Path) {
+				continue next
 			}
-			out.Problems = append(out.Problems, p)
 		}
+		if len(out.list) >= maxProblems {
+			out.dropped++
+			continue
+		}
+		out.list = append(out.list, p)
 	}
-	return out
+	return out.err()
 }
 
 // within reports whether path is inside (or is) outer.

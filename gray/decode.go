@@ -53,6 +53,8 @@ func (e *ConfigError) Error() string {
 // problems collects configuration errors.
 type problems struct {
 	list []Problem
+	// dropped counts the problems past maxProblems, which are not listed.
+	dropped int
 	// expanding holds the anchors whose aliases are being decoded, to refuse
 	// an alias inside its own anchor; aliased counts the values decoded
 	// through aliases, to refuse a document that expands exponentially.
@@ -63,32 +65,53 @@ type problems struct {
 // maxAliased bounds the values a document may decode through aliases.
 const maxAliased = 100_000
 
-func (ps *problems) add(path, format string, args ...any) {
-	ps.list = append(ps.list, Problem{Path: path, Message: fmt.Sprintf(format, args...)})
+// maxProblems bounds the problems listed: a document with thousands of
+// errors gets the first ones and a count of the rest.
+const maxProblems = 100
+
+// add records a problem with the value at. Text quoted from the document
+// (string arguments) is clipped, so one huge value cannot make a huge error.
+func (ps *problems) add(at *path, format string, args ...any) {
+	if len(ps.list) >= maxProblems {
+		ps.dropped++
+		return
+	}
+	for i, a := range args {
+		if s, ok := a.(string); ok {
+			args[i] = clip(s)
+		}
+	}
+	ps.list = append(ps.list, Problem{Path: at.String(), Message: fmt.Sprintf(format, args...)})
 }
 
 func (ps *problems) err() error {
 	if len(ps.list) == 0 {
 		return nil
 	}
-	return &ConfigError{Problems: ps.list}
+	list := ps.list
+	if ps.dropped > 0 {
+		list = append(list[:len(list):len(list)], Problem{Message: fmt.Sprintf("… and %d more problems", ps.dropped)})
+	}
+	return &ConfigError{Problems: list}
 }
 
 // decodeStrict parses YAML or JSON into out. The document becomes a yaml.Node
 // tree (JSON through encoding/json's tokenizer, since YAML parsers reject some
 // valid JSON escapes), and the tree is then decoded field by field against
 // out's type, so that unknown fields, duplicate keys and type errors are
-// reported with their path rather than a line number.
-func decodeStrict(data []byte, out any) error {
+// reported with their path rather than a line number. parsed is false when
+// the document did not parse, so there is nothing to validate.
+func decodeStrict(data []byte, out any) (ps *problems, parsed bool) {
+	ps = &problems{}
 	root, err := parseTree(data)
 	if err != nil {
-		return &ConfigError{Problems: []Problem{{Message: err.Error()}}}
+		ps.list = append(ps.list, Problem{Message: err.Error()})
+		return ps, false
 	}
-	var ps problems
 	if root != nil {
-		decodeNode(root, reflect.ValueOf(out).Elem(), "", &ps)
+		decodeNode(root, reflect.ValueOf(out).Elem(), nil, ps)
 	}
-	return ps.err()
+	return ps, true
 }
 
 func parseTree(data []byte) (*yaml.Node, error) {
@@ -163,11 +186,11 @@ func jsonNode(dec *json.Decoder) (*yaml.Node, error) {
 
 // decodeNode decodes n into v (settable), recursing through structs, slices
 // and pointers, and leaves scalars to the YAML library.
-func decodeNode(n *yaml.Node, v reflect.Value, path string, ps *problems) {
+func decodeNode(n *yaml.Node, v reflect.Value, at *path, ps *problems) {
 	if n.Kind == yaml.AliasNode {
 		target := n.Alias
 		if ps.expanding[target] {
-			ps.add(path, "alias *%s is inside its own anchor", n.Value)
+			ps.add(at, "alias *%s is inside its own anchor", n.Value)
 			return
 		}
 		if ps.expanding == nil {
@@ -180,7 +203,7 @@ func decodeNode(n *yaml.Node, v reflect.Value, path string, ps *problems) {
 	if len(ps.expanding) > 0 {
 		if ps.aliased++; ps.aliased > maxAliased {
 			if ps.aliased == maxAliased+1 {
-				ps.add(path, "aliases expand to more than %d values", maxAliased)
+				ps.add(at, "aliases expand to more than %d values", maxAliased)
 			}
 			return
 		}
@@ -191,51 +214,48 @@ func decodeNode(n *yaml.Node, v reflect.Value, path string, ps *problems) {
 	switch v.Kind() {
 	case reflect.Pointer:
 		elem := reflect.New(v.Type().Elem())
-		decodeNode(n, elem.Elem(), path, ps)
+		decodeNode(n, elem.Elem(), at, ps)
 		v.Set(elem)
 	case reflect.Struct:
-		decodeStruct(n, v, path, ps)
+		decodeStruct(n, v, at, ps)
 	case reflect.Slice:
 		if n.Kind != yaml.SequenceNode {
 			if n.Kind == yaml.ScalarNode && v.Type().Elem().Kind() == reflect.String {
 				// A single value where a list is expected: a list of one.
 				s := reflect.MakeSlice(v.Type(), 1, 1)
-				decodeNode(n, s.Index(0), path, ps)
+				decodeNode(n, s.Index(0), at, ps)
 				v.Set(s)
 				return
 			}
-			ps.add(path, "want a list, got %s", describe(n))
+			ps.add(at, "want a list, got %s", describe(n))
 			return
 		}
 		s := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
 		for i, c := range n.Content {
-			decodeNode(c, s.Index(i), path+"["+strconv.Itoa(i)+"]", ps)
+			decodeNode(c, s.Index(i), at.elem(i), ps)
 		}
 		v.Set(s)
 	default:
 		if n.Kind != yaml.ScalarNode {
-			ps.add(path, "want a single value, got %s", describe(n))
+			ps.add(at, "want a single value, got %s", describe(n))
 			return
 		}
 		if err := n.Decode(v.Addr().Interface()); err != nil {
-			ps.add(path, "%s", cleanYAMLError(err))
+			ps.add(at, "%s", cleanYAMLError(err))
 		}
 	}
 }
 
-func decodeStruct(n *yaml.Node, v reflect.Value, path string, ps *problems) {
+func decodeStruct(n *yaml.Node, v reflect.Value, at *path, ps *problems) {
 	if n.Kind != yaml.MappingNode {
-		ps.add(path, "want a mapping, got %s", describe(n))
+		ps.add(at, "want a mapping, got %s", describe(n))
 		return
 	}
 	t := v.Type()
 	seen := make(map[string]bool, len(n.Content)/2)
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		key := n.Content[i].Value
-		sub := key
-		if path != "" {
-			sub = path + "." + key
-		}
+		sub := at.field(key)
 		if seen[key] {
 			ps.add(sub, "duplicate key")
 			continue
@@ -268,7 +288,7 @@ func describe(n *yaml.Node) string {
 	case yaml.SequenceNode:
 		return "a list"
 	default:
-		return fmt.Sprintf("%q", n.Value)
+		return strconv.Quote(clip(n.Value))
 	}
 }
 
