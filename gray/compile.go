@@ -196,7 +196,7 @@ func compileRollout(spec *Rollout, at *path, ps *problems) *rollout {
 				ru.threshold = threshold(*rs.Percent)
 			}
 		}
-		ru.when = compileCond(&rs.When, rp.field("when"), ps)
+		ru.when = compileCond(&rs.When, rp.field("when"), ps, 0)
 		r.rules = append(r.rules, ru)
 	}
 	validatePlan(spec.Plan, at.field("plan"), ps)
@@ -218,7 +218,13 @@ func (r *rollout) variantNames() []string {
 	return append([]string{r.def}, names...)
 }
 
-func compileCond(c *Condition, at *path, ps *problems) cond {
+// maxConditionDepth bounds how deep all, any and not nest in a rule's
+// condition. Evaluation recurses through them, and no sensible rule needs
+// more than a few levels.
+const maxConditionDepth = 32
+
+// compileCond compiles c, which depth all, any and not enclose.
+func compileCond(c *Condition, at *path, ps *problems, depth int) cond {
 	var ops []string
 	var out cond
 	add := func(name string, set bool, op opKind) {
@@ -263,6 +269,10 @@ func compileCond(c *Condition, at *path, ps *problems) cond {
 	op := ops[0]
 	switch out.op {
 	case opAll, opAny, opNot:
+		if depth >= maxConditionDepth {
+			ps.add(at, "conditions nested deeper than %d", maxConditionDepth)
+			return out
+		}
 		if c.Field != "" {
 			ps.add(at.field("field"), "%s takes no field; put fields in its conditions", op)
 		}
@@ -281,7 +291,7 @@ func compileCond(c *Condition, at *path, ps *problems) cond {
 			if out.op != opNot {
 				sp = sp.elem(i)
 			}
-			out.subs = append(out.subs, compileCond(&subs[i], sp, ps))
+			out.subs = append(out.subs, compileCond(&subs[i], sp, ps, depth+1))
 		}
 		out.desc = op
 		return out

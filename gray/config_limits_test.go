@@ -42,6 +42,21 @@ func numbered(format, sep string, size int) string {
 	return b.String()
 }
 
+// blockNested writes a YAML block condition n levels of "not:" deep.
+func blockNested(n int) string {
+	var b strings.Builder
+	b.WriteString("rollouts:\n- name: a\n  rules:\n  - name: r\n    serve: canary\n    when:\n")
+	indent := 6
+	for range n {
+		b.WriteString(strings.Repeat(" ", indent))
+		b.WriteString("not:\n")
+		indent += 2
+	}
+	b.WriteString(strings.Repeat(" ", indent) + "field: key\n")
+	b.WriteString(strings.Repeat(" ", indent) + "eq: x\n")
+	return b.String()
+}
+
 // nested wraps leaf in n levels of open/close.
 func nested(open, leaf, closer string, n int) string {
 	return strings.Repeat(open, n) + leaf + strings.Repeat(closer, n)
@@ -57,25 +72,97 @@ func allocated(f func()) uint64 {
 	return after.TotalAlloc - before.TotalAlloc
 }
 
-// TestParseConfigDeepNestingCostsLinear: a path is rendered only for a
-// problem, so 10,000 levels no longer keep 10,000 ever-longer path strings
-// (442 MB before).
-func TestParseConfigDeepNestingCostsLinear(t *testing.T) {
+// TestParseConfigDepth: documents nested beyond any use of the schema are
+// refused where they get too deep, cheaply, and never overflow the stack
+// (16 MB of "[" did, a crash no recover catches). Paths are rendered only
+// for a problem, so depth no longer costs its square (10,000 nots
+// allocated 421 MiB).
+func TestParseConfigDepth(t *testing.T) {
+	leafJSON, leafYAML := `{"field":"key","eq":"x"}`, `{field: key, eq: x}`
+	// when is at depth 5 (root, rollouts, rollout, rules, rule), so its
+	// 123rd not is the collection inside 128 others.
+	deepWhen := "rollouts[0].rules[0].when" + strings.Repeat(".not", 123)
 	tests := []struct {
 		name string
 		give string
+		want string
 	}{
-		{"json", jsonWhenOpen + nested(`{"not":`, `{"field":"key","eq":"x"}`, `}`, 10_000) + jsonWhenClose},
-		{"yaml", yamlWhenOpen + nested(`{not: `, `{field: key, eq: x}`, `}`, 9990) + yamlWhenClose},
+		{"json objects", jsonWhenOpen + nested(`{"not":`, leafJSON, `}`, 10_000) + jsonWhenClose,
+			"gray: " + deepWhen + ": nested deeper than 128 levels"},
+		{"json arrays", nested("[", "", "]", 8<<20), "gray: " + strings.Repeat("[0]", 128) + ": nested deeper than 128 levels"},
+		{"json arrays unterminated", fill("[", 16<<20), "nested deeper than 128 levels"},
+		{"json object keys", nested(`{"a":`, "1", "}", 200), "gray: " + strings.Repeat("a.", 127) + "a: nested deeper than 128 levels"},
+		{"yaml flow", yamlWhenOpen + nested(`{not: `, leafYAML, `}`, 9990) + yamlWhenClose,
+			"gray: " + deepWhen + ": nested deeper than 128 levels"},
+		{"yaml flow lists", "rollouts: " + nested("[", "", "]", 9990), "gray: rollouts[0]: want a mapping, got a list"},
+		{"yaml block", blockNested(200), "gray: " + deepWhen + ": nested deeper than 128 levels"},
+		{"yaml past the library's limit", "rollouts: " + nested("[", "", "]", 20_000), "exceeded max depth of 10000"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			data := []byte(tt.give)
 			var err error
-			got := allocated(func() { _, err = gray.ParseConfig([]byte(tt.give)) })
-			t.Logf("err: %v", err)
+			got := allocated(func() { _, err = gray.ParseConfig(data) })
+			var ce *gray.ConfigError
+			require.ErrorAs(t, err, &ce)
+			assert.Len(t, ce.Problems, 1)
+			assert.Contains(t, err.Error(), tt.want)
 			assert.Less(t, got, uint64(64<<20), "allocated %d MiB", got>>20)
 		})
 	}
+}
+
+// TestConditionNesting: all, any and not nest at most 32 deep, in a parsed
+// config and in one built in Go (where a deeper chain would otherwise
+// recurse without bound at every request).
+func TestConditionNesting(t *testing.T) {
+	leaf := `{field: key, eq: x}`
+	mixed := func(n int) string { // n levels: not, all, any, not, …
+		open, closer := "", ""
+		for i := range n {
+			switch i % 3 {
+			case 0:
+				open, closer = open+"{not: ", "}"+closer
+			case 1:
+				open, closer = open+"{all: [", "]}"+closer
+			default:
+				open, closer = open+"{any: [", "]}"+closer
+			}
+		}
+		return yamlWhenOpen + open + leaf + closer + yamlWhenClose
+	}
+	tests := []struct {
+		name string
+		give string
+		want string
+	}{
+		{"32 levels", mixed(32), ""},
+		{"33 levels", mixed(33), "gray: rollouts[0].rules[0].when.not.all[0].any[0].not"},
+		{"33 nots", yamlWhenOpen + nested("{not: ", leaf, "}", 33) + yamlWhenClose,
+			"gray: rollouts[0].rules[0].when" + strings.Repeat(".not", 32) + ": conditions nested deeper than 32"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := gray.ParseConfig([]byte(tt.give))
+			if tt.want == "" {
+				require.NoError(t, err)
+				return
+			}
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.want)
+			assert.Contains(t, err.Error(), ": conditions nested deeper than 32")
+		})
+	}
+
+	t.Run("built in Go", func(t *testing.T) {
+		when := gray.Condition{Field: "key", Eq: &leaf}
+		for range 10_000 {
+			when = gray.Condition{Not: &when}
+		}
+		_, err := gray.New(&gray.Config{Rollouts: []gray.Rollout{{Name: "a", Rules: []gray.Rule{{Name: "r", Serve: "canary", When: when}}}}})
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "gray: rollouts[0].rules[0].when"+strings.Repeat(".not", 32)+": conditions nested deeper than 32")
+	})
 }
 
 // TestParseConfigErrorsStayShort: a document with thousands of problems,

@@ -2,10 +2,8 @@ package gray
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"reflect"
 	"strconv"
 	"strings"
@@ -55,15 +53,7 @@ type problems struct {
 	list []Problem
 	// dropped counts the problems past maxProblems, which are not listed.
 	dropped int
-	// expanding holds the anchors whose aliases are being decoded, to refuse
-	// an alias inside its own anchor; aliased counts the values decoded
-	// through aliases, to refuse a document that expands exponentially.
-	expanding map[*yaml.Node]bool
-	aliased   int
 }
-
-// maxAliased bounds the values a document may decode through aliases.
-const maxAliased = 100_000
 
 // maxProblems bounds the problems listed: a document with thousands of
 // errors gets the first ones and a count of the rest.
@@ -96,41 +86,44 @@ func (ps *problems) err() error {
 }
 
 // decodeStrict parses YAML or JSON into out. The document becomes a yaml.Node
-// tree (JSON through encoding/json's tokenizer, since YAML parsers reject some
+// tree (JSON through a reader of its own, since YAML parsers reject some
 // valid JSON escapes), and the tree is then decoded field by field against
 // out's type, so that unknown fields, duplicate keys and type errors are
 // reported with their path rather than a line number. parsed is false when
 // the document did not parse, so there is nothing to validate.
 func decodeStrict(data []byte, out any) (ps *problems, parsed bool) {
 	ps = &problems{}
-	root, err := parseTree(data)
-	if err != nil {
-		ps.list = append(ps.list, Problem{Message: err.Error()})
+	root, prob := parseTree(data)
+	if prob != nil {
+		ps.list = append(ps.list, *prob)
 		return ps, false
 	}
 	if root != nil {
-		decodeNode(root, reflect.ValueOf(out).Elem(), nil, ps)
+		d := decoder{ps: ps}
+		d.decode(root, reflect.ValueOf(out).Elem(), nil)
 	}
 	return ps, true
 }
 
-func parseTree(data []byte) (*yaml.Node, error) {
+// maxDepth bounds how deep collections nest in a document: a list or
+// mapping inside maxDepth others is refused. The schema needs about 75
+// levels (six to reach a rule's condition, two for each of up to
+// maxConditionDepth all, any and not), so only a document built to exhaust
+// the parser comes near it.
+const maxDepth = 128
+
+// parseTree parses the document into a tree; nil for an empty document. A
+// document that does not parse is a problem for the document as a whole; one
+// that breaks a limit is a problem where it does.
+func parseTree(data []byte) (*yaml.Node, *Problem) {
 	trimmed := bytes.TrimSpace(data)
 	if len(trimmed) > 0 && (trimmed[0] == '{' || trimmed[0] == '[') {
-		dec := json.NewDecoder(bytes.NewReader(trimmed))
-		dec.UseNumber()
-		n, err := jsonNode(dec)
-		if err != nil {
-			return nil, fmt.Errorf("invalid JSON: %w", err)
-		}
-		if _, err := dec.Token(); err != io.EOF {
-			return nil, errors.New("invalid JSON: data after the top-level value")
-		}
-		return n, nil
+		r := jsonReader{data: trimmed}
+		return r.document()
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, err
+		return nil, &Problem{Message: err.Error()}
 	}
 	if len(doc.Content) == 0 {
 		return nil, nil // empty document: no rollouts
@@ -138,71 +131,41 @@ func parseTree(data []byte) (*yaml.Node, error) {
 	return doc.Content[0], nil
 }
 
-// jsonNode reads one JSON value from dec as a yaml.Node.
-func jsonNode(dec *json.Decoder) (*yaml.Node, error) {
-	tok, err := dec.Token()
-	if err != nil {
-		return nil, err
-	}
-	switch t := tok.(type) {
-	case json.Delim:
-		n := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
-		end := json.Delim('}')
-		if t == '[' {
-			n.Kind, n.Tag, end = yaml.SequenceNode, "!!seq", ']'
-		}
-		for dec.More() {
-			if n.Kind == yaml.MappingNode {
-				k, err := dec.Token()
-				if err != nil {
-					return nil, err
-				}
-				n.Content = append(n.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: k.(string)})
-			}
-			v, err := jsonNode(dec)
-			if err != nil {
-				return nil, err
-			}
-			n.Content = append(n.Content, v)
-		}
-		if tok, err := dec.Token(); err != nil || tok != end {
-			return nil, fmt.Errorf("unterminated %v", t)
-		}
-		return n, nil
-	case string:
-		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: t}, nil
-	case json.Number:
-		tag := "!!int"
-		if strings.ContainsAny(string(t), ".eE") {
-			tag = "!!float"
-		}
-		return &yaml.Node{Kind: yaml.ScalarNode, Tag: tag, Value: string(t)}, nil
-	case bool:
-		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: strconv.FormatBool(t)}, nil
-	default: // nil
-		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Value: "null"}, nil
-	}
+// decoder decodes a document tree into a value.
+type decoder struct {
+	ps *problems
+	// depth is the number of collections around the value being decoded.
+	depth int
+	// expanding holds the anchors whose aliases are being decoded, to refuse
+	// an alias inside its own anchor; aliased counts the values decoded
+	// through aliases, to refuse a document that expands exponentially.
+	expanding map[*yaml.Node]bool
+	aliased   int
 }
 
-// decodeNode decodes n into v (settable), recursing through structs, slices
+// maxAliased bounds the values a document may decode through aliases.
+const maxAliased = 100_000
+
+// decode decodes n into v (settable), recursing through structs, slices
 // and pointers, and leaves scalars to the YAML library.
-func decodeNode(n *yaml.Node, v reflect.Value, at *path, ps *problems) {
+func (d *decoder) decode(n *yaml.Node, v reflect.Value, at *path) {
+	ps := d.ps
 	if n.Kind == yaml.AliasNode {
 		target := n.Alias
-		if ps.expanding[target] {
+		if d.expanding[target] {
 			ps.add(at, "alias *%s is inside its own anchor", n.Value)
 			return
 		}
-		if ps.expanding == nil {
-			ps.expanding = map[*yaml.Node]bool{}
+		if d.expanding == nil {
+			d.expanding = map[*yaml.Node]bool{}
 		}
-		ps.expanding[target] = true
-		defer delete(ps.expanding, target)
+		d.expanding[target] = true
+		defer delete(d.expanding, target)
 		n = target
 	}
-	if len(ps.expanding) > 0 {
-		if ps.aliased++; ps.aliased > maxAliased {
-			if ps.aliased == maxAliased+1 {
+	if len(d.expanding) > 0 {
+		if d.aliased++; d.aliased > maxAliased {
+			if d.aliased == maxAliased+1 {
 				ps.add(at, "aliases expand to more than %d values", maxAliased)
 			}
 			return
@@ -211,19 +174,23 @@ func decodeNode(n *yaml.Node, v reflect.Value, at *path, ps *problems) {
 	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
 		return // absent
 	}
+	if (n.Kind == yaml.MappingNode || n.Kind == yaml.SequenceNode) && d.depth >= maxDepth {
+		ps.add(at, "nested deeper than %d levels", maxDepth)
+		return
+	}
 	switch v.Kind() {
 	case reflect.Pointer:
 		elem := reflect.New(v.Type().Elem())
-		decodeNode(n, elem.Elem(), at, ps)
+		d.decode(n, elem.Elem(), at)
 		v.Set(elem)
 	case reflect.Struct:
-		decodeStruct(n, v, at, ps)
+		d.decodeStruct(n, v, at)
 	case reflect.Slice:
 		if n.Kind != yaml.SequenceNode {
 			if n.Kind == yaml.ScalarNode && v.Type().Elem().Kind() == reflect.String {
 				// A single value where a list is expected: a list of one.
 				s := reflect.MakeSlice(v.Type(), 1, 1)
-				decodeNode(n, s.Index(0), at, ps)
+				d.decode(n, s.Index(0), at)
 				v.Set(s)
 				return
 			}
@@ -231,9 +198,11 @@ func decodeNode(n *yaml.Node, v reflect.Value, at *path, ps *problems) {
 			return
 		}
 		s := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
+		d.depth++
 		for i, c := range n.Content {
-			decodeNode(c, s.Index(i), at.elem(i), ps)
+			d.decode(c, s.Index(i), at.elem(i))
 		}
+		d.depth--
 		v.Set(s)
 	default:
 		if n.Kind != yaml.ScalarNode {
@@ -246,13 +215,16 @@ func decodeNode(n *yaml.Node, v reflect.Value, at *path, ps *problems) {
 	}
 }
 
-func decodeStruct(n *yaml.Node, v reflect.Value, at *path, ps *problems) {
+func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, at *path) {
+	ps := d.ps
 	if n.Kind != yaml.MappingNode {
 		ps.add(at, "want a mapping, got %s", describe(n))
 		return
 	}
 	t := v.Type()
 	seen := make(map[string]bool, len(n.Content)/2)
+	d.depth++
+	defer func() { d.depth-- }()
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		key := n.Content[i].Value
 		sub := at.field(key)
@@ -266,7 +238,7 @@ func decodeStruct(n *yaml.Node, v reflect.Value, at *path, ps *problems) {
 			ps.add(sub, "unknown field")
 			continue
 		}
-		decodeNode(n.Content[i+1], v.Field(idx), sub, ps)
+		d.decode(n.Content[i+1], v.Field(idx), sub)
 	}
 }
 
