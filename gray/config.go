@@ -1,8 +1,8 @@
 package gray
 
 import (
+	"errors"
 	"fmt"
-	"os"
 	"strings"
 )
 
@@ -181,10 +181,15 @@ const DefaultVariant = "stable"
 // An unknown field, a duplicate key, a value of the wrong type or any error
 // that validation finds is reported with its path, for example
 // "gray: rollouts[0].rules[2].when.regex: missing closing )". Errors are of
-// type [*ConfigError].
-func ParseConfig(data []byte) (*Config, error) {
+// type [*ConfigError]. A document above the limits ([WithMaxConfigSize],
+// [WithMaxConfigValues], and a nesting depth of 128) is refused.
+func ParseConfig(data []byte, opts ...ParseOption) (*Config, error) {
+	return parseConfig(data, newParseLimits(opts))
+}
+
+func parseConfig(data []byte, lim parseLimits) (*Config, error) {
 	var cfg Config
-	dec, parsed := decodeStrict(data, &cfg)
+	dec, parsed := decodeStrict(data, &cfg, lim)
 	if !parsed {
 		return nil, dec.err() // the document did not parse: nothing to validate
 	}
@@ -197,17 +202,28 @@ func ParseConfig(data []byte) (*Config, error) {
 }
 
 // LoadConfig reads and parses the configuration file at path, as
-// [ParseConfig] does.
-func LoadConfig(path string) (*Config, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("gray: %w", err)
+// [ParseConfig] does. A file above the size limit is refused without being
+// read.
+func LoadConfig(path string, opts ...ParseOption) (*Config, error) {
+	lim := newParseLimits(opts)
+	data, err := readConfigFile(path, lim)
+	if err == nil {
+		var cfg *Config
+		if cfg, err = parseConfig(data, lim); err == nil {
+			return cfg, nil
+		}
 	}
-	cfg, err := ParseConfig(data)
-	if err != nil {
-		return nil, fmt.Errorf("%w (in %s)", err, path)
+	return nil, inFile(err, path)
+}
+
+// inFile names the file a configuration error is in; other errors (a file
+// that cannot be read) name it already.
+func inFile(err error, path string) error {
+	var ce *ConfigError
+	if errors.As(err, &ce) {
+		return fmt.Errorf("%w (in %s)", err, path)
 	}
-	return cfg, nil
+	return err
 }
 
 // mergeProblems joins decoding and validation problems. A validation

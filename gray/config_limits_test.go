@@ -2,6 +2,8 @@ package gray_test
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
@@ -28,18 +30,21 @@ func fill(unit string, size int) string {
 	return strings.Repeat(unit, size/len(unit))
 }
 
-// numbered writes format(i) for i = 0, 1, … until the text is about size
-// bytes long, with sep between.
+// numbered writes format(i) for i = 0, 1, … while the text stays within
+// size bytes, with sep between.
 func numbered(format, sep string, size int) string {
 	var b strings.Builder
-	b.Grow(size + len(format) + 16)
-	for i := 0; b.Len() < size; i++ {
+	b.Grow(size)
+	for i := 0; ; i++ {
+		item := fmt.Sprintf(format, i)
 		if i > 0 {
-			b.WriteString(sep)
+			item = sep + item
 		}
-		fmt.Fprintf(&b, format, i)
+		if b.Len()+len(item) > size {
+			return b.String()
+		}
+		b.WriteString(item)
 	}
-	return b.String()
 }
 
 // blockNested writes a YAML block condition n levels of "not:" deep.
@@ -54,6 +59,19 @@ func blockNested(n int) string {
 	}
 	b.WriteString(strings.Repeat(" ", indent) + "field: key\n")
 	b.WriteString(strings.Repeat(" ", indent) + "eq: x\n")
+	return b.String()
+}
+
+// laughs builds the billion laughs in conditions: rule r0's condition is a
+// leaf, each next rule's an any of ten aliases of the one before, so rule
+// rN holds 10^N leaves.
+func laughs(levels int) string {
+	var b strings.Builder
+	b.WriteString("rollouts:\n- name: a\n  rules:\n  - {name: r0, serve: canary, when: &c0 {field: key, eq: lol}}\n")
+	for i := 1; i <= levels; i++ {
+		aliases := strings.TrimSuffix(strings.Repeat(fmt.Sprintf("*c%d, ", i-1), 10), ", ")
+		fmt.Fprintf(&b, "  - {name: r%d, serve: canary, when: &c%d {any: [%s]}}\n", i, i, aliases)
+	}
 	return b.String()
 }
 
@@ -102,7 +120,7 @@ func TestParseConfigDepth(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			data := []byte(tt.give)
 			var err error
-			got := allocated(func() { _, err = gray.ParseConfig(data) })
+			got := allocated(func() { _, err = gray.ParseConfig(data, gray.WithMaxConfigSize(32<<20)) })
 			var ce *gray.ConfigError
 			require.ErrorAs(t, err, &ce)
 			assert.Len(t, ce.Problems, 1)
@@ -199,4 +217,102 @@ func clipTest(s string) string {
 		return s[:200] + "…"
 	}
 	return s
+}
+
+// TestParseConfigSizeLimit: a document above the size limit is refused
+// before it is parsed, and a file above it before it is read.
+func TestParseConfigSizeLimit(t *testing.T) {
+	small := []byte("rollouts: [{name: a, percent: 5}]")
+	big := append([]byte(fill("# padding\n", gray.DefaultMaxConfigSize)), small...)
+	tests := []struct {
+		name string
+		give []byte
+		opts []gray.ParseOption
+		want string
+	}{
+		{"default", big, nil, fmt.Sprintf("gray: the document is %d bytes, above the limit of %d (see WithMaxConfigSize)", len(big), gray.DefaultMaxConfigSize)},
+		{"raised", big, []gray.ParseOption{gray.WithMaxConfigSize(8 << 20)}, ""},
+		{"lowered", small, []gray.ParseOption{gray.WithMaxConfigSize(10)}, "the document is 33 bytes, above the limit of 10"},
+		{"zero means the default", small, []gray.ParseOption{gray.WithMaxConfigSize(0)}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := gray.ParseConfig(tt.give, tt.opts...)
+			if tt.want == "" {
+				require.NoError(t, err)
+				return
+			}
+			var ce *gray.ConfigError
+			require.ErrorAs(t, err, &ce)
+			assert.Contains(t, err.Error(), tt.want)
+		})
+	}
+
+	t.Run("file", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "rollouts.yaml")
+		f, err := os.Create(path)
+		require.NoError(t, err)
+		require.NoError(t, f.Truncate(1<<30)) // sparse: 1 GiB that is never read
+		require.NoError(t, f.Close())
+		var cfgErr error
+		got := allocated(func() { _, cfgErr = gray.LoadConfig(path) })
+		var ce *gray.ConfigError
+		require.ErrorAs(t, cfgErr, &ce)
+		assert.Contains(t, cfgErr.Error(), "the document is 1073741824 bytes, above the limit of 4194304")
+		assert.Contains(t, cfgErr.Error(), "(in "+path+")")
+		assert.Less(t, got, uint64(1<<20), "allocated %d bytes", got)
+
+		require.NoError(t, os.WriteFile(path, small, 0o644))
+		_, err = gray.LoadConfig(path, gray.WithMaxConfigSize(10))
+		assert.ErrorContains(t, err, "the document is 33 bytes, above the limit of 10")
+		cfg, err := gray.LoadConfig(path)
+		require.NoError(t, err)
+		assert.Equal(t, "a", cfg.Rollouts[0].Name)
+	})
+}
+
+// TestParseConfigValuesLimit: a document with more values than the limit
+// is refused: JSON where it passes the limit, YAML before it is parsed (by
+// an estimate) or, when aliases multiply its values, where they do.
+func TestParseConfigValuesLimit(t *testing.T) {
+	blockList := func(n int) string {
+		return "rollouts:\n- name: a\n  rules:\n  - name: r\n    serve: canary\n    when:\n      field: key\n      in:\n" + strings.Repeat("      - u\n", n)
+	}
+	jsonList := func(n int) string {
+		return jsonWhenOpen + `{"field":"key","in":["u"` + strings.Repeat(`,"u"`, n-1) + `]}` + jsonWhenClose
+	}
+	tests := []struct {
+		name string
+		give string
+		opts []gray.ParseOption
+		want string
+	}{
+		// The list's elements are values 20 on.
+		{"json at the limit", jsonList(100_000 - 19), nil, ""},
+		{"json past the limit", jsonList(100_000), nil,
+			"gray: rollouts[0].rules[0].when.in[99981]: more than 100000 values in the document (see WithMaxConfigValues)"},
+		{"json raised", jsonList(150_000), []gray.ParseOption{gray.WithMaxConfigValues(150_100)}, ""},
+		{"yaml block list at the limit", blockList(100_000 - 20), nil, ""},
+		{"yaml block list past the limit", blockList(100_000), nil,
+			"gray: more than 100000 values in the document, by an estimate from its , : - ? [ and { (see WithMaxConfigValues)"},
+		{"yaml flow list, counted twice", yamlWhenOpen + "{field: key, in: [u" + strings.Repeat(", u", 60_000) + "]}" + yamlWhenClose, nil,
+			"by an estimate"},
+		{"yaml flow list raised", yamlWhenOpen + "{field: key, in: [u" + strings.Repeat(", u", 60_000) + "]}" + yamlWhenClose,
+			[]gray.ParseOption{gray.WithMaxConfigValues(120_100)}, ""},
+		{"yaml aliases", "rollouts:\n- name: a\n  rules:\n  - {name: r, serve: canary, when: {field: key, in: &u [" + strings.Repeat("u, ", 999) + "u]}}\n" +
+			numbered("  - {name: r%d, serve: canary, when: {field: key, in: *u}}", "\n", 100*60), nil,
+			"gray: rollouts[0].rules[98].when.in[903]: aliases expand to more than 100000 values (see WithMaxConfigValues)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := gray.ParseConfig([]byte(tt.give), tt.opts...)
+			if tt.want == "" {
+				require.NoError(t, err)
+				return
+			}
+			var ce *gray.ConfigError
+			require.ErrorAs(t, err, &ce)
+			assert.Contains(t, err.Error(), tt.want)
+		})
+	}
 }

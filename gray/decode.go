@@ -91,15 +91,15 @@ func (ps *problems) err() error {
 // out's type, so that unknown fields, duplicate keys and type errors are
 // reported with their path rather than a line number. parsed is false when
 // the document did not parse, so there is nothing to validate.
-func decodeStrict(data []byte, out any) (ps *problems, parsed bool) {
+func decodeStrict(data []byte, out any, lim parseLimits) (ps *problems, parsed bool) {
 	ps = &problems{}
-	root, prob := parseTree(data)
+	root, prob := parseTree(data, lim)
 	if prob != nil {
 		ps.list = append(ps.list, *prob)
 		return ps, false
 	}
 	if root != nil {
-		d := decoder{ps: ps}
+		d := decoder{ps: ps, maxValues: lim.maxValues}
 		d.decode(root, reflect.ValueOf(out).Elem(), nil)
 	}
 	return ps, true
@@ -115,11 +115,17 @@ const maxDepth = 128
 // parseTree parses the document into a tree; nil for an empty document. A
 // document that does not parse is a problem for the document as a whole; one
 // that breaks a limit is a problem where it does.
-func parseTree(data []byte) (*yaml.Node, *Problem) {
+func parseTree(data []byte, lim parseLimits) (*yaml.Node, *Problem) {
+	if len(data) > lim.maxSize {
+		return nil, lim.sizeProblem(int64(len(data)))
+	}
 	trimmed := bytes.TrimSpace(data)
 	if len(trimmed) > 0 && (trimmed[0] == '{' || trimmed[0] == '[') {
-		r := jsonReader{data: trimmed}
+		r := jsonReader{data: trimmed, lim: lim}
 		return r.document()
+	}
+	if yamlValueBound(data) > lim.maxValues {
+		return nil, &Problem{Message: fmt.Sprintf("more than %d values in the document, by an estimate from its , : - ? [ and { (see WithMaxConfigValues)", lim.maxValues)}
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
@@ -136,15 +142,30 @@ type decoder struct {
 	ps *problems
 	// depth is the number of collections around the value being decoded.
 	depth int
+	// values counts the values decoded, keys included, up to maxValues:
+	// the parser counted the document's own, but aliases can repeat them
+	// exponentially.
+	values, maxValues int
 	// expanding holds the anchors whose aliases are being decoded, to refuse
-	// an alias inside its own anchor; aliased counts the values decoded
-	// through aliases, to refuse a document that expands exponentially.
+	// an alias inside its own anchor.
 	expanding map[*yaml.Node]bool
-	aliased   int
 }
 
-// maxAliased bounds the values a document may decode through aliases.
-const maxAliased = 100_000
+// count counts one more value; false when that is one too many, which is
+// reported once.
+func (d *decoder) count(at *path) bool {
+	if d.values++; d.values <= d.maxValues {
+		return true
+	}
+	if d.values == d.maxValues+1 {
+		if len(d.expanding) > 0 {
+			d.ps.add(at, "aliases expand to more than %d values (see WithMaxConfigValues)", d.maxValues)
+		} else {
+			d.ps.add(at, "more than %d values in the document (see WithMaxConfigValues)", d.maxValues)
+		}
+	}
+	return false
+}
 
 // decode decodes n into v (settable), recursing through structs, slices
 // and pointers, and leaves scalars to the YAML library.
@@ -163,13 +184,8 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, at *path) {
 		defer delete(d.expanding, target)
 		n = target
 	}
-	if len(d.expanding) > 0 {
-		if d.aliased++; d.aliased > maxAliased {
-			if d.aliased == maxAliased+1 {
-				ps.add(at, "aliases expand to more than %d values", maxAliased)
-			}
-			return
-		}
+	if !d.count(at) {
+		return
 	}
 	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
 		return // absent
@@ -178,10 +194,16 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, at *path) {
 		ps.add(at, "nested deeper than %d levels", maxDepth)
 		return
 	}
+	d.into(n, v, at)
+}
+
+// into decodes n, not an alias nor null, into v.
+func (d *decoder) into(n *yaml.Node, v reflect.Value, at *path) {
+	ps := d.ps
 	switch v.Kind() {
 	case reflect.Pointer:
 		elem := reflect.New(v.Type().Elem())
-		d.decode(n, elem.Elem(), at)
+		d.into(n, elem.Elem(), at)
 		v.Set(elem)
 	case reflect.Struct:
 		d.decodeStruct(n, v, at)
@@ -190,7 +212,7 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, at *path) {
 			if n.Kind == yaml.ScalarNode && v.Type().Elem().Kind() == reflect.String {
 				// A single value where a list is expected: a list of one.
 				s := reflect.MakeSlice(v.Type(), 1, 1)
-				d.decode(n, s.Index(0), at)
+				d.into(n, s.Index(0), at)
 				v.Set(s)
 				return
 			}
@@ -228,6 +250,9 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, at *path) {
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		key := n.Content[i].Value
 		sub := at.field(key)
+		if !d.count(sub) {
+			return
+		}
 		if seen[key] {
 			ps.add(sub, "duplicate key")
 			continue

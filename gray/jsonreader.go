@@ -15,8 +15,10 @@ import (
 // stops at the first syntax error or broken limit: a hostile document costs
 // no more than the part of it that is read.
 type jsonReader struct {
-	data []byte
-	pos  int
+	data   []byte
+	pos    int
+	lim    parseLimits
+	values int // read so far, keys included
 }
 
 // document reads the whole document: one value and nothing after it.
@@ -34,6 +36,9 @@ func (r *jsonReader) document() (*yaml.Node, *Problem) {
 
 // value reads the value at r.pos, which depth collections enclose.
 func (r *jsonReader) value(at *path, depth int) (*yaml.Node, *Problem) {
+	if prob := r.count(at); prob != nil {
+		return nil, prob
+	}
 	r.skipSpace()
 	switch c := r.peek(); {
 	case c == '{' || c == '[':
@@ -86,6 +91,9 @@ func (r *jsonReader) collection(at *path, depth int) (*yaml.Node, *Problem) {
 			}
 			key, prob := r.str()
 			if prob != nil {
+				return nil, prob
+			}
+			if prob := r.count(at.field(key)); prob != nil {
 				return nil, prob
 			}
 			n.Content = append(n.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: key})
@@ -185,6 +193,14 @@ func (r *jsonReader) number() (*yaml.Node, *Problem) {
 		tag = "!!float"
 	}
 	return &yaml.Node{Kind: yaml.ScalarNode, Tag: tag, Value: string(r.data[start:r.pos])}, nil
+}
+
+// count counts one more value, refusing one too many.
+func (r *jsonReader) count(at *path) *Problem {
+	if r.values++; r.values > r.lim.maxValues {
+		return &Problem{Path: at.String(), Message: r.lim.valuesMessage()}
+	}
+	return nil
 }
 
 func (r *jsonReader) digits() {

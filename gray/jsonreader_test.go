@@ -62,10 +62,10 @@ func checkJSONReader(t *testing.T, data []byte) {
 	if len(trimmed) == 0 || trimmed[0] != '{' && trimmed[0] != '[' {
 		return // not routed to the JSON reader
 	}
-	r := jsonReader{data: trimmed}
+	r := jsonReader{data: trimmed, lim: parseLimits{}.withDefaults()}
 	n, prob := r.document()
 	want, err := stdJSON(trimmed)
-	if prob != nil && strings.Contains(prob.Message, "nested deeper than") {
+	if prob != nil && (strings.Contains(prob.Message, "nested deeper than") || strings.Contains(prob.Message, "values in the document")) {
 		return
 	}
 	if err != nil {
