@@ -231,10 +231,74 @@ func (d *decoder) into(n *yaml.Node, v reflect.Value, at *path) {
 			ps.add(at, "want a single value, got %s", describe(n))
 			return
 		}
+		if decodeScalar(n, v) {
+			return
+		}
 		if err := n.Decode(v.Addr().Interface()); err != nil {
 			ps.add(at, "%s", cleanYAMLError(err))
 		}
 	}
+}
+
+// decodeScalar decodes the common scalars as the YAML library does, without
+// the decoder it builds for every call (most of the allocation of a long
+// list): text into a string, a decimal number into a float64. It reports
+// false for anything else, explicit tags included.
+func decodeScalar(n *yaml.Node, v reflect.Value) bool {
+	if n.Style&yaml.TaggedStyle != 0 {
+		return false
+	}
+	switch v.Kind() {
+	case reflect.String:
+		switch n.Tag {
+		case "!!str", "!!int", "!!float", "!!bool", "!!timestamp":
+			v.SetString(n.Value) // a number or bool counts as its text
+			return true
+		}
+	case reflect.Float64:
+		if (n.Tag == "!!int" || n.Tag == "!!float") && decimal(n.Value) {
+			f, err := strconv.ParseFloat(n.Value, 64)
+			if err == nil {
+				v.SetFloat(f)
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// decimal reports whether s is a number in plain decimal notation, with
+// no leading zero: [-+]?(0|[1-9][0-9]*)(\.[0-9]*)?([eE][-+]?[0-9]+)?
+func decimal(s string) bool {
+	i := 0
+	if i < len(s) && (s[i] == '-' || s[i] == '+') {
+		i++
+	}
+	start := i
+	for i < len(s) && isDigit(s[i]) {
+		i++
+	}
+	if i == start || s[start] == '0' && i-start > 1 {
+		return false
+	}
+	if i < len(s) && s[i] == '.' {
+		for i++; i < len(s) && isDigit(s[i]); i++ {
+		}
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '-' || s[i] == '+') {
+			i++
+		}
+		exp := i
+		for i < len(s) && isDigit(s[i]) {
+			i++
+		}
+		if i == exp {
+			return false
+		}
+	}
+	return i == len(s)
 }
 
 func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, at *path) {
