@@ -5,6 +5,7 @@ import (
 	"math"
 	"net/netip"
 	"regexp"
+	"regexp/syntax"
 	"slices"
 	"strconv"
 	"strings"
@@ -91,10 +92,17 @@ func compile(cfg *Config) (*snapshot, error) {
 	return snap, nil
 }
 
+// compiler carries what compiling one config gathers: its problems, and
+// the size of its regexes so far.
+type compiler struct {
+	*problems
+	regexSize int
+}
+
 // compileConfig is compile with the problems as found; the snapshot is nil
 // when there are any.
 func compileConfig(cfg *Config) (*snapshot, *problems) {
-	ps := &problems{}
+	ps := &compiler{problems: &problems{}}
 	snap := &snapshot{cfg: cfg, byName: make(map[string]*rollout, len(cfg.Rollouts))}
 	root := (*path)(nil).field("rollouts")
 	for i := range cfg.Rollouts {
@@ -111,12 +119,12 @@ func compileConfig(cfg *Config) (*snapshot, *problems) {
 		snap.rollouts = append(snap.rollouts, r)
 	}
 	if len(ps.list) > 0 {
-		return nil, ps
+		return nil, ps.problems
 	}
-	return snap, ps
+	return snap, ps.problems
 }
 
-func compileRollout(spec *Rollout, at *path, ps *problems) *rollout {
+func compileRollout(spec *Rollout, at *path, ps *compiler) *rollout {
 	before := len(ps.list) + ps.dropped
 	r := &rollout{
 		name:     spec.Name,
@@ -199,7 +207,7 @@ func compileRollout(spec *Rollout, at *path, ps *problems) *rollout {
 		ru.when = compileCond(&rs.When, rp.field("when"), ps, 0)
 		r.rules = append(r.rules, ru)
 	}
-	validatePlan(spec.Plan, at.field("plan"), ps)
+	validatePlan(spec.Plan, at.field("plan"), ps.problems)
 	if len(ps.list)+ps.dropped > before {
 		return nil
 	}
@@ -224,7 +232,7 @@ func (r *rollout) variantNames() []string {
 const maxConditionDepth = 32
 
 // compileCond compiles c, which depth all, any and not enclose.
-func compileCond(c *Condition, at *path, ps *problems, depth int) cond {
+func compileCond(c *Condition, at *path, ps *compiler, depth int) cond {
 	var ops []string
 	var out cond
 	add := func(name string, set bool, op opKind) {
@@ -336,9 +344,8 @@ func compileCond(c *Condition, at *path, ps *problems, depth int) cond {
 		}
 		arg = summarize(list)
 	case opRegex:
-		re, err := regexp.Compile(*c.Regex)
-		if err != nil {
-			ps.add(opPath, "%s", strings.TrimPrefix(err.Error(), "error parsing regexp: "))
+		re := ps.compileRegex(*c.Regex, opPath)
+		if re == nil {
 			return out
 		}
 		out.re = re
@@ -396,6 +403,70 @@ func compileCond(c *Condition, at *path, ps *problems, depth int) cond {
 	}
 	out.desc = name + " " + op + " " + arg
 	return out
+}
+
+// Regex limits. A regex's cost is its compiled program, which repetition
+// multiplies ("a{1000}" is 7 bytes and 1,000 instructions): without a
+// budget, a 250 KB config of such rules allocated 400 MB.
+const (
+	// maxRegexLen bounds one regex's text; a longer one is refused before
+	// it is parsed.
+	maxRegexLen = 16 << 10
+	// maxRegexSize bounds the instructions all of a config's regexes
+	// compile to, by an estimate that is never below the real count.
+	maxRegexSize = 100_000
+)
+
+// compileRegex compiles expr within the regex limits, or reports why not
+// and returns nil.
+func (ps *compiler) compileRegex(expr string, at *path) *regexp.Regexp {
+	if len(expr) > maxRegexLen {
+		ps.add(at, "longer than %d bytes (write a list of values with in)", maxRegexLen)
+		return nil
+	}
+	tree, err := syntax.Parse(expr, syntax.Perl) // as regexp.Compile parses
+	if err != nil {
+		ps.add(at, "%s", strings.TrimPrefix(err.Error(), "error parsing regexp: "))
+		return nil
+	}
+	if ps.regexSize > maxRegexSize {
+		return nil // reported at the regex that went over
+	}
+	if ps.regexSize += regexSize(tree, maxRegexSize-ps.regexSize+1); ps.regexSize > maxRegexSize {
+		ps.add(at, "the config's regexes are too large: with this one they compile to more than %d instructions (simplify them, or write lists with in)", maxRegexSize)
+		return nil
+	}
+	re, err := regexp.Compile(expr)
+	if err != nil {
+		ps.add(at, "%s", strings.TrimPrefix(err.Error(), "error parsing regexp: "))
+		return nil
+	}
+	return re
+}
+
+// regexSize returns at least the number of instructions re compiles to
+// (after the simplification that expands repetition), or a number above
+// limit once it is known to exceed it.
+func regexSize(re *syntax.Regexp, limit int) int {
+	size := 1
+	switch re.Op {
+	case syntax.OpLiteral:
+		size = max(len(re.Rune), 1)
+	case syntax.OpRepeat:
+		copies := max(re.Min, re.Max) + 1
+		sub := regexSize(re.Sub[0], limit)
+		if sub > limit/copies {
+			return limit + 1
+		}
+		size = copies * (sub + 1)
+	default: // one instruction and the subexpressions'
+		for _, sub := range re.Sub {
+			if size += regexSize(sub, limit) + 1; size > limit {
+				return limit + 1
+			}
+		}
+	}
+	return min(size+2, limit+1)
 }
 
 // parsePrefix accepts a CIDR prefix or a single address.

@@ -316,3 +316,45 @@ func TestParseConfigValuesLimit(t *testing.T) {
 		})
 	}
 }
+
+// TestRegexLimits: a regex's cost is its compiled program, which
+// repetition multiplies, so a config's regexes have a budget (a 250 KB
+// config of "a{1000}" rules allocated 400 MB), and one regex's text a
+// length limit.
+func TestRegexLimits(t *testing.T) {
+	rules := func(n int, regex string) string {
+		var b strings.Builder
+		b.WriteString("rollouts:\n- name: a\n  rules:\n")
+		for i := range n {
+			fmt.Fprintf(&b, "  - {name: r%d, serve: canary, when: {field: key, regex: %q}}\n", i, regex)
+		}
+		return b.String()
+	}
+	tests := []struct {
+		name string
+		give string
+		want string
+	}{
+		{"20 large regexes", rules(20, "a{1000}"), ""},
+		{"3,000 large regexes", rules(3000, "a{1000}"), "gray: rollouts[0].rules[24].when.regex: the config's regexes are too large"},
+		{"1,000 small regexes", rules(1000, "^/api/v[0-9]+/users/[a-z0-9-]+$"), ""},
+		{"long regex", rules(1, strings.Repeat("a", 16<<10+1)), "gray: rollouts[0].rules[0].when.regex: longer than 16384 bytes"},
+		{"syntax error past the budget", rules(30, "a{1000}") + "  - {name: bad, serve: canary, when: {field: key, regex: \"((\"}}\n",
+			"gray: rollouts[0].rules[30].when.regex: missing closing )"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var err error
+			got := allocated(func() { _, err = gray.ParseConfig([]byte(tt.give)) })
+			assert.Less(t, got, uint64(64<<20), "allocated %d MiB", got>>20)
+			if tt.want == "" {
+				require.NoError(t, err)
+				return
+			}
+			var ce *gray.ConfigError
+			require.ErrorAs(t, err, &ce)
+			assert.Contains(t, err.Error(), tt.want)
+			assert.LessOrEqual(t, strings.Count(err.Error(), "too large"), 1, "the budget is reported once")
+		})
+	}
+}
