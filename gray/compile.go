@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/mod/semver"
 )
@@ -135,14 +137,16 @@ func compileRollout(spec *Rollout, at *path, ps *compiler) *rollout {
 	}
 	if r.name == "" {
 		ps.add(at.field("name"), "required")
-	} else if strings.TrimSpace(r.name) != r.name {
-		ps.add(at.field("name"), "%q has leading or trailing space", r.name)
+	} else if !validName(r.name) {
+		ps.add(at.field("name"), "%q is not a name (%s)", r.name, nameRule)
 	}
 	if r.salt == "" {
 		r.salt = r.name
 	}
 	if r.def == "" {
 		r.def = DefaultVariant
+	} else if !validName(r.def) {
+		ps.add(at.field("default"), "%q is not a name (%s)", r.def, nameRule)
 	}
 	r.declared[r.def] = true
 
@@ -161,9 +165,12 @@ func compileRollout(spec *Rollout, at *path, ps *compiler) *rollout {
 		if len(spec.Variants) == 0 {
 			pp = at.field("percent")
 		}
-		if v.Name == "" {
+		switch {
+		case v.Name == "":
 			ps.add(vp.field("name"), "required")
-		} else if seen[v.Name] {
+		case !validName(v.Name):
+			ps.add(vp.field("name"), "%q is not a name (%s)", v.Name, nameRule)
+		case seen[v.Name]:
 			ps.add(vp.field("name"), "duplicate variant %q", v.Name)
 		}
 		seen[v.Name] = true
@@ -187,6 +194,8 @@ func compileRollout(spec *Rollout, at *path, ps *compiler) *rollout {
 		switch {
 		case rs.Name == "":
 			ps.add(rp.field("name"), "required")
+		case !validRuleName(rs.Name):
+			ps.add(rp.field("name"), "%q is not a rule name (%s)", rs.Name, ruleNameRule)
 		case ruleNames[rs.Name]:
 			ps.add(rp.field("name"), "duplicate rule name %q", rs.Name)
 		}
@@ -212,6 +221,50 @@ func compileRollout(spec *Rollout, at *path, ps *compiler) *rollout {
 		return nil
 	}
 	return r
+}
+
+// Names. Rollout and variant names go into URLs, metric labels, logs and
+// the propagation header, so they are identifiers (in any script: the
+// shared test vectors name a rollout 用户迁移); rule names are shown to
+// people, so they are text that cannot break a line or a log.
+const (
+	maxNameLen   = 128
+	nameRule     = "1 to 128 bytes of letters, digits, '_', '.' and '-', starting with a letter or digit"
+	ruleNameRule = "1 to 128 bytes of UTF-8 text, no control characters, no space at either end"
+)
+
+// validName reports whether s is a rollout or variant name: at most
+// maxNameLen bytes of UTF-8, a letter or digit and then letters, digits,
+// combining marks, '_', '.' and '-'. So never ".", "..", a space, a slash,
+// a control character or a line break.
+func validName(s string) bool {
+	if s == "" || len(s) > maxNameLen || !utf8.ValidString(s) {
+		return false
+	}
+	for i, r := range s {
+		switch {
+		case unicode.IsLetter(r), unicode.IsDigit(r):
+		case i > 0 && (r == '_' || r == '.' || r == '-' || unicode.IsMark(r)):
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// validRuleName reports whether s is a rule name: valid UTF-8 without
+// control characters (C0, DEL, C1, and the line and paragraph
+// separators), 1 to 128 bytes, not starting or ending with a space.
+func validRuleName(s string) bool {
+	if s == "" || len(s) > maxNameLen || !utf8.ValidString(s) || strings.TrimSpace(s) != s {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+			return false
+		}
+	}
+	return true
 }
 
 // variantNames lists the declared variants, default first.

@@ -26,6 +26,9 @@ type Config struct {
 // all ranges, into the default variant.
 type Rollout struct {
 	// Name identifies the rollout; it is required and unique in a Config.
+	// It is 1 to 128 bytes of letters (any script), digits, '_', '.' and
+	// '-', starting with a letter or digit: so never "." or "..", and
+	// nothing that needs quoting in a URL path, a log line or a metric.
 	Name string `yaml:"name" json:"name"`
 	// Salt makes the rollout's population independent of other rollouts.
 	// Empty means the rollout's name. Give two rollouts the same salt to give
@@ -35,7 +38,7 @@ type Rollout struct {
 	// variant at once, rules included. Nil means true.
 	Enabled *bool `yaml:"enabled,omitempty" json:"enabled,omitempty"`
 	// Default is the variant a subject gets when nothing else decides.
-	// Empty means [DefaultVariant] ("stable").
+	// Empty means [DefaultVariant] ("stable"). A name, as Name.
 	Default string `yaml:"default,omitempty" json:"default,omitempty"`
 	// Percent is shorthand for Variants: [{Name: "canary", Percent: Percent}].
 	// It may not be combined with Variants. With neither set, the rollout
@@ -57,7 +60,8 @@ type Rollout struct {
 
 // VariantSpec declares a variant and its share of the buckets.
 type VariantSpec struct {
-	// Name is the variant's name, e.g. "canary"; unique within the rollout.
+	// Name is the variant's name, e.g. "canary"; unique within the rollout,
+	// and a name as [Rollout.Name] is.
 	Name string `yaml:"name" json:"name"`
 	// Percent is the variant's share, 0 to 100 with at most two decimals.
 	Percent float64 `yaml:"percent" json:"percent"`
@@ -66,7 +70,9 @@ type VariantSpec struct {
 // Rule sends the subjects it matches to a variant, before the split.
 type Rule struct {
 	// Name identifies the rule in decisions and explanations; it is
-	// required and unique within the rollout.
+	// required and unique within the rollout. It is text for people, e.g.
+	// "new iOS app": 1 to 128 bytes of UTF-8 without control characters
+	// (no NUL, no line break) or a space at either end.
 	Name string `yaml:"name" json:"name"`
 	// When is the condition a subject must meet.
 	When Condition `yaml:"when" json:"when"`

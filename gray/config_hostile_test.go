@@ -82,8 +82,8 @@ func hostileShapes(size, values int) []hostileShape {
 		// Length.
 		{"json long key", func() string { return `{"` + fill("k", size-10) + `":1}` }, "unknown field"},
 		{"yaml long key", func() string { return fill("k", size-10) + ": 1" }, "mapping values are not allowed"},
-		{"json long string", func() string { return `{"rollouts":[{"name":"` + fill("n", size-40) + `"}]}` }, ""},
-		{"yaml long string", func() string { return "rollouts: [{name: " + fill("n", size-40) + "}]" }, ""},
+		{"json long string", func() string { return `{"rollouts":[{"name":"` + fill("n", size-40) + `"}]}` }, "rollouts[0].name: \"nnn"},
+		{"yaml long string", func() string { return "rollouts: [{name: " + fill("n", size-40) + "}]" }, "rollouts[0].name: \"nnn"},
 		{"yaml long value", func() string { return yamlWhen(`{field: key, eq: "` + fill("v", size-100) + `"}`) }, ""},
 		{"yaml long regex", func() string { return yamlWhen(`{field: key, regex: "` + fill("a", size-100) + `"}`) }, "regex: longer than 16384 bytes"},
 		{"yaml comments", func() string { return fill("# a comment about the configuration, at some length\n", size) }, "by an estimate"},

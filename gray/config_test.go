@@ -232,3 +232,56 @@ rollouts:
 	require.ErrorAs(t, err, &ce)
 	assert.Contains(t, err.Error(), "aliases expand to more than")
 }
+
+// TestConfigNames: rollout and variant names are identifiers, rule names
+// text without control characters, so that no name can carry a NUL or a
+// line break into a log, or a "." or ".." into a URL path.
+func TestConfigNames(t *testing.T) {
+	long := strings.Repeat("n", 129)
+	tests := []struct {
+		name string
+		give string // a YAML flow mapping of one rollout
+		want string // "" when valid
+	}{
+		{"plain", `{name: checkout-v2}`, ""},
+		{"dots and underscores", `{name: payments.checkout_v2.1}`, ""},
+		{"any script", `{name: 用户迁移}`, ""},
+		{"128 bytes", `{name: ` + long[1:] + `}`, ""},
+		{"129 bytes", `{name: ` + long + `}`, `rollouts[0].name: "nnnn`},
+		{"dot", `{name: "."}`, `rollouts[0].name: "." is not a name (1 to 128 bytes of letters, digits, '_', '.' and '-', starting with a letter or digit)`},
+		{"dot dot", `{name: ".."}`, `rollouts[0].name: ".." is not a name`},
+		{"leading dash", `{name: -a}`, `rollouts[0].name: "-a" is not a name`},
+		{"slash", `{name: a/b}`, `rollouts[0].name: "a/b" is not a name`},
+		{"space", `{name: "a b"}`, `rollouts[0].name: "a b" is not a name`},
+		{"trailing space", `{name: "a "}`, `rollouts[0].name: "a " is not a name`},
+		{"NUL", `{name: "a\0b"}`, `rollouts[0].name: "a\x00b" is not a name`},
+		{"newline", `{name: "a\nb"}`, `rollouts[0].name: "a\nb" is not a name`},
+		{"variant", `{name: a, variants: [{name: "../x", percent: 5}]}`, `rollouts[0].variants[0].name: "../x" is not a name`},
+		{"default", `{name: a, default: "old\n"}`, `rollouts[0].default: "old\n" is not a name`},
+		{"rule with spaces", `{name: a, rules: [{name: new iOS app, serve: canary, when: {field: key, eq: x}}]}`, ""},
+		{"rule with a newline", `{name: a, rules: [{name: "x\ny", serve: canary, when: {field: key, eq: x}}]}`,
+			`rollouts[0].rules[0].name: "x\ny" is not a rule name (1 to 128 bytes of UTF-8 text, no control characters, no space at either end)`},
+		{"rule with a NUL", `{name: a, rules: [{name: "x\0", serve: canary, when: {field: key, eq: x}}]}`, `rollouts[0].rules[0].name: "x\x00" is not a rule name`},
+		{"rule with a line separator", `{name: a, rules: [{name: "x\Ly", serve: canary, when: {field: key, eq: x}}]}`, `rollouts[0].rules[0].name: "x\u2028y" is not a rule name`},
+		{"rule too long", `{name: a, rules: [{name: ` + long + `, serve: canary, when: {field: key, eq: x}}]}`, `rollouts[0].rules[0].name: "nnnn`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := gray.ParseConfig([]byte("rollouts: [" + tt.give + "]"))
+			if tt.want == "" {
+				require.NoError(t, err)
+				_, err = gray.New(cfg)
+				require.NoError(t, err)
+				return
+			}
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "gray: "+tt.want)
+		})
+	}
+
+	t.Run("built in Go", func(t *testing.T) {
+		_, err := gray.New(&gray.Config{Rollouts: []gray.Rollout{{Name: ".."}, {Name: "a\xffb"}}})
+		assert.ErrorContains(t, err, `gray: rollouts[0].name: ".." is not a name`)
+		assert.ErrorContains(t, err, `gray: rollouts[1].name: "a\xffb" is not a name`)
+	})
+}
