@@ -443,8 +443,8 @@ func compileCond(c *Condition, at *path, ps *compiler, depth int) cond {
 		if out.op == opBefore {
 			p = c.Before
 		}
-		t, err := time.Parse(time.RFC3339, *p)
-		if err != nil {
+		t, ok := parseRFC3339(*p)
+		if !ok {
 			ps.add(opPath, "%q is not an RFC 3339 time (e.g. 2026-12-01T09:00:00Z)", *p)
 			return out
 		}

@@ -133,8 +133,12 @@ type Condition struct {
 	// that is absent.
 	Present *bool `yaml:"present,omitempty" json:"present,omitempty"`
 
-	// After and Before are RFC 3339 times. With a Field they compare the
-	// value as an RFC 3339 time; without, the current time.
+	// After and Before are RFC 3339 times (section 5.6, e.g.
+	// "2026-12-01T09:00:00Z" or "2026-12-01T10:00:00.5+01:00"; "t" and "z"
+	// may be lower case). A leap second, 23:59:60 UTC on a month's last
+	// day, is the instant the following second begins. An offset's hours
+	// are 00-23 and its minutes 00-59. With a Field they compare the value,
+	// read the same way, as a time; without, the current time.
 	After  *string `yaml:"after,omitempty" json:"after,omitempty"`
 	Before *string `yaml:"before,omitempty" json:"before,omitempty"`
 
