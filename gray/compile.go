@@ -1,6 +1,7 @@
 package gray
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"net/netip"
@@ -138,7 +139,7 @@ func compileRollout(spec *Rollout, at *path, ps *compiler) *rollout {
 	if r.name == "" {
 		ps.add(at.field("name"), "required")
 	} else if !validName(r.name) {
-		ps.add(at.field("name"), "%q is not a name (%s)", r.name, nameRule)
+		ps.add(at.field("name"), "%q is not a name ("+nameRule+")", r.name)
 	}
 	if r.salt == "" {
 		r.salt = r.name
@@ -146,7 +147,7 @@ func compileRollout(spec *Rollout, at *path, ps *compiler) *rollout {
 	if r.def == "" {
 		r.def = DefaultVariant
 	} else if !validName(r.def) {
-		ps.add(at.field("default"), "%q is not a name (%s)", r.def, nameRule)
+		ps.add(at.field("default"), "%q is not a name ("+nameRule+")", r.def)
 	}
 	r.declared[r.def] = true
 
@@ -169,14 +170,14 @@ func compileRollout(spec *Rollout, at *path, ps *compiler) *rollout {
 		case v.Name == "":
 			ps.add(vp.field("name"), "required")
 		case !validName(v.Name):
-			ps.add(vp.field("name"), "%q is not a name (%s)", v.Name, nameRule)
+			ps.add(vp.field("name"), "%q is not a name ("+nameRule+")", v.Name)
 		case seen[v.Name]:
 			ps.add(vp.field("name"), "duplicate variant %q", v.Name)
 		}
 		seen[v.Name] = true
 		r.declared[v.Name] = true
 		if msg := checkPercent(v.Percent); msg != "" {
-			ps.add(pp, "%s", msg)
+			ps.report(pp, msg)
 			continue
 		}
 		end += threshold(v.Percent)
@@ -195,7 +196,7 @@ func compileRollout(spec *Rollout, at *path, ps *compiler) *rollout {
 		case rs.Name == "":
 			ps.add(rp.field("name"), "required")
 		case !validRuleName(rs.Name):
-			ps.add(rp.field("name"), "%q is not a rule name (%s)", rs.Name, ruleNameRule)
+			ps.add(rp.field("name"), "%q is not a rule name ("+ruleNameRule+")", rs.Name)
 		case ruleNames[rs.Name]:
 			ps.add(rp.field("name"), "duplicate rule name %q", rs.Name)
 		}
@@ -208,7 +209,7 @@ func compileRollout(spec *Rollout, at *path, ps *compiler) *rollout {
 		}
 		if rs.Percent != nil {
 			if msg := checkPercent(*rs.Percent); msg != "" {
-				ps.add(rp.field("percent"), "%s", msg)
+				ps.report(rp.field("percent"), msg)
 			} else {
 				ru.threshold = threshold(*rs.Percent)
 			}
@@ -479,7 +480,7 @@ func (ps *compiler) compileRegex(expr string, at *path) *regexp.Regexp {
 	}
 	tree, err := syntax.Parse(expr, syntax.Perl) // as regexp.Compile parses
 	if err != nil {
-		ps.add(at, "%s", strings.TrimPrefix(err.Error(), "error parsing regexp: "))
+		ps.regexError(at, err)
 		return nil
 	}
 	if ps.regexSize > maxRegexSize {
@@ -491,10 +492,21 @@ func (ps *compiler) compileRegex(expr string, at *path) *regexp.Regexp {
 	}
 	re, err := regexp.Compile(expr)
 	if err != nil {
-		ps.add(at, "%s", strings.TrimPrefix(err.Error(), "error parsing regexp: "))
+		ps.regexError(at, err)
 		return nil
 	}
 	return re
+}
+
+// regexError reports a regex that does not compile: "missing closing ):
+// `((`", with the expression clipped.
+func (ps *compiler) regexError(at *path, err error) {
+	var se *syntax.Error
+	if errors.As(err, &se) {
+		ps.add(at, "%s: `%s`", string(se.Code), se.Expr)
+		return
+	}
+	ps.add(at, "%s", err.Error())
 }
 
 // regexSize returns at least the number of instructions re compiles to

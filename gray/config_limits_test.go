@@ -358,3 +358,11 @@ func TestRegexLimits(t *testing.T) {
 		})
 	}
 }
+
+// TestProblemMessagesAreWhole: only text quoted from the document is
+// clipped in an error, never the message around it.
+func TestProblemMessagesAreWhole(t *testing.T) {
+	_, err := gray.ParseConfig([]byte(yamlWhenOpen + `{field: key, regex: "(` + strings.Repeat("a", 300) + `"}` + yamlWhenClose))
+	require.Error(t, err)
+	assert.Equal(t, "gray: rollouts[0].rules[0].when.regex: missing closing ): `("+strings.Repeat("a", 99)+"…`", err.Error())
+}

@@ -59,19 +59,26 @@ type problems struct {
 // errors gets the first ones and a count of the rest.
 const maxProblems = 100
 
-// add records a problem with the value at. Text quoted from the document
-// (string arguments) is clipped, so one huge value cannot make a huge error.
+// add records a problem with the value at. String arguments are text
+// quoted from the document and are clipped, so that one huge value cannot
+// make a huge error; the format is the message.
 func (ps *problems) add(at *path, format string, args ...any) {
-	if len(ps.list) >= maxProblems {
-		ps.dropped++
-		return
-	}
 	for i, a := range args {
 		if s, ok := a.(string); ok {
 			args[i] = clip(s)
 		}
 	}
-	ps.list = append(ps.list, Problem{Path: at.String(), Message: fmt.Sprintf(format, args...)})
+	ps.report(at, fmt.Sprintf(format, args...))
+}
+
+// report records a problem with the value at, with a message that quotes
+// no more than a few words of the document.
+func (ps *problems) report(at *path, msg string) {
+	if len(ps.list) >= maxProblems {
+		ps.dropped++
+		return
+	}
+	ps.list = append(ps.list, Problem{Path: at.String(), Message: msg})
 }
 
 func (ps *problems) err() error {
@@ -235,7 +242,7 @@ func (d *decoder) into(n *yaml.Node, v reflect.Value, at *path) {
 			return
 		}
 		if err := n.Decode(v.Addr().Interface()); err != nil {
-			ps.add(at, "%s", cleanYAMLError(err))
+			ps.report(at, cleanYAMLError(err))
 		}
 	}
 }

@@ -153,7 +153,7 @@ func validatePlan(p *Plan, at *path, ps *problems) {
 		sp := at.field("steps").elem(i)
 		switch msg := checkPercent(s); {
 		case msg != "":
-			ps.add(sp, "%s", msg)
+			ps.report(sp, msg)
 		case s == 0:
 			ps.add(sp, "0 is not a step (steps are above 0)")
 		case s <= prev:
