@@ -193,6 +193,12 @@ const DefaultVariant = "stable"
 // "gray: rollouts[0].rules[2].when.regex: missing closing )". Errors are of
 // type [*ConfigError]. A document above the limits ([WithMaxConfigSize],
 // [WithMaxConfigValues], and a nesting depth of 128) is refused.
+//
+// Numbers (percentages, weights, numeric operators, plan settings) are
+// written in decimal, as in JSON: a YAML number with a leading zero
+// ("percent: 010", which YAML 1.1 reads as 8 and YAML 1.2 as 10) is refused,
+// and so are 0o, 0x and 0b numbers and "_" separators. Text stays text:
+// "eq: 010" compares with "010".
 func ParseConfig(data []byte, opts ...ParseOption) (*Config, error) {
 	return parseConfig(data, newParseLimits(opts))
 }

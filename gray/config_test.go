@@ -285,3 +285,60 @@ func TestConfigNames(t *testing.T) {
 		assert.ErrorContains(t, err, `gray: rollouts[1].name: "a\xffb" is not a name`)
 	})
 }
+
+// TestAmbiguousNumbers: a number that YAML 1.1 and 1.2 read differently
+// (the YAML library reads percent: 010 as 8, a YAML 1.2 reader as 10) is
+// refused in every numeric field; numbers are written in decimal. JSON
+// forbids leading zeros itself.
+func TestAmbiguousNumbers(t *testing.T) {
+	const leadingZero = "has a leading zero, which YAML readers disagree on (octal in YAML 1.1, decimal in YAML 1.2); write it without"
+	when := func(cond string) string {
+		return "rollouts: [{name: a, rules: [{name: r, serve: canary, when: " + cond + "}]}]"
+	}
+	tests := []struct {
+		name string
+		give string
+		want string // "" when valid
+	}{
+		{"percent", "rollouts: [{name: a, percent: 010}]", "rollouts[0].percent: 010 " + leadingZero},
+		{"variant weight", "rollouts: [{name: a, variants: [{name: b, percent: 05}]}]", "rollouts[0].variants[0].percent: 05 " + leadingZero},
+		{"rule percent", "rollouts: [{name: a, rules: [{name: r, serve: canary, percent: 050, when: {field: key, eq: x}}]}]", "rollouts[0].rules[0].percent: 050 " + leadingZero},
+		{"operator value", when("{field: attr:n, lt: 010}"), "rollouts[0].rules[0].when.lt: 010 " + leadingZero},
+		{"negative", when("{field: attr:n, gte: -007}"), "rollouts[0].rules[0].when.gte: -007 " + leadingZero},
+		{"decimal fraction", when("{field: attr:n, gt: 00.5}"), "rollouts[0].rules[0].when.gt: 00.5 " + leadingZero},
+		{"nested", when("{not: {all: [{field: attr:n, lte: 09}]}}"), "rollouts[0].rules[0].when.not.all[0].lte: 09 " + leadingZero},
+		{"plan step", "rollouts: [{name: a, plan: {steps: [01, 5]}}]", "rollouts[0].plan.steps[0]: 01 " + leadingZero},
+		{"plan count", "rollouts: [{name: a, plan: {min_requests: 0100}}]", "rollouts[0].plan.min_requests: 0100 " + leadingZero},
+		{"guard setting", "rollouts: [{name: a, plan: {guard: {alpha: 00.05}}}]", "rollouts[0].plan.guard.alpha: 00.05 " + leadingZero},
+		{"octal", "rollouts: [{name: a, percent: 0o10}]", "rollouts[0].percent: 0o10 is not a decimal number; write numbers in decimal"},
+		{"hex", "rollouts: [{name: a, percent: 0x10}]", "rollouts[0].percent: 0x10 is not a decimal number"},
+		{"binary", "rollouts: [{name: a, percent: 0b1}]", "rollouts[0].percent: 0b1 is not a decimal number"},
+		{"separators", "rollouts: [{name: a, percent: 1_0}]", "rollouts[0].percent: 1_0 is not a decimal number"},
+		{"json", `{"rollouts": [{"name": "a", "percent": 010}]}`, "invalid JSON at line 1, column 41: number with a leading zero"},
+		{"zero", "rollouts: [{name: a, percent: 0}]", ""},
+		{"zero point five", "rollouts: [{name: a, percent: 0.5}]", ""},
+		{"plus", "rollouts: [{name: a, percent: +5}]", ""},
+		{"exponent", "rollouts: [{name: a, percent: 1e1}]", ""},
+		{"zero exponent", when("{field: attr:n, gt: 0e5}"), ""},
+		{"text keeps its zeros", when("{field: attr:n, eq: 010}"), ""},
+		{"quoted text", when(`{field: attr:n, in: ["010", 007]}`), ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := gray.ParseConfig([]byte(tt.give))
+			if tt.want == "" {
+				require.NoError(t, err)
+				return
+			}
+			var ce *gray.ConfigError
+			require.ErrorAs(t, err, &ce)
+			assert.Contains(t, err.Error(), "gray: "+tt.want)
+		})
+	}
+
+	t.Run("text is text", func(t *testing.T) {
+		cfg, err := gray.ParseConfig([]byte(when(`{field: attr:n, in: ["010", 007]}`)))
+		require.NoError(t, err)
+		assert.Equal(t, []string{"010", "007"}, cfg.Rollouts[0].Rules[0].When.In)
+	})
+}

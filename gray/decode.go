@@ -238,6 +238,12 @@ func (d *decoder) into(n *yaml.Node, v reflect.Value, at *path) {
 			ps.add(at, "want a single value, got %s", describe(n))
 			return
 		}
+		if isNumber(v.Kind()) && (n.Tag == "!!int" || n.Tag == "!!float") {
+			if format := ambiguousNumber(n.Value); format != "" {
+				ps.add(at, format, n.Value)
+				return
+			}
+		}
 		if decodeScalar(n, v) {
 			return
 		}
@@ -272,6 +278,33 @@ func decodeScalar(n *yaml.Node, v reflect.Value) bool {
 		}
 	}
 	return false
+}
+
+func isNumber(k reflect.Kind) bool {
+	switch k {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
+		reflect.Float32, reflect.Float64:
+		return true
+	}
+	return false
+}
+
+// ambiguousNumber says what is wrong with a YAML number that readers of
+// YAML 1.1 and 1.2 read differently (the YAML library follows 1.1 here):
+// "010" is 8 to one and 10 to the other, "0o10" is 8 or text, "1_000" is
+// 1000 or text, "0b10" is 2 or text. Numbers are written in decimal, as
+// JSON has them; "0x10", the same in both, goes with them. It returns the
+// problem as a format for the number, or "" when s is fine.
+func ambiguousNumber(s string) string {
+	digits := strings.TrimLeft(s, "+-")
+	switch {
+	case len(digits) > 1 && digits[0] == '0' && isDigit(digits[1]):
+		return "%s has a leading zero, which YAML readers disagree on (octal in YAML 1.1, decimal in YAML 1.2); write it without"
+	case strings.Contains(digits, "_"), len(digits) > 1 && digits[0] == '0' && strings.ContainsRune("xXoObB", rune(digits[1])):
+		return "%s is not a decimal number; write numbers in decimal"
+	}
+	return ""
 }
 
 // decimal reports whether s is a number in plain decimal notation, with
