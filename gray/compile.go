@@ -388,6 +388,12 @@ func compileCond(c *Condition, at *path, ps *compiler, depth int) cond {
 		if out.op == opNotIn {
 			list = c.NotIn
 		}
+		if len(list) == 0 {
+			// As an empty cidr: almost surely a list that was meant to
+			// have values, and a form JSON cannot tell from an absent list.
+			ps.add(opPath, "empty (list at least one value, or remove the rule)")
+			return out
+		}
 		if len(list) > smallSet {
 			out.set = make(map[string]struct{}, len(list))
 			for _, s := range list {

@@ -101,7 +101,8 @@ type Condition struct {
 	// Field names the value a leaf tests (see above).
 	Field string `yaml:"field,omitempty" json:"field,omitempty"`
 
-	// Text operators compare the value as text.
+	// Text operators compare the value as text. In and NotIn list at least
+	// one value.
 	Eq       *string  `yaml:"eq,omitempty" json:"eq,omitempty"`
 	In       []string `yaml:"in,omitempty" json:"in,omitempty"`
 	NotIn    []string `yaml:"not_in,omitempty" json:"not_in,omitempty"`

@@ -116,6 +116,10 @@ func TestParseConfigErrors(t *testing.T) {
 			[]string{"rollouts[0].rules[0].percent: 200 is above 100"}},
 		{"syntax", "rollouts: [", []string{"yaml:"}},
 		{"json syntax", `{"rollouts": [}`, []string{"invalid JSON"}},
+		{"empty in", `rollouts: [{name: a, rules: [{name: r, serve: canary, when: {field: key, in: []}}]}]`,
+			[]string{"rollouts[0].rules[0].when.in: empty (list at least one value, or remove the rule)"}},
+		{"empty not_in", `{"rollouts": [{"name": "a", "rules": [{"name": "r", "serve": "canary", "when": {"field": "key", "not_in": []}}]}]}`,
+			[]string{"rollouts[0].rules[0].when.not_in: empty"}},
 		{"every problem at once", `rollouts: [{name: a, percent: 101, bogus: 1}]`,
 			[]string{"rollouts[0].bogus: unknown field", "rollouts[0].percent: 101 is above 100"}},
 	}
