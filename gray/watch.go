@@ -52,7 +52,9 @@ func WithDebounce(d time.Duration) WatchOption {
 
 // WatchConfig loads the file at path into e (returning its error if it is
 // invalid, with e untouched), then keeps watching it until ctx is done or
-// Close is called. The watcher's goroutine ends with it.
+// Close is called. The watcher's goroutine ends with it. A [ParseOption]
+// among opts sets the limits the file is read within; a file that breaks
+// one is logged and skipped like any invalid file.
 func WatchConfig(ctx context.Context, e *Engine, path string, opts ...WatchOption) (*Watcher, error) {
 	w := &Watcher{e: e, path: path, done: make(chan struct{}), debounce: 100 * time.Millisecond}
 	for _, o := range opts {
