@@ -12,7 +12,8 @@ import (
 )
 
 // ConfigError reports everything wrong with a configuration, each problem
-// with the path of the value it concerns.
+// with the path of the value it concerns: the first 100 problems, and then
+// one more that counts the rest.
 type ConfigError struct {
 	// Problems lists every problem found, in document order.
 	Problems []Problem
@@ -21,9 +22,11 @@ type ConfigError struct {
 // Problem is one error in a configuration.
 type Problem struct {
 	// Path locates the value, e.g. "rollouts[0].rules[2].when.regex"; empty
-	// for the document as a whole.
+	// for the document as a whole. A key that is not a plain word (letters,
+	// digits, '_', '-', ':') is quoted, and clipped past 100 bytes.
 	Path string
-	// Message says what is wrong with it.
+	// Message says what is wrong with it; text it quotes from the document
+	// is clipped past 100 bytes.
 	Message string
 }
 
