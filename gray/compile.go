@@ -1,14 +1,18 @@
 package gray
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"net/netip"
 	"regexp"
+	"regexp/syntax"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/mod/semver"
 )
@@ -84,29 +88,47 @@ func checkPercent(p float64) string {
 // compile validates cfg and prepares everything evaluation needs. Every
 // problem is reported, each with its path.
 func compile(cfg *Config) (*snapshot, error) {
-	var ps problems
-	snap := &snapshot{cfg: cfg, byName: make(map[string]*rollout, len(cfg.Rollouts))}
-	for i := range cfg.Rollouts {
-		path := "rollouts[" + strconv.Itoa(i) + "]"
-		r := compileRollout(&cfg.Rollouts[i], path, &ps)
-		if r == nil {
-			continue
-		}
-		if _, dup := snap.byName[r.name]; dup {
-			ps.add(path+".name", "duplicate rollout name %q", r.name)
-			continue
-		}
-		snap.byName[r.name] = r
-		snap.rollouts = append(snap.rollouts, r)
-	}
+	snap, ps := compileConfig(cfg)
 	if err := ps.err(); err != nil {
 		return nil, err
 	}
 	return snap, nil
 }
 
-func compileRollout(spec *Rollout, path string, ps *problems) *rollout {
-	before := len(ps.list)
+// compiler carries what compiling one config gathers: its problems, and
+// the size of its regexes so far.
+type compiler struct {
+	*problems
+	regexSize int
+}
+
+// compileConfig is compile with the problems as found; the snapshot is nil
+// when there are any.
+func compileConfig(cfg *Config) (*snapshot, *problems) {
+	ps := &compiler{problems: &problems{}}
+	snap := &snapshot{cfg: cfg, byName: make(map[string]*rollout, len(cfg.Rollouts))}
+	root := (*path)(nil).field("rollouts")
+	for i := range cfg.Rollouts {
+		at := root.elem(i)
+		r := compileRollout(&cfg.Rollouts[i], at, ps)
+		if r == nil {
+			continue
+		}
+		if _, dup := snap.byName[r.name]; dup {
+			ps.add(at.field("name"), "duplicate rollout name %q", r.name)
+			continue
+		}
+		snap.byName[r.name] = r
+		snap.rollouts = append(snap.rollouts, r)
+	}
+	if len(ps.list) > 0 {
+		return nil, ps.problems
+	}
+	return snap, ps.problems
+}
+
+func compileRollout(spec *Rollout, at *path, ps *compiler) *rollout {
+	before := len(ps.list) + ps.dropped
 	r := &rollout{
 		name:     spec.Name,
 		salt:     spec.Salt,
@@ -115,84 +137,135 @@ func compileRollout(spec *Rollout, path string, ps *problems) *rollout {
 		declared: make(map[string]bool),
 	}
 	if r.name == "" {
-		ps.add(path+".name", "required")
-	} else if strings.TrimSpace(r.name) != r.name {
-		ps.add(path+".name", "%q has leading or trailing space", r.name)
+		ps.add(at.field("name"), "required")
+	} else if !validName(r.name) {
+		ps.add(at.field("name"), "%q is not a name ("+nameRule+")", r.name)
 	}
 	if r.salt == "" {
 		r.salt = r.name
 	}
 	if r.def == "" {
 		r.def = DefaultVariant
+	} else if !validName(r.def) {
+		ps.add(at.field("default"), "%q is not a name ("+nameRule+")", r.def)
 	}
 	r.declared[r.def] = true
 
 	variants := spec.Variants
 	switch {
 	case len(variants) > 0 && spec.Percent != 0:
-		ps.add(path+".percent", "set percent or variants, not both")
+		ps.add(at.field("percent"), "set percent or variants, not both")
 	case len(variants) == 0:
 		variants = []VariantSpec{{Name: "canary", Percent: spec.Percent}}
 	}
 	end := 0
 	seen := make(map[string]bool, len(variants))
 	for j, v := range variants {
-		vp := path + ".variants[" + strconv.Itoa(j) + "]"
-		pp := vp + ".percent"
+		vp := at.field("variants").elem(j)
+		pp := vp.field("percent")
 		if len(spec.Variants) == 0 {
-			pp = path + ".percent"
+			pp = at.field("percent")
 		}
-		if v.Name == "" {
-			ps.add(vp+".name", "required")
-		} else if seen[v.Name] {
-			ps.add(vp+".name", "duplicate variant %q", v.Name)
+		switch {
+		case v.Name == "":
+			ps.add(vp.field("name"), "required")
+		case !validName(v.Name):
+			ps.add(vp.field("name"), "%q is not a name ("+nameRule+")", v.Name)
+		case seen[v.Name]:
+			ps.add(vp.field("name"), "duplicate variant %q", v.Name)
 		}
 		seen[v.Name] = true
 		r.declared[v.Name] = true
 		if msg := checkPercent(v.Percent); msg != "" {
-			ps.add(pp, "%s", msg)
+			ps.report(pp, msg)
 			continue
 		}
 		end += threshold(v.Percent)
 		r.variants = append(r.variants, variantRange{name: v.Name, end: end})
 	}
 	if end > Buckets {
-		ps.add(path+".variants", "percentages add up to %v, above 100", float64(end)/100)
+		ps.add(at.field("variants"), "percentages add up to %v, above 100", float64(end)/100)
 	}
 
 	ruleNames := make(map[string]bool, len(spec.Rules))
 	for j := range spec.Rules {
 		rs := &spec.Rules[j]
-		rp := path + ".rules[" + strconv.Itoa(j) + "]"
+		rp := at.field("rules").elem(j)
 		ru := rule{name: rs.Name, serve: rs.Serve, threshold: Buckets}
 		switch {
 		case rs.Name == "":
-			ps.add(rp+".name", "required")
+			ps.add(rp.field("name"), "required")
+		case !validRuleName(rs.Name):
+			ps.add(rp.field("name"), "%q is not a rule name ("+ruleNameRule+")", rs.Name)
 		case ruleNames[rs.Name]:
-			ps.add(rp+".name", "duplicate rule name %q", rs.Name)
+			ps.add(rp.field("name"), "duplicate rule name %q", rs.Name)
 		}
 		ruleNames[rs.Name] = true
 		switch {
 		case rs.Serve == "":
-			ps.add(rp+".serve", "required")
+			ps.add(rp.field("serve"), "required")
 		case !r.declared[rs.Serve]:
-			ps.add(rp+".serve", "variant %q is not declared in this rollout (declared: %s)", rs.Serve, strings.Join(r.variantNames(), ", "))
+			ps.add(rp.field("serve"), "variant %q is not declared in this rollout (declared: %s)", rs.Serve, strings.Join(r.variantNames(), ", "))
 		}
 		if rs.Percent != nil {
 			if msg := checkPercent(*rs.Percent); msg != "" {
-				ps.add(rp+".percent", "%s", msg)
+				ps.report(rp.field("percent"), msg)
 			} else {
 				ru.threshold = threshold(*rs.Percent)
 			}
 		}
-		ru.when = compileCond(&rs.When, rp+".when", ps)
+		ru.when = compileCond(&rs.When, rp.field("when"), ps, 0)
 		r.rules = append(r.rules, ru)
 	}
-	validatePlan(spec.Plan, path+".plan", ps)
-	if len(ps.list) > before {
+	validatePlan(spec.Plan, at.field("plan"), ps.problems)
+	if len(ps.list)+ps.dropped > before {
 		return nil
 	}
 	return r
+}
+
+// Names. Rollout and variant names go into URLs, metric labels, logs and
+// the propagation header, so they are identifiers (in any script: the
+// shared test vectors name a rollout 用户迁移); rule names are shown to
+// people, so they are text that cannot break a line or a log.
+const (
+	maxNameLen   = 128
+	nameRule     = "1 to 128 bytes of letters, digits, '_', '.' and '-', starting with a letter or digit"
+	ruleNameRule = "1 to 128 bytes of UTF-8 text, no control characters, no space at either end"
+)
+
+// validName reports whether s is a rollout or variant name: at most
+// maxNameLen bytes of UTF-8, a letter or digit and then letters, digits,
+// combining marks, '_', '.' and '-'. So never ".", "..", a space, a slash,
+// a control character or a line break.
+func validName(s string) bool {
+	if s == "" || len(s) > maxNameLen || !utf8.ValidString(s) {
+		return false
+	}
+	for i, r := range s {
+		switch {
+		case unicode.IsLetter(r), unicode.IsDigit(r):
+		case i > 0 && (r == '_' || r == '.' || r == '-' || unicode.IsMark(r)):
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// validRuleName reports whether s is a rule name: valid UTF-8 without
+// control characters (C0, DEL, C1, and the line and paragraph
+// separators), 1 to 128 bytes, not starting or ending with a space.
+func validRuleName(s string) bool {
+	if s == "" || len(s) > maxNameLen || !utf8.ValidString(s) || strings.TrimSpace(s) != s {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+			return false
+		}
+	}
+	return true
 }
 
 // variantNames lists the declared variants, default first.
@@ -207,7 +280,13 @@ func (r *rollout) variantNames() []string {
 	return append([]string{r.def}, names...)
 }
 
-func compileCond(c *Condition, path string, ps *problems) cond {
+// maxConditionDepth bounds how deep all, any and not nest in a rule's
+// condition. Evaluation recurses through them, and no sensible rule needs
+// more than a few levels.
+const maxConditionDepth = 32
+
+// compileCond compiles c, which depth all, any and not enclose.
+func compileCond(c *Condition, at *path, ps *compiler, depth int) cond {
 	var ops []string
 	var out cond
 	add := func(name string, set bool, op opKind) {
@@ -242,18 +321,22 @@ func compileCond(c *Condition, path string, ps *problems) cond {
 
 	switch len(ops) {
 	case 0:
-		ps.add(path, "no operator (want one of eq, in, not_in, prefix, suffix, contains, regex, lt, lte, gt, gte, semver_*, cidr, present, after, before, all, any, not)")
+		ps.add(at, "no operator (want one of eq, in, not_in, prefix, suffix, contains, regex, lt, lte, gt, gte, semver_*, cidr, present, after, before, all, any, not)")
 		return out
 	case 1:
 	default:
-		ps.add(path, "more than one operator (%s); combine them with all or any", strings.Join(ops, ", "))
+		ps.add(at, "more than one operator (%s); combine them with all or any", strings.Join(ops, ", "))
 		return out
 	}
 	op := ops[0]
 	switch out.op {
 	case opAll, opAny, opNot:
+		if depth >= maxConditionDepth {
+			ps.add(at, "conditions nested deeper than %d", maxConditionDepth)
+			return out
+		}
 		if c.Field != "" {
-			ps.add(path+".field", "%s takes no field; put fields in its conditions", op)
+			ps.add(at.field("field"), "%s takes no field; put fields in its conditions", op)
 		}
 		subs := c.All
 		if out.op == opAny {
@@ -263,14 +346,14 @@ func compileCond(c *Condition, path string, ps *problems) cond {
 			subs = []Condition{*c.Not}
 		}
 		if len(subs) == 0 {
-			ps.add(path+"."+op, "empty")
+			ps.add(at.field(op), "empty")
 		}
 		for i := range subs {
-			sp := path + "." + op
+			sp := at.field(op)
 			if out.op != opNot {
-				sp += "[" + strconv.Itoa(i) + "]"
+				sp = sp.elem(i)
 			}
-			out.subs = append(out.subs, compileCond(&subs[i], sp, ps))
+			out.subs = append(out.subs, compileCond(&subs[i], sp, ps, depth+1))
 		}
 		out.desc = op
 		return out
@@ -278,18 +361,18 @@ func compileCond(c *Condition, path string, ps *problems) cond {
 
 	if c.Field == "" {
 		if out.op != opAfter && out.op != opBefore {
-			ps.add(path+".field", "required for %s", op)
+			ps.add(at.field("field"), "required for %s", op)
 			return out
 		}
 	} else {
 		f, ok := parseField(c.Field)
 		if !ok {
-			ps.add(path+".field", "%q is not a field (want key, ip, method, path, host, header:NAME, cookie:NAME, query:NAME or attr:NAME)", c.Field)
+			ps.add(at.field("field"), "%q is not a field (want key, ip, method, path, host, header:NAME, cookie:NAME, query:NAME or attr:NAME)", c.Field)
 			return out
 		}
 		out.field = f
 	}
-	opPath := path + "." + op
+	opPath := at.field(op)
 	var arg string
 	switch out.op {
 	case opEq:
@@ -305,6 +388,12 @@ func compileCond(c *Condition, path string, ps *problems) cond {
 		if out.op == opNotIn {
 			list = c.NotIn
 		}
+		if len(list) == 0 {
+			// As an empty cidr: almost surely a list that was meant to
+			// have values, and a form JSON cannot tell from an absent list.
+			ps.add(opPath, "empty (list at least one value, or remove the rule)")
+			return out
+		}
 		if len(list) > smallSet {
 			out.set = make(map[string]struct{}, len(list))
 			for _, s := range list {
@@ -315,9 +404,8 @@ func compileCond(c *Condition, path string, ps *problems) cond {
 		}
 		arg = summarize(list)
 	case opRegex:
-		re, err := regexp.Compile(*c.Regex)
-		if err != nil {
-			ps.add(opPath, "%s", strings.TrimPrefix(err.Error(), "error parsing regexp: "))
+		re := ps.compileRegex(*c.Regex, opPath)
+		if re == nil {
 			return out
 		}
 		out.re = re
@@ -349,7 +437,7 @@ func compileCond(c *Condition, path string, ps *problems) cond {
 		for i, s := range c.CIDR {
 			pfx, err := parsePrefix(s)
 			if err != nil {
-				ps.add(opPath+"["+strconv.Itoa(i)+"]", "%q is not a CIDR prefix or IP address", s)
+				ps.add(opPath.elem(i), "%q is not a CIDR prefix or IP address", s)
 				continue
 			}
 			out.nets.add(pfx)
@@ -362,8 +450,8 @@ func compileCond(c *Condition, path string, ps *problems) cond {
 		if out.op == opBefore {
 			p = c.Before
 		}
-		t, err := time.Parse(time.RFC3339, *p)
-		if err != nil {
+		t, ok := parseRFC3339(*p)
+		if !ok {
 			ps.add(opPath, "%q is not an RFC 3339 time (e.g. 2026-12-01T09:00:00Z)", *p)
 			return out
 		}
@@ -375,6 +463,81 @@ func compileCond(c *Condition, path string, ps *problems) cond {
 	}
 	out.desc = name + " " + op + " " + arg
 	return out
+}
+
+// Regex limits. A regex's cost is its compiled program, which repetition
+// multiplies ("a{1000}" is 7 bytes and 1,000 instructions): without a
+// budget, a 250 KB config of such rules allocated 400 MB.
+const (
+	// maxRegexLen bounds one regex's text; a longer one is refused before
+	// it is parsed.
+	maxRegexLen = 16 << 10
+	// maxRegexSize bounds the instructions all of a config's regexes
+	// compile to, by an estimate that is never below the real count.
+	maxRegexSize = 100_000
+)
+
+// compileRegex compiles expr within the regex limits, or reports why not
+// and returns nil.
+func (ps *compiler) compileRegex(expr string, at *path) *regexp.Regexp {
+	if len(expr) > maxRegexLen {
+		ps.add(at, "longer than %d bytes (write a list of values with in)", maxRegexLen)
+		return nil
+	}
+	tree, err := syntax.Parse(expr, syntax.Perl) // as regexp.Compile parses
+	if err != nil {
+		ps.regexError(at, err)
+		return nil
+	}
+	if ps.regexSize > maxRegexSize {
+		return nil // reported at the regex that went over
+	}
+	if ps.regexSize += regexSize(tree, maxRegexSize-ps.regexSize+1); ps.regexSize > maxRegexSize {
+		ps.add(at, "the config's regexes are too large: with this one they compile to more than %d instructions (simplify them, or write lists with in)", maxRegexSize)
+		return nil
+	}
+	re, err := regexp.Compile(expr)
+	if err != nil {
+		ps.regexError(at, err)
+		return nil
+	}
+	return re
+}
+
+// regexError reports a regex that does not compile: "missing closing ):
+// `((`", with the expression clipped.
+func (ps *compiler) regexError(at *path, err error) {
+	var se *syntax.Error
+	if errors.As(err, &se) {
+		ps.add(at, "%s: `%s`", string(se.Code), se.Expr)
+		return
+	}
+	ps.add(at, "%s", err.Error())
+}
+
+// regexSize returns at least the number of instructions re compiles to
+// (after the simplification that expands repetition), or a number above
+// limit once it is known to exceed it.
+func regexSize(re *syntax.Regexp, limit int) int {
+	size := 1
+	switch re.Op {
+	case syntax.OpLiteral:
+		size = max(len(re.Rune), 1)
+	case syntax.OpRepeat:
+		copies := max(re.Min, re.Max) + 1
+		sub := regexSize(re.Sub[0], limit)
+		if sub > limit/copies {
+			return limit + 1
+		}
+		size = copies * (sub + 1)
+	default: // one instruction and the subexpressions'
+		for _, sub := range re.Sub {
+			if size += regexSize(sub, limit) + 1; size > limit {
+				return limit + 1
+			}
+		}
+	}
+	return min(size+2, limit+1)
 }
 
 // parsePrefix accepts a CIDR prefix or a single address.

@@ -253,8 +253,8 @@ func (c *cond) test(v string, present bool) bool {
 		}
 		return c.nets.contains(addr)
 	case opAfter, opBefore:
-		t, err := time.Parse(time.RFC3339, v)
-		if err != nil {
+		t, ok := parseRFC3339(v)
+		if !ok {
 			return false
 		}
 		if c.op == opAfter {

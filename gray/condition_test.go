@@ -3,8 +3,10 @@ package gray_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/graykit/graykit/gray"
 )
@@ -111,5 +113,50 @@ rollouts:
 	for _, v := range []string{"", strings.Repeat("9", 1<<16), strings.Repeat("v1.", 5000), "\xff\xfe", "1e999", "NaN", "::::", "v" + strings.Repeat("1", 70)} {
 		d := e.Decide("r", gray.Subject{Key: "k", Request: &gray.Values{Headers: map[string]string{"X": v}}})
 		assert.Equal(t, "stable", d.Variant, "value %.20q", v)
+	}
+}
+
+// TestTimeConditions: after and before read RFC 3339 as the standard
+// writes it (section 5.6): "t" and "z" in lower case, and leap seconds,
+// taken as the instant the following second begins. Offsets out of range
+// are refused, in the config and in request values.
+func TestTimeConditions(t *testing.T) {
+	at := func(s string) func() time.Time {
+		return func() time.Time {
+			tm, err := time.Parse(time.RFC3339Nano, s)
+			require.NoError(t, err)
+			return tm
+		}
+	}
+	tests := []struct {
+		name  string
+		give  string // the when condition
+		clock string
+		attr  string
+		want  bool
+	}{
+		{"lower case", `{after: "2026-12-01t09:00:00z"}`, "2026-12-01T09:00:01Z", "", true},
+		{"lower case, before", `{after: "2026-12-01t09:00:00z"}`, "2026-12-01T08:59:59Z", "", false},
+		{"leap second", `{after: "2016-12-31T23:59:60Z"}`, "2017-01-01T00:00:00.5Z", "", true},
+		{"leap second is the next second", `{after: "2016-12-31T23:59:60Z"}`, "2016-12-31T23:59:59.999Z", "", false},
+		{"leap second with an offset", `{before: "2016-12-31T15:59:60-08:00"}`, "2016-12-31T23:59:59.5Z", "", true},
+		{"request value in lower case", `{field: "attr:ts", after: "2026-12-01T00:00:00Z"}`, "2026-12-01T00:00:00Z", "2026-12-02t00:00:00z", true},
+		{"request value with a leap second", `{field: "attr:ts", before: "2017-01-01T00:00:00.5Z"}`, "2026-12-01T00:00:00Z", "2016-12-31T23:59:60Z", true},
+		{"request value with offset +24:00", `{field: "attr:ts", after: "2000-01-01T00:00:00Z"}`, "2026-12-01T00:00:00Z", "2026-12-02T00:00:00+24:00", false},
+		{"request value with a one-digit hour", `{field: "attr:ts", after: "2000-01-01T00:00:00Z"}`, "2026-12-01T00:00:00Z", "2026-12-02T0:00:00Z", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := mustEngine(t, "rollouts: [{name: r, rules: [{name: x, serve: canary, when: "+tt.give+"}]}]", gray.WithClock(at(tt.clock)))
+			d := e.Decide("r", gray.Subject{Key: "u", Attrs: map[string]string{"ts": tt.attr}})
+			assert.Equal(t, tt.want, d.Variant == "canary", "decision %+v", d)
+		})
+	}
+
+	for _, give := range []string{"2026-12-01T09:00:00+24:00", "2026-12-01T09:00:00-10:60", "2026-12-01T12:00:60Z", "2026-12-01T9:00:00Z"} {
+		t.Run("refused "+give, func(t *testing.T) {
+			_, err := gray.ParseConfig([]byte(`rollouts: [{name: r, rules: [{name: x, serve: canary, when: {before: "` + give + `"}}]}]`))
+			assert.ErrorContains(t, err, `gray: rollouts[0].rules[0].when.before: "`+give+`" is not an RFC 3339 time`)
+		})
 	}
 }

@@ -3,7 +3,6 @@ package gray
 import (
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 )
 
@@ -27,6 +26,9 @@ type Config struct {
 // all ranges, into the default variant.
 type Rollout struct {
 	// Name identifies the rollout; it is required and unique in a Config.
+	// It is 1 to 128 bytes of letters (any script), digits, '_', '.' and
+	// '-', starting with a letter or digit: so never "." or "..", and
+	// nothing that needs quoting in a URL path, a log line or a metric.
 	Name string `yaml:"name" json:"name"`
 	// Salt makes the rollout's population independent of other rollouts.
 	// Empty means the rollout's name. Give two rollouts the same salt to give
@@ -36,7 +38,7 @@ type Rollout struct {
 	// variant at once, rules included. Nil means true.
 	Enabled *bool `yaml:"enabled,omitempty" json:"enabled,omitempty"`
 	// Default is the variant a subject gets when nothing else decides.
-	// Empty means [DefaultVariant] ("stable").
+	// Empty means [DefaultVariant] ("stable"). A name, as Name.
 	Default string `yaml:"default,omitempty" json:"default,omitempty"`
 	// Percent is shorthand for Variants: [{Name: "canary", Percent: Percent}].
 	// It may not be combined with Variants. With neither set, the rollout
@@ -58,7 +60,8 @@ type Rollout struct {
 
 // VariantSpec declares a variant and its share of the buckets.
 type VariantSpec struct {
-	// Name is the variant's name, e.g. "canary"; unique within the rollout.
+	// Name is the variant's name, e.g. "canary"; unique within the rollout,
+	// and a name as [Rollout.Name] is.
 	Name string `yaml:"name" json:"name"`
 	// Percent is the variant's share, 0 to 100 with at most two decimals.
 	Percent float64 `yaml:"percent" json:"percent"`
@@ -67,7 +70,9 @@ type VariantSpec struct {
 // Rule sends the subjects it matches to a variant, before the split.
 type Rule struct {
 	// Name identifies the rule in decisions and explanations; it is
-	// required and unique within the rollout.
+	// required and unique within the rollout. It is text for people, e.g.
+	// "new iOS app": 1 to 128 bytes of UTF-8 without control characters
+	// (no NUL, no line break) or a space at either end.
 	Name string `yaml:"name" json:"name"`
 	// When is the condition a subject must meet.
 	When Condition `yaml:"when" json:"when"`
@@ -96,7 +101,8 @@ type Condition struct {
 	// Field names the value a leaf tests (see above).
 	Field string `yaml:"field,omitempty" json:"field,omitempty"`
 
-	// Text operators compare the value as text.
+	// Text operators compare the value as text. In and NotIn list at least
+	// one value.
 	Eq       *string  `yaml:"eq,omitempty" json:"eq,omitempty"`
 	In       []string `yaml:"in,omitempty" json:"in,omitempty"`
 	NotIn    []string `yaml:"not_in,omitempty" json:"not_in,omitempty"`
@@ -128,8 +134,12 @@ type Condition struct {
 	// that is absent.
 	Present *bool `yaml:"present,omitempty" json:"present,omitempty"`
 
-	// After and Before are RFC 3339 times. With a Field they compare the
-	// value as an RFC 3339 time; without, the current time.
+	// After and Before are RFC 3339 times (section 5.6, e.g.
+	// "2026-12-01T09:00:00Z" or "2026-12-01T10:00:00.5+01:00"; "t" and "z"
+	// may be lower case). A leap second, 23:59:60 UTC on a month's last
+	// day, is the instant the following second begins. An offset's hours
+	// are 00-23 and its minutes 00-59. With a Field they compare the value,
+	// read the same way, as a time; without, the current time.
 	After  *string `yaml:"after,omitempty" json:"after,omitempty"`
 	Before *string `yaml:"before,omitempty" json:"before,omitempty"`
 
@@ -182,59 +192,76 @@ const DefaultVariant = "stable"
 // An unknown field, a duplicate key, a value of the wrong type or any error
 // that validation finds is reported with its path, for example
 // "gray: rollouts[0].rules[2].when.regex: missing closing )". Errors are of
-// type [*ConfigError].
-func ParseConfig(data []byte) (*Config, error) {
+// type [*ConfigError]. A document above the limits ([WithMaxConfigSize],
+// [WithMaxConfigValues], and a nesting depth of 128) is refused.
+//
+// Numbers (percentages, weights, numeric operators, plan settings) are
+// written in decimal, as in JSON: a YAML number with a leading zero
+// ("percent: 010", which YAML 1.1 reads as 8 and YAML 1.2 as 10) is refused,
+// and so are 0o, 0x and 0b numbers and "_" separators. Text stays text:
+// "eq: 010" compares with "010".
+func ParseConfig(data []byte, opts ...ParseOption) (*Config, error) {
+	return parseConfig(data, newParseLimits(opts))
+}
+
+func parseConfig(data []byte, lim parseLimits) (*Config, error) {
 	var cfg Config
-	decodeErr := decodeStrict(data, &cfg)
-	var syntax *ConfigError
-	if errors.As(decodeErr, &syntax) && len(syntax.Problems) == 1 && syntax.Problems[0].Path == "" {
-		return nil, decodeErr // the document did not parse: nothing to validate
+	dec, parsed := decodeStrict(data, &cfg, lim)
+	if !parsed {
+		return nil, dec.err() // the document did not parse: nothing to validate
 	}
 	// Validate what did decode too, so one run reports every problem.
-	_, compileErr := compile(&cfg)
-	if decodeErr != nil || compileErr != nil {
-		return nil, mergeConfigErrors(decodeErr, compileErr)
+	_, cmp := compileConfig(&cfg)
+	if len(dec.list) > 0 || len(cmp.list) > 0 {
+		return nil, mergeProblems(dec, cmp)
 	}
 	return &cfg, nil
 }
 
 // LoadConfig reads and parses the configuration file at path, as
-// [ParseConfig] does.
-func LoadConfig(path string) (*Config, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("gray: %w", err)
-	}
-	cfg, err := ParseConfig(data)
-	if err != nil {
-		return nil, fmt.Errorf("%w (in %s)", err, path)
-	}
-	return cfg, nil
-}
-
-// mergeConfigErrors joins decoding and validation problems. A validation
-// problem on a value that failed to decode, or on what contains it, is a
-// consequence of the first and is left out.
-func mergeConfigErrors(decodeErr, compileErr error) error {
-	out := &ConfigError{}
-	var dec, cmp *ConfigError
-	if errors.As(decodeErr, &dec) {
-		out.Problems = append(out.Problems, dec.Problems...)
-	}
-	if errors.As(compileErr, &cmp) {
-	next:
-		for _, p := range cmp.Problems {
-			if dec != nil {
-				for _, d := range dec.Problems {
-					if within(d.Path, p.Path) || within(p.Path, d.Path) {
-						continue next
-					}
-				}
-			}
-			out.Problems = append(out.Problems, p)
+// [ParseConfig] does. A file above the size limit is refused without being
+// read.
+func LoadConfig(path string, opts ...ParseOption) (*Config, error) {
+	lim := newParseLimits(opts)
+	data, err := readConfigFile(path, lim)
+	if err == nil {
+		var cfg *Config
+		if cfg, err = parseConfig(data, lim); err == nil {
+			return cfg, nil
 		}
 	}
-	return out
+	return nil, inFile(err, path)
+}
+
+// inFile names the file a configuration error is in; other errors (a file
+// that cannot be read) name it already.
+func inFile(err error, path string) error {
+	var ce *ConfigError
+	if errors.As(err, &ce) {
+		return fmt.Errorf("%w (in %s)", err, path)
+	}
+	return err
+}
+
+// mergeProblems joins decoding and validation problems. A validation
+// problem on a value that failed to decode, or on what contains it, is a
+// consequence of the first and is left out.
+func mergeProblems(dec, cmp *problems) error {
+	out := &problems{list: dec.list, dropped: dec.dropped + cmp.dropped}
+next:
+	for _, p := range cmp.list {
+		for _, d := range dec.list {
+			if within(d.Path, p.Path) || within(p.Path, d.Path) {
+				continue next
+			}
+		}
+		if len(out.list) >= maxProblems {
+			out.dropped++
+			continue
+		}
+		out.list = append(out.list, p)
+	}
+	return out.err()
 }
 
 // within reports whether path is inside (or is) outer.

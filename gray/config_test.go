@@ -116,6 +116,10 @@ func TestParseConfigErrors(t *testing.T) {
 			[]string{"rollouts[0].rules[0].percent: 200 is above 100"}},
 		{"syntax", "rollouts: [", []string{"yaml:"}},
 		{"json syntax", `{"rollouts": [}`, []string{"invalid JSON"}},
+		{"empty in", `rollouts: [{name: a, rules: [{name: r, serve: canary, when: {field: key, in: []}}]}]`,
+			[]string{"rollouts[0].rules[0].when.in: empty (list at least one value, or remove the rule)"}},
+		{"empty not_in", `{"rollouts": [{"name": "a", "rules": [{"name": "r", "serve": "canary", "when": {"field": "key", "not_in": []}}]}]}`,
+			[]string{"rollouts[0].rules[0].when.not_in: empty"}},
 		{"every problem at once", `rollouts: [{name: a, percent: 101, bogus: 1}]`,
 			[]string{"rollouts[0].bogus: unknown field", "rollouts[0].percent: 101 is above 100"}},
 	}
@@ -231,4 +235,114 @@ rollouts:
 	_, err = gray.ParseConfig([]byte(doc.String()))
 	require.ErrorAs(t, err, &ce)
 	assert.Contains(t, err.Error(), "aliases expand to more than")
+}
+
+// TestConfigNames: rollout and variant names are identifiers, rule names
+// text without control characters, so that no name can carry a NUL or a
+// line break into a log, or a "." or ".." into a URL path.
+func TestConfigNames(t *testing.T) {
+	long := strings.Repeat("n", 129)
+	tests := []struct {
+		name string
+		give string // a YAML flow mapping of one rollout
+		want string // "" when valid
+	}{
+		{"plain", `{name: checkout-v2}`, ""},
+		{"dots and underscores", `{name: payments.checkout_v2.1}`, ""},
+		{"any script", `{name: 用户迁移}`, ""},
+		{"128 bytes", `{name: ` + long[1:] + `}`, ""},
+		{"129 bytes", `{name: ` + long + `}`, `rollouts[0].name: "nnnn`},
+		{"dot", `{name: "."}`, `rollouts[0].name: "." is not a name (1 to 128 bytes of letters, digits, '_', '.' and '-', starting with a letter or digit)`},
+		{"dot dot", `{name: ".."}`, `rollouts[0].name: ".." is not a name`},
+		{"leading dash", `{name: -a}`, `rollouts[0].name: "-a" is not a name`},
+		{"slash", `{name: a/b}`, `rollouts[0].name: "a/b" is not a name`},
+		{"space", `{name: "a b"}`, `rollouts[0].name: "a b" is not a name`},
+		{"trailing space", `{name: "a "}`, `rollouts[0].name: "a " is not a name`},
+		{"NUL", `{name: "a\0b"}`, `rollouts[0].name: "a\x00b" is not a name`},
+		{"newline", `{name: "a\nb"}`, `rollouts[0].name: "a\nb" is not a name`},
+		{"variant", `{name: a, variants: [{name: "../x", percent: 5}]}`, `rollouts[0].variants[0].name: "../x" is not a name`},
+		{"default", `{name: a, default: "old\n"}`, `rollouts[0].default: "old\n" is not a name`},
+		{"rule with spaces", `{name: a, rules: [{name: new iOS app, serve: canary, when: {field: key, eq: x}}]}`, ""},
+		{"rule with a newline", `{name: a, rules: [{name: "x\ny", serve: canary, when: {field: key, eq: x}}]}`,
+			`rollouts[0].rules[0].name: "x\ny" is not a rule name (1 to 128 bytes of UTF-8 text, no control characters, no space at either end)`},
+		{"rule with a NUL", `{name: a, rules: [{name: "x\0", serve: canary, when: {field: key, eq: x}}]}`, `rollouts[0].rules[0].name: "x\x00" is not a rule name`},
+		{"rule with a line separator", `{name: a, rules: [{name: "x\Ly", serve: canary, when: {field: key, eq: x}}]}`, `rollouts[0].rules[0].name: "x\u2028y" is not a rule name`},
+		{"rule too long", `{name: a, rules: [{name: ` + long + `, serve: canary, when: {field: key, eq: x}}]}`, `rollouts[0].rules[0].name: "nnnn`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := gray.ParseConfig([]byte("rollouts: [" + tt.give + "]"))
+			if tt.want == "" {
+				require.NoError(t, err)
+				_, err = gray.New(cfg)
+				require.NoError(t, err)
+				return
+			}
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "gray: "+tt.want)
+		})
+	}
+
+	t.Run("built in Go", func(t *testing.T) {
+		_, err := gray.New(&gray.Config{Rollouts: []gray.Rollout{{Name: ".."}, {Name: "a\xffb"}}})
+		assert.ErrorContains(t, err, `gray: rollouts[0].name: ".." is not a name`)
+		assert.ErrorContains(t, err, `gray: rollouts[1].name: "a\xffb" is not a name`)
+	})
+}
+
+// TestAmbiguousNumbers: a number that YAML 1.1 and 1.2 read differently
+// (the YAML library reads percent: 010 as 8, a YAML 1.2 reader as 10) is
+// refused in every numeric field; numbers are written in decimal. JSON
+// forbids leading zeros itself.
+func TestAmbiguousNumbers(t *testing.T) {
+	const leadingZero = "has a leading zero, which YAML readers disagree on (octal in YAML 1.1, decimal in YAML 1.2); write it without"
+	when := func(cond string) string {
+		return "rollouts: [{name: a, rules: [{name: r, serve: canary, when: " + cond + "}]}]"
+	}
+	tests := []struct {
+		name string
+		give string
+		want string // "" when valid
+	}{
+		{"percent", "rollouts: [{name: a, percent: 010}]", "rollouts[0].percent: 010 " + leadingZero},
+		{"variant weight", "rollouts: [{name: a, variants: [{name: b, percent: 05}]}]", "rollouts[0].variants[0].percent: 05 " + leadingZero},
+		{"rule percent", "rollouts: [{name: a, rules: [{name: r, serve: canary, percent: 050, when: {field: key, eq: x}}]}]", "rollouts[0].rules[0].percent: 050 " + leadingZero},
+		{"operator value", when("{field: attr:n, lt: 010}"), "rollouts[0].rules[0].when.lt: 010 " + leadingZero},
+		{"negative", when("{field: attr:n, gte: -007}"), "rollouts[0].rules[0].when.gte: -007 " + leadingZero},
+		{"decimal fraction", when("{field: attr:n, gt: 00.5}"), "rollouts[0].rules[0].when.gt: 00.5 " + leadingZero},
+		{"nested", when("{not: {all: [{field: attr:n, lte: 09}]}}"), "rollouts[0].rules[0].when.not.all[0].lte: 09 " + leadingZero},
+		{"plan step", "rollouts: [{name: a, plan: {steps: [01, 5]}}]", "rollouts[0].plan.steps[0]: 01 " + leadingZero},
+		{"plan count", "rollouts: [{name: a, plan: {min_requests: 0100}}]", "rollouts[0].plan.min_requests: 0100 " + leadingZero},
+		{"guard setting", "rollouts: [{name: a, plan: {guard: {alpha: 00.05}}}]", "rollouts[0].plan.guard.alpha: 00.05 " + leadingZero},
+		{"octal", "rollouts: [{name: a, percent: 0o10}]", "rollouts[0].percent: 0o10 is not a decimal number; write numbers in decimal"},
+		{"hex", "rollouts: [{name: a, percent: 0x10}]", "rollouts[0].percent: 0x10 is not a decimal number"},
+		{"binary", "rollouts: [{name: a, percent: 0b1}]", "rollouts[0].percent: 0b1 is not a decimal number"},
+		{"separators", "rollouts: [{name: a, percent: 1_0}]", "rollouts[0].percent: 1_0 is not a decimal number"},
+		{"json", `{"rollouts": [{"name": "a", "percent": 010}]}`, "invalid JSON at line 1, column 41: number with a leading zero"},
+		{"zero", "rollouts: [{name: a, percent: 0}]", ""},
+		{"zero point five", "rollouts: [{name: a, percent: 0.5}]", ""},
+		{"plus", "rollouts: [{name: a, percent: +5}]", ""},
+		{"exponent", "rollouts: [{name: a, percent: 1e1}]", ""},
+		{"zero exponent", when("{field: attr:n, gt: 0e5}"), ""},
+		{"text keeps its zeros", when("{field: attr:n, eq: 010}"), ""},
+		{"quoted text", when(`{field: attr:n, in: ["010", 007]}`), ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := gray.ParseConfig([]byte(tt.give))
+			if tt.want == "" {
+				require.NoError(t, err)
+				return
+			}
+			var ce *gray.ConfigError
+			require.ErrorAs(t, err, &ce)
+			assert.Contains(t, err.Error(), "gray: "+tt.want)
+		})
+	}
+
+	t.Run("text is text", func(t *testing.T) {
+		cfg, err := gray.ParseConfig([]byte(when(`{field: attr:n, in: ["010", 007]}`)))
+		require.NoError(t, err)
+		assert.Equal(t, []string{"010", "007"}, cfg.Rollouts[0].Rules[0].When.In)
+	})
 }

@@ -66,6 +66,9 @@
 // configuration is an error and the running one stays; a request value that is
 // missing or malformed matches no leaf condition (except present: false), so
 // only a rule that asks for the absence with not: can select it; an unknown
-// rollout answers [DefaultVariant]. Deciding takes no lock, and
-// [Engine.Decide] allocates nothing.
+// rollout answers [DefaultVariant]. A configuration document is read within
+// limits ([DefaultMaxConfigSize], [DefaultMaxConfigValues], 128 levels of
+// nesting, 32 of all/any/not, a budget for regexes), so a hostile or broken
+// file is refused in bounded time and memory instead of exhausting either.
+// Deciding takes no lock, and [Engine.Decide] allocates nothing.
 package gray

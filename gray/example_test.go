@@ -138,3 +138,12 @@ func ExampleEngine_SetOverride() {
 	// stable
 	// off
 }
+
+// A ParseOption is also a WatchOption, so the same limit applies to a
+// watched file: gray.WatchConfig(ctx, engine, path, gray.WithMaxConfigSize(1<<20)).
+func ExampleWithMaxConfigSize() {
+	doc := []byte("rollouts: [{name: checkout-v2, percent: 5}]")
+	_, err := gray.ParseConfig(doc, gray.WithMaxConfigSize(16))
+	fmt.Println(err)
+	// Output: gray: the document is 43 bytes, above the limit of 16 (see WithMaxConfigSize)
+}

@@ -1,6 +1,8 @@
 package gray_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"testing"
 
@@ -9,38 +11,74 @@ import (
 	"github.com/graykit/graykit/gray"
 )
 
-// FuzzParseConfig feeds arbitrary documents to the parser: it must return a
-// config or a *ConfigError, never panic, and a config it accepts must build
-// an engine.
+// FuzzParseConfig feeds arbitrary documents, YAML and JSON, to the parser:
+// it must return a config or a *ConfigError with at most 100 problems (and
+// a count of the rest) in an error of bounded size, never panic, and a
+// config it accepts must build an engine and come back the same through
+// its JSON form. The seeds run in every test run.
 func FuzzParseConfig(f *testing.F) {
-	for _, seed := range []string{
-		seedYAML,
-		mwYAML,
-		`{"rollouts":[{"name":"a","percent":5,"rules":[{"name":"r","serve":"canary","when":{"any":[{"field":"ip","cidr":["10.0.0.0/8"]},{"not":{"field":"path","regex":"^/a"}}]}}]}]}`,
-		"rollouts: [{name: a, variants: [{name: b, percent: 50}, {name: c, percent: 50}]}]",
-		"rollouts: [{name: a, percent: 101}]",
-		"rollouts: &x [*x]",
-		"rollouts: [{name: a, rules: [{name: r, serve: canary, when: &w {not: *w}}]}]",
-		"rollouts: [{name: a, rules: [{name: r, serve: canary, when: {field: key, in: {a: b}}}]}]",
-		"{\"rollouts\": [1, \"x\", null, true]}",
-		"- - - -",
-		"",
-	} {
+	for _, seed := range parseConfigSeeds {
 		f.Add([]byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		cfg, err := gray.ParseConfig(data)
 		if err != nil {
 			var ce *gray.ConfigError
-			if !errors.As(err, &ce) || len(ce.Problems) == 0 {
-				t.Fatalf("error %T %v is not a *ConfigError with problems", err, err)
+			if !errors.As(err, &ce) || len(ce.Problems) == 0 || len(ce.Problems) > 101 {
+				t.Fatalf("error %T %v is not a *ConfigError with 1 to 101 problems", err, err)
+			}
+			if len(err.Error()) > 64<<10 {
+				t.Fatalf("error of %d bytes", len(err.Error()))
 			}
 			return
 		}
 		if _, err := gray.New(cfg); err != nil {
 			t.Fatalf("ParseConfig accepted what New rejects: %v", err)
 		}
+		j, err := json.Marshal(cfg)
+		if err != nil {
+			t.Fatalf("marshal: %v", err)
+		}
+		again, err := gray.ParseConfig(j)
+		if err != nil {
+			t.Fatalf("the JSON form of an accepted config is refused: %v\n%s", err, j)
+		}
+		if j2, _ := json.Marshal(again); !bytes.Equal(j, j2) {
+			t.Fatalf("the JSON form does not come back the same:\n%s\n%s", j, j2)
+		}
 	})
+}
+
+var parseConfigSeeds = []string{
+	seedYAML,
+	mwYAML,
+	`{"rollouts":[{"name":"a","percent":5,"rules":[{"name":"r","serve":"canary","when":{"any":[{"field":"ip","cidr":["10.0.0.0/8"]},{"not":{"field":"path","regex":"^/a"}}]}}]}]}`,
+	`{"rollouts":[{"name":"a","variants":[{"name":"b","percent":12.5}],"default":"old","salt":"s","enabled":false,
+		"rules":[{"name":"r","serve":"b","percent":50,"when":{"all":[{"field":"attr:v","semver_gte":"1.2.3"},{"field":"query:n","lte":-1e3}]}}],
+		"plan":{"steps":[1,50],"hold":"90s","min_requests":10,"guard":{"alpha":0.1,"interval":"1m","on_regression":"pause"}}}]}`,
+	"rollouts: [{name: a, variants: [{name: b, percent: 50}, {name: c, percent: 50}]}]",
+	"rollouts: [{name: a, percent: 101}]",
+	"rollouts: &x [*x]",
+	"rollouts: [{name: a, rules: [{name: r, serve: canary, when: &w {not: *w}}]}]",
+	"rollouts: [{name: a, rules: [{name: r, serve: canary, when: {field: key, in: {a: b}}}]}]",
+	"rollouts: [{name: a, rules: [{name: r0, serve: canary, when: &c {field: key, eq: x}}, {name: r1, serve: canary, when: {any: [*c, *c]}}]}]",
+	"rollouts: [{name: a, rules: [{name: r, serve: canary, when: {not: {not: {not: {all: [{any: [{field: key, eq: x}]}]}}}}}]}]",
+	"rollouts: [{name: a, rules: [{name: r, serve: canary, when: {after: 2016-12-31t23:59:60z}}]}]",
+	"rollouts: [{name: a, rules: [{name: r, serve: canary, when: {field: attr:t, before: \"2026-12-01T09:00:00+24:00\"}}]}]",
+	"rollouts: [{name: a, percent: 010}]",
+	"rollouts: [{name: a, percent: 0x10, rules: [{name: r, serve: canary, when: {field: attr:n, gt: 1_000}}]}]",
+	"rollouts: [{name: \"a\\0b\"}, {name: \"..\"}, {name: 用户迁移}]",
+	"rollouts: [{name: a, rules: [{name: \"x\\ny\", serve: canary, when: {field: key, regex: \"a{1000}b{1000}\"}}]}]",
+	"rollouts:\n- name: a\n  rules:\n  - name: r\n    serve: canary\n    when:\n      not:\n        not:\n          field: key\n          eq: x\n",
+	"{\"rollouts\": [1, \"x\", null, true]}",
+	`{"rollouts": [{"name": "a", "percent": 010}]}`,
+	`[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[`,
+	`{"a":{"a":{"a":{"a":{"a":{"a":1}}}}}}`,
+	"{\"rollouts\": [{\"name\": \"a\\u0000\"}]}",
+	"- - - -",
+	"? a\n: b",
+	"[a: b, ? c]",
+	"",
 }
 
 // FuzzDecide evaluates every operator on arbitrary request values: the

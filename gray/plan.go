@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strconv"
 	"time"
 )
 
@@ -140,21 +139,21 @@ func (p Plan) WithDefaults() Plan {
 // start with "plan", or nil.
 func (p *Plan) Validate() error {
 	var ps problems
-	validatePlan(p, "plan", &ps)
+	validatePlan(p, (*path)(nil).field("plan"), &ps)
 	return ps.err()
 }
 
 // validatePlan adds p's problems, each under path. A nil plan is valid.
-func validatePlan(p *Plan, path string, ps *problems) {
+func validatePlan(p *Plan, at *path, ps *problems) {
 	if p == nil {
 		return
 	}
 	prev := 0.0
 	for i, s := range p.Steps {
-		sp := path + ".steps[" + strconv.Itoa(i) + "]"
+		sp := at.field("steps").elem(i)
 		switch msg := checkPercent(s); {
 		case msg != "":
-			ps.add(sp, "%s", msg)
+			ps.report(sp, msg)
 		case s == 0:
 			ps.add(sp, "0 is not a step (steps are above 0)")
 		case s <= prev:
@@ -164,34 +163,34 @@ func validatePlan(p *Plan, path string, ps *problems) {
 		}
 	}
 	if p.Hold < 0 {
-		ps.add(path+".hold", "%v is negative", p.Hold)
+		ps.add(at.field("hold"), "%v is negative", p.Hold)
 	}
 	g := &p.Guard
-	gp := path + ".guard"
+	gp := at.field("guard")
 	if g.Interval < 0 {
-		ps.add(gp+".interval", "%v is negative", g.Interval)
+		ps.add(gp.field("interval"), "%v is negative", g.Interval)
 	} else if g.Interval > 0 && g.Interval < 100*time.Millisecond {
-		ps.add(gp+".interval", "%v is below 100ms", g.Interval)
+		ps.add(gp.field("interval"), "%v is below 100ms", g.Interval)
 	}
 	if bad(g.Alpha) || g.Alpha < 0 || g.Alpha > 0.5 {
-		ps.add(gp+".alpha", "%v is not in (0, 0.5]", g.Alpha)
+		ps.add(gp.field("alpha"), "%v is not in (0, 0.5]", g.Alpha)
 	}
 	if bad(g.ErrorEffect) || g.ErrorEffect < 0 || g.ErrorEffect > 1 {
-		ps.add(gp+".error_effect", "%v is not in (0, 1]", g.ErrorEffect)
+		ps.add(gp.field("error_effect"), "%v is not in (0, 1]", g.ErrorEffect)
 	}
 	if bad(g.MaxErrorIncrease) || g.MaxErrorIncrease < 0 || g.MaxErrorIncrease > 1 {
-		ps.add(gp+".max_error_increase", "%v is not in (0, 1]", g.MaxErrorIncrease)
+		ps.add(gp.field("max_error_increase"), "%v is not in (0, 1]", g.MaxErrorIncrease)
 	}
 	if bad(g.LatencyQuantile) || g.LatencyQuantile < 0 || g.LatencyQuantile >= 1 {
-		ps.add(gp+".latency_quantile", "%v is not in (0, 1)", g.LatencyQuantile)
+		ps.add(gp.field("latency_quantile"), "%v is not in (0, 1)", g.LatencyQuantile)
 	}
 	if bad(g.LatencyRatio) || (g.LatencyRatio != 0 && g.LatencyRatio < 1) {
-		ps.add(gp+".latency_ratio", "%v is below 1", g.LatencyRatio)
+		ps.add(gp.field("latency_ratio"), "%v is below 1", g.LatencyRatio)
 	}
 	switch g.OnRegression {
 	case "", OnRegressionRollback, OnRegressionPause:
 	default:
-		ps.add(gp+".on_regression", "%q is not rollback or pause", g.OnRegression)
+		ps.add(gp.field("on_regression"), "%q is not rollback or pause", g.OnRegression)
 	}
 }
 

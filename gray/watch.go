@@ -25,6 +25,7 @@ type Watcher struct {
 	done     chan struct{}
 	onLoad   func(error)
 	debounce time.Duration
+	limits   parseLimits
 
 	last []byte // the content last applied; only the watcher's goroutine touches it once running
 }
@@ -51,12 +52,15 @@ func WithDebounce(d time.Duration) WatchOption {
 
 // WatchConfig loads the file at path into e (returning its error if it is
 // invalid, with e untouched), then keeps watching it until ctx is done or
-// Close is called. The watcher's goroutine ends with it.
+// Close is called. The watcher's goroutine ends with it. A [ParseOption]
+// among opts sets the limits the file is read within; a file that breaks
+// one is logged and skipped like any invalid file.
 func WatchConfig(ctx context.Context, e *Engine, path string, opts ...WatchOption) (*Watcher, error) {
 	w := &Watcher{e: e, path: path, done: make(chan struct{}), debounce: 100 * time.Millisecond}
 	for _, o := range opts {
 		o.applyWatch(w)
 	}
+	w.limits = w.limits.withDefaults()
 	// Watch before the first read, so a change made in between is seen.
 	fsw, err := fsnotify.NewWatcher()
 	if err != nil {
@@ -66,14 +70,13 @@ func WatchConfig(ctx context.Context, e *Engine, path string, opts ...WatchOptio
 		_ = fsw.Close()
 		return nil, fmt.Errorf("gray: watch %s: %w", path, err)
 	}
-	data, err := os.ReadFile(path)
+	data, err := readConfigFile(path, w.limits)
+	if err == nil {
+		err = w.apply(data)
+	}
 	if err != nil {
 		_ = fsw.Close()
-		return nil, fmt.Errorf("gray: %w", err)
-	}
-	if err := w.apply(data); err != nil {
-		_ = fsw.Close()
-		return nil, err
+		return nil, inFile(err, path)
 	}
 	w.fsw = fsw
 	ctx, w.cancel = context.WithCancel(ctx)
@@ -144,8 +147,9 @@ func isSymlink(path string) bool {
 }
 
 func (w *Watcher) reload() {
-	data, err := os.ReadFile(w.path)
-	if err != nil {
+	data, err := readConfigFile(w.path, w.limits)
+	var ce *ConfigError
+	if err != nil && !errors.As(err, &ce) {
 		if errors.Is(err, os.ErrNotExist) {
 			// Mid-swap, or deleted: keep serving, a later event brings it back.
 			w.e.log.Warn("gray: config file missing; keeping the running config", "path", w.path)
@@ -155,12 +159,14 @@ func (w *Watcher) reload() {
 		w.report(err)
 		return
 	}
-	same := bytes.Equal(data, w.last)
-	if same {
-		return
+	if err == nil {
+		if bytes.Equal(data, w.last) {
+			return
+		}
+		err = w.apply(data)
 	}
-	err = w.apply(data)
 	if err != nil {
+		err = inFile(err, w.path)
 		w.e.log.Error("gray: invalid config; keeping the running config", "path", w.path, "err", err)
 	} else {
 		w.e.log.Info("gray: config reloaded", "path", w.path, "rollouts", len(w.e.Config().Rollouts))
@@ -169,12 +175,12 @@ func (w *Watcher) reload() {
 }
 
 func (w *Watcher) apply(data []byte) error {
-	cfg, err := ParseConfig(data)
+	cfg, err := parseConfig(data, w.limits)
 	if err == nil {
 		err = w.e.Update(cfg)
 	}
 	if err != nil {
-		return fmt.Errorf("%w (in %s)", err, w.path)
+		return err
 	}
 	w.last = data
 	return nil

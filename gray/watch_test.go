@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -150,4 +151,59 @@ func waitFor(t *testing.T, rl *reloads, cond func() bool) error {
 		}
 	}
 	return nil
+}
+
+// TestWatchConfigSkipsHostileFiles: a watched file that is too big, too
+// deep or too many is logged and skipped like any invalid file; the
+// application keeps running on the config it has. (16 MB of "[" used to
+// end the process with a stack overflow.)
+func TestWatchConfigSkipsHostileFiles(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "rollouts.json")
+	writeFile(t, path, `{"rollouts": [{"name": "r", "percent": 5}]}`)
+	e := mustEngine(t, "rollouts: [{name: r, percent: 1}]")
+	rl := newReloads()
+	w, err := gray.WatchConfig(t.Context(), e, path, gray.OnReload(rl.record), gray.WithDebounce(20*time.Millisecond),
+		gray.WithMaxConfigSize(20<<20))
+	require.NoError(t, err)
+	defer w.Close()
+	require.Equal(t, 5.0, percentOf(e))
+
+	tests := []struct {
+		name string
+		give string
+		want string
+	}{
+		{"16 MB of [", strings.Repeat("[", 16<<20), "gray: " + strings.Repeat("[0]", 128) + ": nested deeper than 128 levels"},
+		{"above the size limit", `{"rollouts": []}` + strings.Repeat(" ", 20<<20), "above the limit of 20971520"},
+		{"deep objects", nested(`{"not":`, "", "}", 100_000), "gray: not" + strings.Repeat(".not", 127) + ": nested deeper than 128 levels"},
+		{"too many values", "[" + strings.Repeat("1,", 200_000) + "1]", "more than 100000 values"},
+		{"billion laughs", laughs(9), "aliases expand to more than 100000 values"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// Written aside and renamed, so the watcher never reads half a file.
+			tmp := filepath.Join(dir, ".next")
+			writeFile(t, tmp, tt.give)
+			require.NoError(t, os.Rename(tmp, path))
+			err := waitForError(t, rl, tt.want)
+			assert.Contains(t, err.Error(), "(in "+path+")")
+			assert.Equal(t, 5.0, percentOf(e), "the running config stays")
+		})
+	}
+
+	writeFile(t, path, `{"rollouts": [{"name": "r", "percent": 7}]}`)
+	require.NoError(t, waitFor(t, rl, func() bool { return percentOf(e) == 7 }))
+}
+
+// waitForError waits for a reload that fails with an error containing want
+// (an event may bring more than one reload of the same file).
+func waitForError(t *testing.T, rl *reloads, want string) error {
+	t.Helper()
+	for {
+		if err := rl.wait(t); err != nil && strings.Contains(err.Error(), want) {
+			return err
+		}
+	}
 }
