@@ -34,8 +34,8 @@
 //
 // # Actions
 //
-// POST api/rollouts/{name}/{action}, where action is advance, pause, resume,
-// brake, promote or set-share, with an optional JSON body
+// POST api/rollouts/{name}/{action}, where action is start, advance, pause,
+// resume, brake, promote or set-share, with an optional JSON body
 // {"share": 20, "reason": "…"}. Actions go through the [Backend], normally
 // the guard's shared store ([GuardBackend]), so every replica applies them
 // at its next poll, and each one is audited with the caller's name, the
@@ -43,7 +43,8 @@
 // work on every rollout, with or without a plan: brake sends everyone to
 // the default variant, set-share holds a share over the configuration's,
 // promote holds 100%, and resume undoes the brake (back to the
-// configuration's share, or to the share set by hand). Advance and pause
+// configuration's share, or to the share set by hand). Start (a new run of
+// the plan at its first step, with fresh evidence), advance and pause
 // walk a plan's steps and stop its judge, so they need a plan: without one
 // they get 409 Conflict saying so, and the page disables them.
 //

@@ -101,6 +101,17 @@ func (a *Actions) State(ctx context.Context, rollout string) (State, error) {
 	return s, err
 }
 
+// Start begins a new run of the rollout's plan: its first step, with
+// fresh evidence (the judge weighs only what it sees from now on) and the
+// hold starting over, whatever the phase: promoted or rolled back by an
+// earlier release, paused, or running at any step. It is what a deploy
+// pipeline calls once the new version is out. It needs a plan. It is
+// absolute: on a conflict it applies to the state in force (see
+// [Actions]).
+func (a *Actions) Start(ctx context.Context, rollout, actor, reason string, opts ...ActOption) (State, error) {
+	return a.do(ctx, rollout, ActionStart, 0, actor, reason, opts)
+}
+
 // Advance moves a running or paused rollout to the next step after the
 // one it loaded, or promotes it when that is the last. It needs a plan. It
 // is relative: if the state moves before it is stored, it changes nothing
@@ -159,7 +170,7 @@ func (a *Actions) do(ctx context.Context, rollout string, act Action, share floa
 		return State{}, fmt.Errorf("guard: %s %q: %w: expected version %d is negative", act, rollout, ErrInvalidAction, ac.version)
 	}
 	plan, planned := a.plans(rollout)
-	if !planned && (act == ActionAdvance || act == ActionPause) {
+	if !planned && (act == ActionAdvance || act == ActionPause || act == ActionStart) {
 		return State{}, fmt.Errorf("guard: %s %q: %w: %s walks a plan's steps and its judge; brake, resume, set-share and promote work without one",
 			act, rollout, ErrNoPlan, act)
 	}
@@ -201,9 +212,14 @@ func (a *Actions) do(ctx context.Context, rollout string, act Action, share floa
 		}
 		if !stored && planned {
 			// Store the plan's start first: it is the state seen at
-			// version 0, and the action applies to it.
+			// version 0, and the action applies to it. A start has
+			// nothing more to do.
 			now := a.cfg.now()
-			cur, err = a.store.CompareAndSwap(ctx, 0, initialState(rollout, plan, now), startTransition(plan, actor, now))
+			t := startTransition(plan, actor, now)
+			if act == ActionStart {
+				t.Reason = reason
+			}
+			cur, err = a.store.CompareAndSwap(ctx, 0, initialState(rollout, plan, now), t)
 			if errors.Is(err, ErrConflict) {
 				continue // someone else stored it; sameState tells if it moved on
 			}
@@ -211,6 +227,9 @@ func (a *Actions) do(ctx context.Context, rollout string, act Action, share floa
 				return State{}, fmt.Errorf("guard: %s %q: %w", act, rollout, err)
 			}
 			a.cfg.emit(cur)
+			if act == ActionStart {
+				return cur, nil
+			}
 		}
 		var next State
 		var t Transition
@@ -317,6 +336,8 @@ func transit(cur State, plan gray.Plan, act Action, share float64, now time.Time
 		phase, next.Phase = PhasePaused, PhasePaused
 	}
 	switch act {
+	case ActionStart: // any phase: a new run from the first step
+		next.Phase, next.Share, next.Started = PhaseRunning, plan.Steps[0], now
 	case ActionAdvance:
 		if phase != PhaseRunning && phase != PhasePaused {
 			return invalid()

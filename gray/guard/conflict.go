@@ -100,6 +100,9 @@ func newActConfig(opts []ActOption) actConfig {
 //   - promote: absolute (promoted, 100%).
 //   - set-share: absolute (the share given). It lifts no brake: on a
 //     rolled-back state it fails as invalid.
+//   - start: absolute (a new run at the first step, fresh evidence). It
+//     means the same on any state: the pipeline that calls it has just
+//     deployed the version whatever the rollout did before.
 //
 // The judge's own transitions do not come here: start is a create at
 // version 0 (on a conflict another replica created it, and the state is

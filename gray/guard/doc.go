@@ -51,12 +51,12 @@
 //
 // # Actions
 //
-// People act through [Actions] (embedded in [Controller]): Advance, Pause,
-// Resume, Brake, Promote and SetShare, each a compare-and-swap with an
+// People act through [Actions] (embedded in [Controller]): Start, Advance,
+// Pause, Resume, Brake, Promote and SetShare, each a compare-and-swap with an
 // [AuditEntry] of who, when, what and why. Every transition, the judge's
 // with its [Evidence], goes to slog and to [WithOnTransition].
 //
-// Brake, Promote, SetShare and Pause mean the same whatever the state, so
+// Start, Brake, Promote, SetShare and Pause mean the same whatever the state, so
 // when the judge or another person changes it first they apply to the new
 // one. Advance and Resume are decided on the state they loaded ("the next
 // step" after 1% is 5%, not 20%), so they change nothing and fail with a

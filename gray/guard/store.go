@@ -40,7 +40,7 @@ type Action string
 // The actions that change a rollout's [State]. Every one is a
 // compare-and-swap on the [Store] with an audit entry.
 const (
-	ActionStart    Action = "start"     // state created at the first step
+	ActionStart    Action = "start"     // a run begun at the first step: state created, or a person's restart
 	ActionAdvance  Action = "advance"   // to the next step
 	ActionPause    Action = "pause"     // share kept, judge stopped
 	ActionResume   Action = "resume"    // from paused (same share) or rolled back (first step; without a plan: what the brake stopped)

@@ -165,6 +165,7 @@
   // ACTIONS: id, label, the phases it applies in with a plan, and without
   // one (null: it needs a plan). "manual" is a share set by hand.
   const ACTIONS = [
+    ["start", "Start over", ["running", "paused", "rolled-back", "promoted", "manual"], null],
     ["advance", "Advance", ["running", "paused", "manual"], null],
     ["pause", "Pause", ["running"], null],
     ["resume", "Resume", ["paused", "rolled-back", "manual"], ["rolled-back"]],
@@ -289,7 +290,7 @@
   // RELATIVE actions mean something only for the state they were decided
   // on ("the next step" after 1% is 5%): the page sends the version it
   // showed, and the server refuses with 409 if the state has moved since.
-  // The others (brake, promote, set-share, pause) mean the same on any
+  // The others (start, brake, promote, set-share, pause) mean the same on any
   // state; a brake must hold whatever happened meanwhile.
   const RELATIVE = ["advance", "resume"];
 
@@ -314,6 +315,7 @@
     pending = { rollout: r.name, action, label: label.replace("…", ""), version };
     $("confirm-title").textContent = label.replace("…", "") + " " + r.name + "?";
     const texts = {
+      start: "Begin a new run of the plan at its first step, with fresh evidence (e.g. after a deploy).",
       advance: "Move to the next step of the plan.",
       pause: "Keep the share where it is and stop the automatic judge until someone resumes.",
       resume: r.plan ? "Resume the rollout (after a brake it starts over at the first step)."
