@@ -25,14 +25,24 @@ type remoteFlags struct {
 	token   string
 	asJSON  bool
 	timeout time.Duration
+	// request bounds one API call when it differs from timeout (wait's
+	// --timeout is the whole wait); zero means timeout.
+	request time.Duration
 }
 
 func addRemoteFlags(fs *flag.FlagSet, e *env) *remoteFlags {
+	rf := addConnFlags(fs, e)
+	fs.DurationVar(&rf.timeout, "timeout", 15*time.Second, "give up after this long")
+	return rf
+}
+
+// addConnFlags adds the flags of addRemoteFlags but --timeout, for a
+// command that gives --timeout its own meaning.
+func addConnFlags(fs *flag.FlagSet, e *env) *remoteFlags {
 	rf := &remoteFlags{}
 	fs.StringVar(&rf.url, "url", e.getenv("GRAYKIT_URL"), "the console's URL, e.g. https://app.internal/graykit/ (default $GRAYKIT_URL)")
 	fs.StringVar(&rf.token, "token", "", "bearer token (default $GRAYKIT_TOKEN; prefer the variable)")
 	fs.BoolVar(&rf.asJSON, "json", false, "print JSON")
-	fs.DurationVar(&rf.timeout, "timeout", 15*time.Second, "give up after this long")
 	return rf
 }
 
@@ -41,6 +51,9 @@ type client struct {
 	base  *url.URL
 	token string
 	http  *http.Client
+	// date is the server's clock (its Date header) at the last answer,
+	// zero when it sent none.
+	date time.Time
 }
 
 func (rf *remoteFlags) client(e *env) (*client, error) {
@@ -63,7 +76,11 @@ func (rf *remoteFlags) client(e *env) (*client, error) {
 	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
 		fmt.Fprintf(e.stderr, "graykit: warning: sending the token over plain HTTP to %s\n", u.Host)
 	}
-	return &client{base: u, token: rf.token, http: &http.Client{Timeout: rf.timeout}}, nil
+	per := rf.timeout
+	if rf.request > 0 {
+		per = rf.request
+	}
+	return &client{base: u, token: rf.token, http: &http.Client{Timeout: per}}, nil
 }
 
 func isLoopback(host string) bool {
@@ -106,6 +123,7 @@ func (c *client) call(ctx context.Context, method, path string, body, out any) e
 		return err
 	}
 	defer res.Body.Close()
+	c.date, _ = http.ParseTime(res.Header.Get("Date"))
 	data, err := io.ReadAll(io.LimitReader(res.Body, 32<<20))
 	if err != nil {
 		return err
