@@ -42,9 +42,9 @@ type app struct {
 	// what a polling command sees. Set it before running the command.
 	beforePoll func(n int)
 	polls      int
-	store   guard.Store
-	engines []*gray.Engine
-	ctrls   []*guard.Controller
+	store      guard.Store
+	engines    []*gray.Engine
+	ctrls      []*guard.Controller
 }
 
 func newApp(t *testing.T) *app {
