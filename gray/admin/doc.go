@@ -56,6 +56,29 @@
 // the same way; the page sends it for advance and resume, so an action
 // decided on what the page showed never lands on a state it did not show.
 //
+// # Alerts pull the brake
+//
+// [AlertHandler] receives Prometheus Alertmanager's webhook and brakes (or
+// pauses) the rollouts named by a firing alert's graykit_rollout label,
+// audited with the alert as the reason, once per alert however often
+// Alertmanager repeats it; resolved alerts do nothing unless configured to
+// resume. Mount it beside the console with its own operator token:
+//
+//	alerts, err := admin.NewAlertHandler(admin.AlertConfig{
+//		Backend: backend,
+//		Tokens:  []admin.Token{{Name: "alertmanager", Secret: os.Getenv("GRAYKIT_ALERT_TOKEN"), Role: admin.RoleOperator}},
+//	})
+//	mux.Handle("/ops/graykit-alerts", alerts)
+//
+// and point an Alertmanager receiver at it:
+//
+//	receivers:
+//	  - name: graykit
+//	    webhook_configs:
+//	      - url: https://app.internal/ops/graykit-alerts
+//	        http_config:
+//	          authorization: {type: Bearer, credentials_file: /etc/alertmanager/graykit-token}
+//
 // # Security
 //
 // Every API call needs authentication: a bearer token from [Config.Tokens]
