@@ -88,9 +88,9 @@ func (rc *receiver) deliveries() []delivery {
 }
 
 var (
-	ok         = answer{http.StatusOK, "ok"}
-	dingOK     = answer{http.StatusOK, `{"errcode":0,"errmsg":"ok"}`}
-	feishuOK   = answer{http.StatusOK, `{"code":0,"msg":"success","data":{}}`}
+	ok          = answer{http.StatusOK, "ok"}
+	dingOK      = answer{http.StatusOK, `{"errcode":0,"errmsg":"ok"}`}
+	feishuOK    = answer{http.StatusOK, `{"code":0,"msg":"success","data":{}}`}
 	unavailable = answer{http.StatusServiceUnavailable, "try later"}
 )
 
@@ -98,8 +98,8 @@ var (
 func rolledBack() guard.State {
 	ev := &guard.Evidence{
 		Verdict: guard.VerdictRegress, Why: "error rate 0.2000 vs stable 0.0100", Alpha: 0.05,
-		Canary: guard.Sample{Requests: 500, Errors: 100, ErrorRate: 0.2},
-		Stable: guard.Sample{Requests: 5000, Errors: 50, ErrorRate: 0.01},
+		Canary:    guard.Sample{Requests: 500, Errors: 100, ErrorRate: 0.2},
+		Stable:    guard.Sample{Requests: 5000, Errors: 50, ErrorRate: 0.01},
 		ErrorDiff: 0.19, ErrorLower: 0.15, ErrorUpper: 0.23,
 	}
 	return guard.State{
