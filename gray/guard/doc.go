@@ -38,6 +38,16 @@
 // p90 (from the mergeable [gray.HistogramSnapshot]). Below
 // guard.min_requests it holds: never rolls back, never advances.
 //
+// # Approvals and windows
+//
+// A plan may list steps that wait for a person (approve: [50, 100]): when
+// the judge would advance into one, the rollout enters [PhaseAwaiting]
+// with a request-approval transition carrying the evidence, holds its
+// share, and goes on only when someone calls [Actions.Approve] (or
+// advances it). A plan's window (e.g. weekdays 09:00–18:00 in one time
+// zone) bounds when the judge may advance. In both cases the judge keeps
+// watching: a worse canary is rolled back at any time.
+//
 // # Replicas and stores
 //
 // Each replica runs a [Controller] over the same [Store]. At every tick it
