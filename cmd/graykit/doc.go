@@ -21,11 +21,13 @@
 // default to the environment variables GRAYKIT_URL and GRAYKIT_TOKEN (prefer
 // the variable: a flag is visible in the process list).
 //
-//	graykit status [ROLLOUT]                  rollouts, steps, shares and health
+//	graykit status [ROLLOUT]                  rollouts, steps, shares and health; pending approvals
 //	graykit audit [ROLLOUT]                   who did what, when and why
 //	graykit start ROLLOUT [--reason R]        a new run of the plan at its first step (after a deploy)
 //	graykit wait ROLLOUT [--until step:N|share:P] [--timeout D] [--interval D]
 //	                                          block until promoted, rolled back or stopped (for CI)
+//	graykit approve ROLLOUT [--reason R] [--expect-version N]
+//	                                          let a rollout awaiting approval enter its next step
 //	graykit pause|resume|brake|promote|advance ROLLOUT [--reason R] [--expect-version N]
 //	graykit set-share ROLLOUT PERCENT [--reason R] [--expect-version N]
 //

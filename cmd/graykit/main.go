@@ -39,6 +39,7 @@ func commands() []command {
 		{"start", "begin a rollout's plan anew at its first step (after a deploy)", actionCommand("start")},
 		{"wait", "block until a rollout is promoted, rolled back or stopped (for CI)", runWait},
 		{"audit", "show the audit trail of a running application", runAudit},
+		{"approve", "let a rollout awaiting approval enter its next step", actionCommand("approve")},
 		{"pause", "pause a rollout's plan (hold its step)", actionCommand("pause")},
 		{"resume", "resume a paused or braked rollout", actionCommand("resume")},
 		{"brake", "send everyone to the default variant now (any rollout)", actionCommand("brake")},

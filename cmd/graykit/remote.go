@@ -192,10 +192,44 @@ func runStatus(e *env, args []string) int {
 		rows = append(rows, statusRow(v))
 	}
 	table(e.stdout, rows)
+	printApprovals(e, views)
 	if len(pos) == 1 {
 		printDetail(e, views[0])
 	}
 	return exitOK
+}
+
+// printApprovals lists the rollouts awaiting a person's approval, with
+// what they await, who asked, the evidence and the command that approves.
+func printApprovals(e *env, views []admin.RolloutView) {
+	first := true
+	for _, v := range views {
+		if v.State == nil || v.State.Phase != guard.PhaseAwaiting || v.Plan == nil {
+			continue
+		}
+		if first {
+			fmt.Fprintln(e.stdout, "\npending approvals:")
+			first = false
+		}
+		st, t := v.State, v.State.Last
+		fmt.Fprintf(e.stdout, "  %s → %s, asked by %s at %s\n", v.Name, fmtPercent(awaited(v)), t.Actor, t.At.Format(time.RFC3339))
+		if ev := t.Evidence; ev != nil {
+			fmt.Fprintf(e.stdout, "    evidence: canary %s, stable %s; error-rate difference at most %.4f\n",
+				errText(ev.Canary.Errors, ev.Canary.Requests), errText(ev.Stable.Errors, ev.Stable.Requests), ev.ErrorUpper)
+		}
+		fmt.Fprintf(e.stdout, "    approve: graykit approve %s --expect-version %d\n", v.Name, st.Version)
+	}
+}
+
+// awaited is the share a rollout awaiting approval would enter: its
+// plan's next step, or 100 past the last.
+func awaited(v admin.RolloutView) float64 {
+	for _, s := range v.Plan.WithDefaults().Steps {
+		if s > v.State.Share {
+			return s
+		}
+	}
+	return 100
 }
 
 // statusRow is one rollout's line in `graykit status`.
@@ -435,6 +469,8 @@ func movedSince(rollout, action string, st guard.State, expected bool) string {
 		what = "moved to " + where
 	case guard.PhasePaused:
 		what = "was paused at " + where
+	case guard.PhaseAwaiting:
+		what = "awaits approval at " + where
 	case guard.PhaseManual:
 		what = "was set to " + fmtPercent(st.Share) + " by hand"
 	case guard.PhaseRolledBack:

@@ -102,6 +102,8 @@ type waitEvent struct {
 	Steps   int     `json:"steps"`
 	Share   float64 `json:"share"`
 	Version int64   `json:"version"`
+	// Awaits is the share a rollout awaiting approval would enter.
+	Awaits float64 `json:"awaits,omitempty"`
 	// InStepSeconds is how long the current step has lasted.
 	InStepSeconds float64 `json:"in_step_seconds"`
 	// Canary and Stable are the console's recent outcomes (all replicas).
@@ -293,6 +295,9 @@ func (w *waiter) event(v admin.RolloutView, now time.Time) waitEvent {
 	if v.Plan != nil {
 		ev.Steps = len(v.Plan.WithDefaults().Steps)
 		ev.Step = st.Step + 1
+		if st.Phase == guard.PhaseAwaiting {
+			ev.Awaits = awaited(v)
+		}
 	}
 	if !st.StepStarted.IsZero() {
 		ev.InStepSeconds = max(now.Sub(st.StepStarted), 0).Seconds()
@@ -323,6 +328,9 @@ func (w *waiter) print(ev waitEvent) {
 	inStep := (time.Duration(ev.InStepSeconds) * time.Second).String()
 	fmt.Fprintf(out, "%s %s: %s at %s, %s in step; canary %s, stable %s\n", at, ev.Rollout, ev.Phase, where, inStep,
 		errText(ev.Canary.Errors, ev.Canary.Requests), errText(ev.Stable.Errors, ev.Stable.Requests))
+	if ev.Awaits > 0 {
+		fmt.Fprintf(out, "  waiting for a person to approve %s: graykit approve %s --expect-version %d\n", fmtPercent(ev.Awaits), ev.Rollout, ev.Version)
+	}
 }
 
 // doneText says how a wait ended and who did it.

@@ -66,6 +66,8 @@ func (g *guardBackend) Act(ctx context.Context, rollout string, act guard.Action
 	switch act {
 	case guard.ActionStart:
 		return g.actions.Start(ctx, rollout, actor, reason, opts...)
+	case guard.ActionApprove:
+		return g.actions.Approve(ctx, rollout, actor, reason, opts...)
 	case guard.ActionAdvance:
 		return g.actions.Advance(ctx, rollout, actor, reason, opts...)
 	case guard.ActionPause:

@@ -34,8 +34,8 @@
 //
 // # Actions
 //
-// POST api/rollouts/{name}/{action}, where action is start, advance, pause,
-// resume, brake, promote or set-share, with an optional JSON body
+// POST api/rollouts/{name}/{action}, where action is start, approve,
+// advance, pause, resume, brake, promote or set-share, with an optional JSON body
 // {"share": 20, "reason": "…"}. Actions go through the [Backend], normally
 // the guard's shared store ([GuardBackend]), so every replica applies them
 // at its next poll, and each one is audited with the caller's name, the
@@ -48,12 +48,17 @@
 // walk a plan's steps and stop its judge, so they need a plan: without one
 // they get 409 Conflict saying so, and the page disables them.
 //
-// Advance and resume are decided on the state they find ("the next step"
+// A rollout whose plan awaits a person's approval (phase
+// awaiting-approval, its last transition the judge's request with the
+// evidence) is listed under "Pending approvals" on the page and has an
+// Approve button; approve lets it enter the awaited step.
+//
+// Advance, resume and approve are decided on the state they find ("the next step"
 // after 1% is 5%): if the judge or another person changes it before the
 // action is stored, nothing is changed and the answer is 409 Conflict with
 // the state in force in [ErrorResponse] State. A body with
 // {"version": N}, the state version the caller saw, binds any action to it
-// the same way; the page sends it for advance and resume, so an action
+// the same way; the page sends it for advance, resume and approve, so an action
 // decided on what the page showed never lands on a state it did not show.
 //
 // # Alerts pull the brake

@@ -60,6 +60,9 @@ var verbs = map[guard.Action]string{
 	guard.ActionBrake:    "BRAKED",
 	guard.ActionPromote:  "promoted",
 	guard.ActionSetShare: "share set",
+	// The judge asks a person to approve the next step.
+	guard.ActionRequestApproval: "AWAITS APPROVAL",
+	guard.ActionApprove:         "approved",
 }
 
 // title is e.g. "[shop] checkout-v2 ROLLED BACK by guard/web-1".
