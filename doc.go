@@ -43,7 +43,9 @@
 //	if err != nil { log.Fatal(err) }
 //	mux := http.NewServeMux()
 //	mux.Handle("/checkout", gray.NewSwitch("checkout-v2", oldCheckout).Handle("canary", newCheckout))
-//	http.ListenAndServe(":8080", gray.Middleware(engine, gray.WithKeyFromHeader("X-User-ID"))(mux))
+//	// userID is the signed-in user, from your authentication: a key the
+//	// client could write itself would let it pick its bucket.
+//	http.ListenAndServe(":8080", gray.Middleware(engine, gray.WithKeyFunc(userID))(mux))
 //
 // Run the tour with `go run ./examples/quickstart`.
 package graykit

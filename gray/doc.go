@@ -55,8 +55,10 @@
 //		log.Fatal(err)
 //	}
 //	checkout := gray.NewSwitch("checkout-v2", oldCheckout).Handle("canary", newCheckout)
+//	// userID returns the signed-in user from your authentication (a
+//	// verified session or token): never a header the client writes.
 //	log.Fatal(http.ListenAndServe(":8080",
-//		gray.Middleware(engine, gray.WithKeyFromHeader("X-User-ID"))(checkout)))
+//		gray.Middleware(engine, gray.WithKeyFunc(userID))(checkout)))
 //
 // # Safety
 //

@@ -61,15 +61,25 @@ rollouts:
 	newCheckout := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "new checkout") })
 	mux := http.NewServeMux()
 	mux.Handle("/checkout", gray.NewSwitch("checkout-v2", oldCheckout).Handle("canary", newCheckout))
-	handler := gray.Middleware(engine, gray.WithKeyFromHeader("X-User-ID"))(mux)
+	// userID stands for your authentication: the signed-in user of a
+	// verified session, never a value the client writes itself.
+	sessions := map[string]string{"s-3f9a": "user-42", "s-77c1": "alice@example.com"}
+	userID := func(r *http.Request) string {
+		c, err := r.Cookie("session")
+		if err != nil {
+			return ""
+		}
+		return sessions[c.Value]
+	}
+	handler := gray.Middleware(engine, gray.WithKeyFunc(userID))(mux)
 	// http.ListenAndServe(":8080", handler)
 
-	for _, user := range []string{"user-42", "alice@example.com"} {
+	for _, session := range []string{"s-3f9a", "s-77c1"} {
 		r := httptest.NewRequest(http.MethodGet, "/checkout", nil)
-		r.Header.Set("X-User-ID", user)
+		r.AddCookie(&http.Cookie{Name: "session", Value: session})
 		w := httptest.NewRecorder()
 		handler.ServeHTTP(w, r)
-		fmt.Println(user, "->", w.Body.String())
+		fmt.Println(sessions[session], "->", w.Body.String())
 	}
 	// Output:
 	// user-42 -> new checkout

@@ -2,9 +2,9 @@ package gray
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
+	"log/slog"
 	"net/http"
+	"sync/atomic"
 	"time"
 )
 
@@ -15,12 +15,24 @@ import (
 // Start and [Scope.End]; they hold no bucketing or rule logic. A Hook is
 // safe for concurrent use.
 type Hook struct {
-	e    *Engine
-	cfg  hookConfig
-	born time.Time // request start times are offsets from it: 8 bytes, monotonic
+	e      *Engine
+	cfg    hookConfig
+	anon   *anonIDs  // nil without WithAnonymousCookie
+	born   time.Time // request start times are offsets from it: 8 bytes, monotonic
+	warned atomic.Bool
 }
 
 // NewHook evaluates opts once and returns a hook for e.
+//
+// A nil e — most often the error of [New] left unchecked — gives a hook
+// that opens no decisions, so that a wrong setup degrades to the default
+// variant rather than a panic on the first request: its [Hook.Middleware]
+// returns next unchanged, [Hook.Start] and [Hook.StartHTTP] return a scope
+// whose Context is the parent itself (no decisions, so [Variant] answers
+// the default) and whose End does nothing. It logs one warning with
+// slog.Default, when its middleware is built or at its first request.
+// [Hook.Inject] works as usual: the client side decides nothing. [Middleware]
+// and every adapter are built on NewHook and behave the same way.
 func NewHook(e *Engine, opts ...Option) *Hook {
 	h := &Hook{e: e, born: time.Now()}
 	for _, o := range opts {
@@ -28,7 +40,43 @@ func NewHook(e *Engine, opts ...Option) *Hook {
 			o.apply(&h.cfg)
 		}
 	}
+	if h.cfg.anonCookie != "" {
+		secrets := h.cfg.anonSecrets
+		if secrets != nil {
+			if err := checkAnonSecrets(secrets); err != nil {
+				h.logger().Error(err.Error() + "; using a random secret of this process instead")
+				secrets = nil
+			}
+		}
+		if secrets == nil {
+			secrets = [][]byte{processAnonSecret()}
+		}
+		h.anon = newAnonIDs(h.cfg.anonCookie, secrets, h.cfg.anonSecure)
+	}
 	return h
+}
+
+// warnNoEngine logs, once, that the hook has no engine.
+func (h *Hook) warnNoEngine() {
+	if h.warned.CompareAndSwap(false, true) {
+		slog.Default().Warn("gray: hook without an engine: requests pass through without decisions, every variant is the default (check the error of gray.New)")
+	}
+}
+
+// passThrough is the scope of a request to a hook without an engine.
+func (h *Hook) passThrough(parent context.Context) *Scope {
+	h.warnNoEngine()
+	s := &Scope{}
+	s.rc.Context = parent
+	return s
+}
+
+// logger is the engine's logger, for what goes wrong off the request path.
+func (h *Hook) logger() *slog.Logger {
+	if h.e != nil && h.e.log != nil {
+		return h.e.log
+	}
+	return slog.Default()
 }
 
 // Engine returns the hook's engine.
@@ -47,16 +95,31 @@ type extScope struct {
 }
 
 // Context returns the request's context: the parent given to Start, with the
-// request's [Decisions] on it.
-func (s *Scope) Context() context.Context { return &s.rc }
+// request's [Decisions] on it (the parent itself for a hook without an
+// engine).
+func (s *Scope) Context() context.Context {
+	if s.rc.d.hook == nil {
+		return s.rc.Context
+	}
+	return &s.rc
+}
 
-// Decisions returns the request's decisions.
-func (s *Scope) Decisions() *Decisions { return &s.rc.d }
+// Decisions returns the request's decisions; nil for a hook without an
+// engine.
+func (s *Scope) Decisions() *Decisions {
+	if s.rc.d.hook == nil {
+		return nil
+	}
+	return &s.rc.d
+}
 
 // Start opens a request for a non-HTTP protocol (gRPC): req gives the
 // request's values. The returned scope's Context is what the handler must
 // see; End must be called when the request ends.
 func (h *Hook) Start(ctx context.Context, req Request) *Scope {
+	if h.e == nil {
+		return h.passThrough(ctx)
+	}
 	s := h.newScope(ctx)
 	h.open(&s.rc, req, nil, nil)
 	return s
@@ -66,6 +129,9 @@ func (h *Hook) Start(ctx context.Context, req Request) *Scope {
 // to set the anonymous-stickiness cookie. The handler must run with
 // r.WithContext(scope.Context()); End must be called when it returns.
 func (h *Hook) StartHTTP(w http.ResponseWriter, r *http.Request) *Scope {
+	if h.e == nil {
+		return h.passThrough(r.Context())
+	}
 	s := h.newScope(r.Context())
 	s.rc.hr = r
 	h.open(&s.rc, (*httpView)(&s.rc), r, w)
@@ -101,15 +167,24 @@ func (h *Hook) open(rc *reqCtx, req Request, hr *http.Request, w http.ResponseWr
 	if h.cfg.acceptPropagated {
 		// Verified propagated decisions are pinned before anything is
 		// decided; the raw set is kept (and forwarded), rollouts this
-		// service does not know included.
+		// service does not know included. They were made for the key
+		// they were signed with: on a request with another key of its
+		// own they would pin one user's variants on another, and be
+		// re-signed for that other user onward.
 		var key string
-		key, pinned = h.cfg.propagator.receive(req)
-		if s.Key == "" {
+		var ok bool
+		key, pinned, ok = h.cfg.propagator.receive(req)
+		switch {
+		case !ok:
+		case s.Key == "":
 			s.Key = key
+		case key != s.Key:
+			pinned = nil
+			h.cfg.propagator.keyMismatch.Add(1)
 		}
 	}
-	if s.Key == "" && h.cfg.anonCookie != "" && hr != nil {
-		s.Key = h.anonymousKey(req, hr, w)
+	if s.Key == "" && h.anon != nil && hr != nil {
+		s.Key = h.anon.key(req, hr, w)
 	}
 	if h.cfg.attrs != nil {
 		s.Attrs = h.cfg.attrs(rc.Context, req)
@@ -121,41 +196,6 @@ func (h *Hook) open(rc *reqCtx, req Request, hr *http.Request, w http.ResponseWr
 	if h.cfg.eager {
 		rc.d.decideAll()
 	}
-}
-
-// anonCookieMaxAge is how long an anonymous ID lives: a year.
-const anonCookieMaxAge = 365 * 24 * 60 * 60
-
-func (h *Hook) anonymousKey(req Request, hr *http.Request, w http.ResponseWriter) string {
-	if v, ok := req.Cookie(h.cfg.anonCookie); ok && validAnonID(v) {
-		return v
-	}
-	var b [16]byte
-	_, _ = rand.Read(b[:]) // never fails (crypto/rand since Go 1.24)
-	id := "anon-" + hex.EncodeToString(b[:])
-	if w != nil {
-		http.SetCookie(w, &http.Cookie{
-			Name: h.cfg.anonCookie, Value: id, Path: "/", MaxAge: anonCookieMaxAge,
-			HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: hr.TLS != nil,
-		})
-	}
-	return id
-}
-
-// validAnonID accepts only IDs of the shape this package issues, so a client
-// cannot pick its bucket by writing an arbitrary cookie.
-func validAnonID(v string) bool {
-	const prefix = "anon-"
-	if len(v) != len(prefix)+32 || v[:len(prefix)] != prefix {
-		return false
-	}
-	for i := len(prefix); i < len(v); i++ {
-		c := v[i]
-		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
-			return false
-		}
-	}
-	return true
 }
 
 // End reports the request's outcome to the observers, once per rollout the
@@ -189,12 +229,15 @@ func (s *Scope) report(o Outcome, dec Decision) {
 	}
 }
 
-// Inject writes what a service behind this one needs to follow the
-// decisions in ctx: set is called once per header (or gRPC metadata key) to
-// send. Client-side adapters (gray.Transport, the gRPC client interceptors)
-// call it. Without a propagator configured it writes nothing.
-func (h *Hook) Inject(ctx context.Context, set func(key, value string)) {
-	if h.cfg.propagator != nil {
-		h.cfg.propagator.inject(ctx, set)
-	}
+// Inject writes into c what a service behind this one needs to follow the
+// decisions in ctx, as [Propagator.Inject] does: every graykit value c
+// held is replaced, and other baggage members are kept. It signs with the
+// hook's propagator ([WithPropagator], [WithOutboundPropagator]) or, if the
+// hook has none, with the propagator of the middleware that opened ctx's
+// decisions — the rule [Transport] and [Proxy] follow, so a client built
+// with the engine alone signs wherever its caller's middleware does. With
+// no propagator at all, or no decisions in ctx, it only removes graykit
+// values from c. The gRPC client interceptors call it.
+func (h *Hook) Inject(ctx context.Context, c Carrier) {
+	inject(ctx, c, h.cfg.propagator)
 }

@@ -8,7 +8,10 @@ import "github.com/graykit/graykit/internal/reqval"
 // of them into maps), and being the context itself it costs no storage.
 type httpView reqCtx
 
-var _ Request = (*httpView)(nil)
+var (
+	_ Request      = (*httpView)(nil)
+	_ ValuesGetter = (*httpView)(nil)
+)
 
 func (h *httpView) Header(name string) (string, bool) {
 	vs := h.hr.Header[name]
@@ -17,6 +20,10 @@ func (h *httpView) Header(name string) (string, bool) {
 	}
 	return vs[0], true
 }
+
+// Values returns every value of the header (canonical name): baggage may
+// come on several lines.
+func (h *httpView) Values(name string) []string { return h.hr.Header[name] }
 
 func (h *httpView) Cookie(name string) (string, bool) {
 	return reqval.Cookie(h.hr.Header["Cookie"], name)

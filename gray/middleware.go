@@ -11,17 +11,19 @@ import (
 // reports each decided rollout's outcome (status, latency, panic) to the
 // observers given with [WithObserver]. The request is copied with the new
 // context, never mutated. A panic in the handler is recorded as an error and
-// re-raised. With a nil engine the middleware returns next unchanged.
+// re-raised. With a nil engine the middleware returns next unchanged and
+// logs a warning ([NewHook]).
 func Middleware(e *Engine, opts ...Option) func(http.Handler) http.Handler {
-	if e == nil {
-		return func(next http.Handler) http.Handler { return next }
-	}
-	h := NewHook(e, opts...)
-	return h.Middleware
+	return NewHook(e, opts...).Middleware
 }
 
-// Middleware wraps next as [Middleware] does, with the hook's options.
+// Middleware wraps next as [Middleware] does, with the hook's options. A
+// hook without an engine returns next unchanged.
 func (h *Hook) Middleware(next http.Handler) http.Handler {
+	if h.e == nil {
+		h.warnNoEngine()
+		return next
+	}
 	observe := len(h.cfg.observers) > 0
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s := h.StartHTTP(w, r)

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"hash"
-	"net/http"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -43,6 +42,10 @@ var (
 	ErrPropagationUnsigned  = errors.New("gray: propagated value unsigned")
 	ErrPropagationSignature = errors.New("gray: propagated value signature does not verify")
 	ErrPropagationExpired   = errors.New("gray: propagated value expired")
+	ErrPropagationFuture    = errors.New("gray: propagated value expires too far ahead")
+	// ErrPropagationMissing is what [Propagator.Extract] returns for a
+	// carrier that holds no value. It is not counted as a rejection.
+	ErrPropagationMissing = errors.New("gray: no propagated value")
 )
 
 const (
@@ -73,7 +76,8 @@ const (
 // is HMAC-SHA256 under the first secret over every byte of the value before
 // its last "|" (that is, "v1|expires|key|decisions"), exactly as sent. A
 // value is trusted while the current Unix time in seconds is at most
-// expires and some accepted secret verifies its signature. A value longer
+// expires, expires is no further ahead than the TTL plus the allowed clock
+// skew, and some accepted secret verifies its signature. A value longer
 // than [MaxPropagationSize] bytes is rejected before any other check.
 // docs/propagation.md is the normative description, with a worked example.
 type Propagator struct {
@@ -81,14 +85,17 @@ type Propagator struct {
 	ttl     time.Duration
 	now     func() time.Time
 	baggage bool
-	header  string // canonical carrier header
 	b64     *base64.Encoding
 	states  sync.Pool // *macState
+
+	skew     time.Duration
+	maxAhead uint64 // seconds: ttl + skew, rounded up
 
 	signed, dropped                        atomic.Uint64
 	accepted, acceptedOld                  atomic.Uint64
 	oversized, malformed, unsigned, badMAC atomic.Uint64
-	expired                                atomic.Uint64
+	expired, future                        atomic.Uint64
+	keyMismatch                            atomic.Uint64
 }
 
 // macState is per-goroutine scratch space: one keyed HMAC per secret and
@@ -117,6 +124,21 @@ func WithPropagationTTL(d time.Duration) PropagatorOption {
 	return propagatorOptionFunc(func(p *Propagator) { p.ttl = d })
 }
 
+// DefaultPropagationSkew is the clock skew between services a [Propagator]
+// allows unless [WithPropagationSkew] says otherwise.
+const DefaultPropagationSkew = time.Minute
+
+// WithPropagationSkew sets how far ahead of this service's clock another
+// service's may run. A value whose expiry lies more than TTL plus skew
+// ahead is refused ([ErrPropagationFuture]): no writer of the chain signs
+// for longer, so such a value comes from a clock far off or from someone
+// minting long-lived values. The default is [DefaultPropagationSkew]; every
+// service of a chain should use the same TTL. A negative skew is an error
+// in [NewPropagator].
+func WithPropagationSkew(d time.Duration) PropagatorOption {
+	return propagatorOptionFunc(func(p *Propagator) { p.skew = d })
+}
+
 // WithPropagationClock sets the clock used for expiry; the default is
 // time.Now. Tests use it.
 func WithPropagationClock(now func() time.Time) PropagatorOption {
@@ -127,11 +149,11 @@ func WithPropagationClock(now func() time.Time) PropagatorOption {
 // "baggage") as the list member [BaggageMember], instead of in
 // [PropagationHeader], for chains that already propagate baggage. The value
 // is percent-encoded as baggage requires (only "%" needs it, as "%25"); the
-// signature covers the decoded value. Inbound, only the first baggage
-// header (metadata value) is searched. [Transport] and [Proxy] keep the
-// request's other members; [Hook.Inject] cannot see them and writes a
-// baggage value holding only graykit's member, so a gRPC client that also
-// sends baggage must merge the two.
+// signature covers the decoded value. Inbound, every baggage header line
+// (metadata value) is searched, as W3C Baggage combines them into one list,
+// and the first graykit member is used. Outbound, every client side
+// ([Transport], [Proxy], [Hook.Inject] and the gRPC client interceptors)
+// replaces graykit's member and keeps the other members.
 func WithBaggage() PropagatorOption {
 	return propagatorOptionFunc(func(p *Propagator) { p.baggage = true })
 }
@@ -145,7 +167,7 @@ func NewPropagator(secrets [][]byte, opts ...PropagatorOption) (*Propagator, err
 	if len(secrets) == 0 {
 		return nil, errors.New("gray: propagator: at least one secret is required")
 	}
-	p := &Propagator{ttl: DefaultPropagationTTL, header: PropagationHeader}
+	p := &Propagator{ttl: DefaultPropagationTTL, skew: DefaultPropagationSkew}
 	for i, s := range secrets {
 		if len(s) < MinSecretSize {
 			return nil, fmt.Errorf("gray: propagator: secrets[%d]: %d bytes, at least %d are required", i, len(s), MinSecretSize)
@@ -160,11 +182,12 @@ func NewPropagator(secrets [][]byte, opts ...PropagatorOption) (*Propagator, err
 	if p.ttl < time.Second {
 		return nil, fmt.Errorf("gray: propagator: ttl %v is under one second", p.ttl)
 	}
+	if p.skew < 0 {
+		return nil, fmt.Errorf("gray: propagator: clock skew %v is negative", p.skew)
+	}
+	p.maxAhead = uint64((p.ttl + p.skew + time.Second - 1) / time.Second)
 	if p.now == nil {
 		p.now = time.Now
-	}
-	if p.baggage {
-		p.header = "Baggage"
 	}
 	p.b64 = base64.RawURLEncoding.Strict()
 	p.states.New = func() any {
@@ -201,11 +224,17 @@ type PropagationStats struct {
 	// Expired counts values whose signature verified but whose expiry has
 	// passed.
 	Expired uint64
+	// Future counts values whose signature verified but whose expiry lies
+	// further ahead than the TTL plus the allowed clock skew.
+	Future uint64
+	// KeyMismatch counts Accepted values that were not used because they
+	// were signed for another subject key than the request's own.
+	KeyMismatch uint64
 }
 
 // Rejected returns the number of values read and not trusted.
 func (s PropagationStats) Rejected() uint64 {
-	return s.Oversized + s.Malformed + s.Unsigned + s.BadSignature + s.Expired
+	return s.Oversized + s.Malformed + s.Unsigned + s.BadSignature + s.Expired + s.Future
 }
 
 // Stats returns the counts so far.
@@ -215,7 +244,8 @@ func (p *Propagator) Stats() PropagationStats {
 		Accepted: p.accepted.Load(), AcceptedOld: p.acceptedOld.Load(),
 		Oversized: p.oversized.Load(), Malformed: p.malformed.Load(),
 		Unsigned: p.unsigned.Load(), BadSignature: p.badMAC.Load(),
-		Expired: p.expired.Load(),
+		Expired: p.expired.Load(), Future: p.future.Load(),
+		KeyMismatch: p.keyMismatch.Load(),
 	}
 }
 
@@ -296,10 +326,11 @@ func (p *Propagator) finish(st *macState, b []byte) (string, bool) {
 
 // Verify checks value and returns what it carries. It returns
 // [ErrPropagationOversized], [ErrPropagationMalformed],
-// [ErrPropagationUnsigned], [ErrPropagationSignature] or
-// [ErrPropagationExpired] for a value that must not be trusted, and counts
-// every outcome in [Propagator.Stats]. The signature is compared in
-// constant time. Verify never panics, whatever value is given.
+// [ErrPropagationUnsigned], [ErrPropagationSignature],
+// [ErrPropagationExpired] or [ErrPropagationFuture] for a value that must
+// not be trusted, and counts every outcome in [Propagator.Stats]. The
+// signature is compared in constant time. Verify never panics, whatever
+// value is given.
 func (p *Propagator) Verify(value string) (Propagated, error) {
 	pv, err := p.verify(value)
 	switch err {
@@ -315,6 +346,8 @@ func (p *Propagator) Verify(value string) (Propagated, error) {
 		p.badMAC.Add(1)
 	case ErrPropagationExpired:
 		p.expired.Add(1)
+	case ErrPropagationFuture:
+		p.future.Add(1)
 	}
 	return pv, err
 }
@@ -368,8 +401,15 @@ func (p *Propagator) verify(value string) (Propagated, error) {
 	if match < 0 {
 		return Propagated{}, ErrPropagationSignature
 	}
-	if exp > 1<<62 || p.now().Unix() > int64(exp) {
+	now := p.now().Unix()
+	if now > 0 && exp < uint64(now) {
 		return Propagated{}, ErrPropagationExpired
+	}
+	// A value valid for longer than any writer of this chain would sign it
+	// for (a leaked secret minting long-lived values, a clock far ahead) is
+	// refused: the TTL is what bounds a replay.
+	if exp > uint64(max(now, 0))+p.maxAhead {
+		return Propagated{}, ErrPropagationFuture
 	}
 
 	pv := Propagated{Expires: time.Unix(int64(exp), 0)}
@@ -522,10 +562,13 @@ func percentDecode(s string) (string, bool) {
 // gray behind the edge: a request carrying a value p verifies has the
 // propagated decisions pinned (each with [ReasonPropagated], also for
 // rollouts the local configuration lacks or decides otherwise) and, if the
-// request yields no key of its own, the propagated subject key; and
-// [Transport], [Hook.Inject] and [Proxy] sign the request's decisions for the
-// next service with p. A value that is missing or not trusted is ignored:
-// the service decides locally. Do not use it where requests come from the
+// request yields no key of its own, the propagated subject key. A request
+// whose own key differs from the propagated one ignores the value (counted
+// in [PropagationStats].KeyMismatch) and is decided locally: decisions
+// belong to the key they were made for. Every client side ([Transport],
+// [Proxy], [Hook.Inject], the gRPC client interceptors) signs the request's
+// decisions for the next service with p. A value that is missing or not
+// trusted is ignored: the service decides locally. Do not use it where requests come from the
 // public; use [WithOutboundPropagator] there.
 func WithPropagator(p *Propagator) Option {
 	return optionFunc(func(c *hookConfig) { c.propagator, c.acceptPropagated = p, p != nil })
@@ -539,22 +582,29 @@ func WithOutboundPropagator(p *Propagator) Option {
 }
 
 // receive reads and verifies the value a request carries. It returns the
-// propagated key and decisions, or zero values if there is nothing trusted.
-func (p *Propagator) receive(req Request) (string, map[string]string) {
-	v, ok := req.Header(p.header)
-	if !ok {
-		return "", nil
-	}
-	if p.baggage {
-		if v, ok = baggageValue(v); !ok {
-			return "", nil
+// propagated key and decisions, and false if there is nothing trusted.
+func (p *Propagator) receive(req Request) (string, map[string]string, bool) {
+	var v string
+	var ok bool
+	switch vg, many := req.(ValuesGetter); {
+	case !p.baggage:
+		v, ok = req.Header(PropagationHeader)
+	case many:
+		v, ok = baggageValue(vg.Values(baggageHeader))
+	default:
+		var line string
+		if line, ok = req.Header(baggageHeader); ok {
+			v, ok = baggageValue([]string{line})
 		}
+	}
+	if !ok {
+		return "", nil, false
 	}
 	pv, err := p.Verify(v)
 	if err != nil {
-		return "", nil
+		return "", nil, false
 	}
-	return pv.Key, pv.Variants
+	return pv.Key, pv.Variants, true
 }
 
 // encode signs the decisions in d: every decision made so far and every
@@ -603,84 +653,6 @@ func (p *Propagator) encode(d *Decisions) string {
 	}
 	v, _ := p.finish(st, b)
 	return v
-}
-
-// writeHeader replaces the propagated value in h with one for d; with
-// nothing to send, it only removes what h carried.
-func (p *Propagator) writeHeader(h http.Header, d *Decisions) {
-	v := ""
-	if d != nil {
-		v = p.encode(d)
-	}
-	if !p.baggage {
-		if v == "" {
-			h.Del(p.header)
-			return
-		}
-		h[p.header] = []string{v}
-		return
-	}
-	var members []string
-	for _, line := range h.Values(p.header) {
-		for m := range strings.SplitSeq(line, ",") {
-			if m = strings.TrimSpace(m); m != "" && !isGraykitMember(m) {
-				members = append(members, m)
-			}
-		}
-	}
-	if v != "" {
-		members = append(members, baggageMember(v))
-	}
-	if len(members) == 0 {
-		h.Del(p.header)
-		return
-	}
-	h[p.header] = []string{strings.Join(members, ",")}
-}
-
-// inject calls set with the carrier and value for the decisions in ctx.
-func (p *Propagator) inject(ctx context.Context, set func(key, value string)) {
-	d, ok := FromContext(ctx)
-	if !ok {
-		return
-	}
-	v := p.encode(d)
-	if v == "" {
-		return
-	}
-	if p.baggage {
-		set(p.header, baggageMember(v))
-		return
-	}
-	set(p.header, v)
-}
-
-func baggageMember(v string) string {
-	return BaggageMember + "=" + strings.ReplaceAll(v, "%", "%25")
-}
-
-func isGraykitMember(m string) bool {
-	k, _, _ := strings.Cut(m, "=")
-	return strings.TrimSpace(k) == BaggageMember
-}
-
-// baggageValue finds the graykit member in a baggage header and returns its
-// value, percent-decoded.
-func baggageValue(h string) (string, bool) {
-	if len(h) > 8192 {
-		return "", false
-	}
-	for h != "" {
-		var m string
-		m, h, _ = strings.Cut(h, ",")
-		_, v, ok := strings.Cut(m, "=")
-		if !ok || !isGraykitMember(m) {
-			continue
-		}
-		v, _, _ = strings.Cut(v, ";") // properties
-		return percentDecode(strings.TrimSpace(v))
-	}
-	return "", false
 }
 
 // decisionsPropagator returns the propagator to sign ctx's decisions with:

@@ -1,6 +1,7 @@
 package gray_test
 
 import (
+	"net/http"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -26,7 +27,8 @@ func TestLocalBrakeBeatsPropagatedCanary(t *testing.T) {
 	assert.Equal(t, "canary", d.Variant, "a stale local config follows the edge")
 	assert.Equal(t, gray.ReasonPropagated, d.Reason)
 
-	require.NoError(t, e.SetOverride("checkout", gray.Override{Enabled: ptr(false)}))
+	off := false
+	require.NoError(t, e.SetOverride("checkout", gray.Override{Enabled: &off}))
 	d = start()
 	assert.Equal(t, "stable", d.Variant, "the local brake wins")
 	assert.Equal(t, gray.ReasonOff, d.Reason)
@@ -43,9 +45,9 @@ func TestLocalBrakeHoldsDownstream(t *testing.T) {
 	require.NoError(t, err)
 	s := h.Start(t.Context(), &gray.Values{Headers: map[string]string{gray.PropagationHeader: in}})
 
-	sent := map[string]string{}
-	h.Inject(s.Context(), func(k, v string) { sent[k] = v })
-	pv, err := p.Verify(sent[gray.PropagationHeader])
+	sent := http.Header{}
+	h.Inject(s.Context(), gray.HeaderCarrier(sent))
+	pv, err := p.Verify(sent.Get(gray.PropagationHeader))
 	require.NoError(t, err)
 	assert.Equal(t, map[string]string{"checkout": "stable", "search": "canary"}, pv.Variants,
 		"the brake holds downstream; an unbraked rollout follows the edge")

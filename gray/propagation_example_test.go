@@ -42,7 +42,7 @@ func ExamplePropagator_Verify() {
 	// Output:
 	// user-42 map[checkout-v2:canary] <nil>
 	// gray: propagated value unsigned
-	// {Signed:1 Dropped:0 Accepted:1 AcceptedOld:0 Oversized:0 Malformed:0 Unsigned:1 BadSignature:0 Expired:0}
+	// {Signed:1 Dropped:0 Accepted:1 AcceptedOld:0 Oversized:0 Malformed:0 Unsigned:1 BadSignature:0 Expired:0 Future:0 KeyMismatch:0}
 }
 
 // An edge signs its decisions for the services behind it; those services
@@ -58,7 +58,7 @@ func ExampleTransport() {
 	client := &http.Client{Transport: gray.Transport(nil)}
 
 	// The edge: public traffic, so it signs but never trusts inbound values.
-	edge := gray.Middleware(engine, gray.WithKeyFromHeader("X-User-ID"), gray.WithOutboundPropagator(prop))
+	edge := gray.Middleware(engine, gray.WithKeyFunc(signedInUser), gray.WithOutboundPropagator(prop))
 	_ = edge(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_ = gray.Variant(r.Context(), "checkout-v2") // decide
 		req, _ := http.NewRequestWithContext(r.Context(), http.MethodGet, "http://inventory.internal/items", nil)
@@ -71,4 +71,22 @@ func ExampleTransport() {
 	// A service behind it: follows verified decisions, also for rollouts
 	// its own configuration lacks, and forwards them with the same client.
 	_ = gray.Middleware(engine, gray.WithPropagator(prop))
+}
+
+// signedInUser stands for the application's authentication: the user of
+// a verified session. A public edge takes the subject key from there, never
+// from a header the client writes (X-User-ID), with which any client could
+// pick its bucket or a user named in a `key in [...]` rule.
+func signedInUser(r *http.Request) string {
+	c, err := r.Cookie("session")
+	if err != nil {
+		return ""
+	}
+	switch c.Value { // your session store
+	case "s-3f9a":
+		return "user-7"
+	case "s-77c1":
+		return "alice@example.com"
+	}
+	return ""
 }

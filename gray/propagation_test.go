@@ -124,6 +124,7 @@ func TestNewPropagatorErrors(t *testing.T) {
 		{"no secret", nil, nil, "gray: propagator: at least one secret is required"},
 		{"short secret", [][]byte{propNew, []byte("short")}, nil, "gray: propagator: secrets[1]: 5 bytes, at least 32 are required"},
 		{"zero ttl", [][]byte{propNew}, []gray.PropagatorOption{gray.WithPropagationTTL(0)}, "gray: propagator: ttl 0s is under one second"},
+		{"negative skew", [][]byte{propNew}, []gray.PropagatorOption{gray.WithPropagationSkew(-time.Second)}, "gray: propagator: clock skew -1s is negative"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -178,7 +179,10 @@ func TestVerifyRejects(t *testing.T) {
 		{"tampered expiry", strings.Replace(propDocValue, "1767225600", "1767225900", 1), gray.ErrPropagationSignature},
 		{"tampered signature", strings.Replace(propDocValue, "|Zj", "|Zk", 1), gray.ErrPropagationSignature},
 		{"expired", signRaw(secret, "v1|1767225599|k|checkout-v2=canary"), gray.ErrPropagationExpired},
-		{"huge expiry", signRaw(secret, "v1|9999999999999999999|k|a=b"), gray.ErrPropagationExpired},
+		{"huge expiry", signRaw(secret, "v1|9999999999999999999|k|a=b"), gray.ErrPropagationFuture},
+		{"expiry 2^62", signRaw(secret, "v1|4611686018427387904|k|a=b"), gray.ErrPropagationFuture},
+		{"expiry a day ahead", signRaw(secret, "v1|1767312000|k|a=b"), gray.ErrPropagationFuture},
+		{"expiry past TTL and skew", signRaw(secret, "v1|1767225691|k|a=b"), gray.ErrPropagationFuture},
 		{"expiry leading zero", signRaw(secret, "v1|01767225600|k|a=b"), gray.ErrPropagationMalformed},
 		{"expiry not a number", signRaw(secret, "v1|-1|k|a=b"), gray.ErrPropagationMalformed},
 		{"expiry too long", signRaw(secret, "v1|17672256001767225600|k|a=b"), gray.ErrPropagationMalformed},
@@ -205,7 +209,7 @@ func TestVerifyRejects(t *testing.T) {
 		})
 	}
 	st := p.Stats()
-	assert.Equal(t, gray.PropagationStats{Oversized: 1, Malformed: 20, Unsigned: 1, BadSignature: 5, Expired: 2}, st)
+	assert.Equal(t, gray.PropagationStats{Oversized: 1, Malformed: 20, Unsigned: 1, BadSignature: 5, Expired: 1, Future: 4}, st)
 
 	// The same shapes, signed and valid, are accepted: the rejections above
 	// are for the reason named, not for something else.
@@ -213,6 +217,7 @@ func TestVerifyRejects(t *testing.T) {
 		signRaw(secret, "v1|1767225600|k|checkout-v2=canary"),
 		signRaw(secret, "v1|1767225600|k%4A%4a|a=b&c=d"),
 		signRaw(secret, "v1|1767225600||"),
+		signRaw(secret, "v1|1767225690|k|a=b"),                                                   // now + TTL + the default skew
 		signRaw(secret, "v1|1767225600|"+strings.Repeat("k", gray.MaxPropagationSize-62)+"|a=b"), // exactly MaxPropagationSize
 	} {
 		_, err := p.Verify(give)
@@ -286,19 +291,64 @@ func TestHookPinsPropagatedDecisions(t *testing.T) {
 	s.End(gray.Outcome{Status: 200})
 	assert.Equal(t, uint64(1), counters.Stats("checkout", "canary").Requests)
 
-	got := map[string]string{}
-	h.Inject(s.Context(), func(k, v string) { got[k] = v })
+	got := http.Header{}
+	h.Inject(s.Context(), gray.HeaderCarrier(got))
 	require.Contains(t, got, gray.PropagationHeader)
-	pv, err := p.Verify(got[gray.PropagationHeader])
+	pv, err := p.Verify(got.Get(gray.PropagationHeader))
 	require.NoError(t, err)
 	assert.Equal(t, "u-7", pv.Key)
 	assert.Equal(t, map[string]string{"checkout": "canary", "elsewhere": "blue", "search": "canary"}, pv.Variants,
 		"decided and pinned rollouts, never the unknown one")
 
-	// The request's own key wins over the propagated one.
-	s = h.Start(t.Context(), &gray.Values{Headers: map[string]string{"X-User": "own", "Graykit-Propagation": v}})
-	assert.Equal(t, "own", s.Decisions().Subject().Key)
-	assert.Equal(t, "canary", s.Decisions().Variant("checkout"))
+}
+
+// TestPropagatedDecisionsBelongToTheirKey: a value signed for alice pins
+// alice's decisions only on a request that is alice's (or has no key of its
+// own). On bob's request it is ignored: bob is decided locally, and what he
+// sends on is signed for bob with bob's decisions alone.
+func TestPropagatedDecisionsBelongToTheirKey(t *testing.T) {
+	e := mustEngine(t, `rollouts: [{name: checkout, percent: 0}]`)
+	p := mustPropagator(t, [][]byte{propNew})
+	h := gray.NewHook(e, gray.WithPropagator(p), gray.WithKeyFromHeader("X-User"))
+	signed := func(key string) string {
+		v, err := p.Sign(key, []gray.Decision{{Rollout: "checkout", Variant: "canary"}, {Rollout: "elsewhere", Variant: "blue"}})
+		require.NoError(t, err)
+		return v
+	}
+	tests := []struct {
+		name         string
+		own, signed  string
+		wantKey      string
+		wantCheckout gray.Reason
+		wantSent     map[string]string
+		wantMismatch uint64
+	}{
+		{"same key", "alice", "alice", "alice", gray.ReasonPropagated, map[string]string{"checkout": "canary", "elsewhere": "blue"}, 0},
+		{"no key of its own", "", "alice", "alice", gray.ReasonPropagated, map[string]string{"checkout": "canary", "elsewhere": "blue"}, 0},
+		{"another key", "bob", "alice", "bob", gray.ReasonDefault, map[string]string{"checkout": "stable"}, 1},
+		{"a value without key", "bob", "", "bob", gray.ReasonDefault, map[string]string{"checkout": "stable"}, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := p.Stats()
+			hdr := map[string]string{gray.PropagationHeader: signed(tt.signed)}
+			if tt.own != "" {
+				hdr["X-User"] = tt.own
+			}
+			s := h.Start(t.Context(), &gray.Values{Headers: hdr})
+			d := s.Decisions()
+			assert.Equal(t, tt.wantKey, d.Subject().Key)
+			assert.Equal(t, tt.wantCheckout, d.Get("checkout").Reason)
+			assert.Equal(t, tt.wantMismatch, p.Stats().KeyMismatch-before.KeyMismatch)
+
+			sent := http.Header{}
+			h.Inject(s.Context(), gray.HeaderCarrier(sent))
+			pv, err := p.Verify(sent.Get(gray.PropagationHeader))
+			require.NoError(t, err)
+			assert.Equal(t, tt.wantKey, pv.Key)
+			assert.Equal(t, tt.wantSent, pv.Variants)
+		})
+	}
 }
 
 func TestHookWithoutTrustIgnoresValues(t *testing.T) {
@@ -341,7 +391,9 @@ func TestInjectWritesNothingWithoutDecisionsOrPropagator(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tt.hook.Inject(tt.ctx, func(k, v string) { t.Errorf("set(%q, %q)", k, v) })
+			h := http.Header{"Accept": {"text/plain"}}
+			tt.hook.Inject(tt.ctx, gray.HeaderCarrier(h))
+			assert.Equal(t, http.Header{"Accept": {"text/plain"}}, h)
 		})
 	}
 }
@@ -445,7 +497,7 @@ func FuzzVerify(f *testing.F) {
 		}
 		if err != nil {
 			known := []error{gray.ErrPropagationOversized, gray.ErrPropagationMalformed, gray.ErrPropagationUnsigned,
-				gray.ErrPropagationSignature, gray.ErrPropagationExpired}
+				gray.ErrPropagationSignature, gray.ErrPropagationExpired, gray.ErrPropagationFuture}
 			if !containsErr(known, err) {
 				t.Fatalf("undocumented error %v", err)
 			}

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
-	"strconv"
 	"time"
 )
 
@@ -27,13 +26,14 @@ import (
 // included. Without decisions on the context, or for a variant with no
 // upstream, it uses the default variant's upstream. If the middleware has a
 // propagator ([WithPropagator], [WithOutboundPropagator]), the request's
-// decisions are signed for the upstream and any value the client sent is
-// replaced.
+// decisions are signed for the upstream. Either way, any graykit value the
+// client sent ([PropagationHeader], or the baggage member [BaggageMember];
+// other baggage members are kept) is removed before the request goes on.
 //
 // When an upstream cannot be reached, or fails before sending a response,
-// the [UnreachablePolicy] decides; the default answers 502 Bad Gateway with a
-// body naming the variant, never the address or the error (those are
-// logged). A request cancelled by its client gets status 499, which
+// the [UnreachablePolicy] decides; the default answers 502 Bad Gateway with
+// the body "Bad Gateway" alone: the rollout, the variant, the address and
+// the error are logged, never sent to the client. A request cancelled by its client gets status 499, which
 // observers do not count as an error.
 //
 // A Proxy is safe for concurrent use.
@@ -211,9 +211,9 @@ func (p *Proxy) rewriteFor(t *target) func(*httputil.ProxyRequest) {
 	return func(pr *httputil.ProxyRequest) {
 		pr.SetURL(t.url)
 		pr.SetXForwarded()
-		if d, prop := decisionsPropagator(pr.In.Context(), nil); prop != nil {
-			prop.writeHeader(pr.Out.Header, d)
-		}
+		// Always: without a propagator this only removes what the client
+		// sent, which must never reach the upstream as if it were ours.
+		inject(pr.In.Context(), HeaderCarrier(pr.Out.Header), nil)
 		if p.rewrite != nil {
 			p.rewrite(pr)
 		}
@@ -253,8 +253,10 @@ func (p *Proxy) errorHandlerFor(t *target) func(http.ResponseWriter, *http.Reque
 		p.log.LogAttrs(ctx, slog.LevelError, "gray: proxy: upstream unreachable",
 			slog.String("rollout", p.rollout), slog.String("variant", t.variant),
 			slog.String("upstream", t.url.Redacted()), slog.Any("err", err))
-		http.Error(w, "502 Bad Gateway: the "+strconv.Quote(t.variant)+" upstream of rollout "+
-			strconv.Quote(p.rollout)+" is unreachable", http.StatusBadGateway)
+		// The rollout and the variant tell a public client which side of
+		// the split it is on and what is being rolled out: they are logged
+		// above, not sent.
+		http.Error(w, http.StatusText(http.StatusBadGateway), http.StatusBadGateway)
 	}
 }
 

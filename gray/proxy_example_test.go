@@ -27,6 +27,6 @@ func ExampleNewProxy() {
 		log.Fatal(err)
 	}
 	counters := gray.NewCounters() // requests and errors per variant, 502s included
-	gateway := gray.Middleware(engine, gray.WithKeyFromHeader("X-User-ID"), gray.WithObserver(counters))(proxy)
+	gateway := gray.Middleware(engine, gray.WithKeyFunc(signedInUser), gray.WithObserver(counters))(proxy)
 	_ = &http.Server{Addr: ":8080", Handler: gateway}
 }

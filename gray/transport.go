@@ -24,13 +24,16 @@ func WithTransportPropagator(p *Propagator) TransportOption {
 // request with base (http.DefaultTransport if nil). It writes the subject
 // key, every decision made so far in the request and every verified
 // propagated one (a rollout braked here travels as its default), signed by
-// the propagator given to the middleware with [WithPropagator] or
-// [WithOutboundPropagator] (or by [WithTransportPropagator]), into that
-// propagator's carrier, replacing any value the request already had. A
-// request whose context has no decisions gets no value (a stale one is
-// removed); with no propagator at all the request is sent as it is, since
-// there is no carrier to clean. The request is copied, never modified. The returned RoundTripper is safe
-// for concurrent use.
+// [WithTransportPropagator]'s propagator or else the one given to the
+// middleware with [WithPropagator] or [WithOutboundPropagator], into that
+// propagator's [Carrier] — the same rule as [Proxy] and [Hook.Inject].
+// Whatever graykit value the request already had, in
+// [PropagationHeader] or as the baggage member [BaggageMember], is removed
+// first, whoever put it there; other baggage members are kept. A request
+// with nothing to sign (no decisions, or no propagator) is sent without any
+// graykit value. The request is copied, never modified; one without a
+// graykit value to remove or write is sent as it is. The returned
+// RoundTripper is safe for concurrent use.
 //
 //	client := &http.Client{Transport: gray.Transport(nil)}
 //	req, _ := http.NewRequestWithContext(r.Context(), http.MethodGet, url, nil)
@@ -55,15 +58,15 @@ type transport struct {
 
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	d, p := decisionsPropagator(req.Context(), t.p)
-	if p == nil {
-		return t.base.RoundTrip(req)
+	if (p == nil || d == nil) && !carriesGraykit(req.Header) {
+		return t.base.RoundTrip(req) // nothing to write, nothing to remove
 	}
 	out := req.WithContext(req.Context()) // a shallow copy: RoundTrip must not modify req
 	out.Header = req.Header.Clone()
 	if out.Header == nil {
 		out.Header = http.Header{}
 	}
-	p.writeHeader(out.Header, d)
+	injectWith(HeaderCarrier(out.Header), d, p)
 	return t.base.RoundTrip(out)
 }
 

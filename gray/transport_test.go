@@ -190,6 +190,7 @@ func TestChainIgnoresUntrustedValues(t *testing.T) {
 		{"tampered signature", valid[:len(valid)-2] + flip(valid[len(valid)-2]) + valid[len(valid)-1:], func(s gray.PropagationStats) uint64 { return s.BadSignature }},
 		{"tampered decision", strings.Replace(valid, "checkout=", "checkouu=", 1), func(s gray.PropagationStats) uint64 { return s.BadSignature }},
 		{"expired", sign(propNew, clock.now().Add(-time.Minute)), func(s gray.PropagationStats) uint64 { return s.Expired }},
+		{"valid for a day", sign(propNew, clock.now().Add(24*time.Hour)), func(s gray.PropagationStats) uint64 { return s.Future }},
 		{"oversized", valid + strings.Repeat("x", gray.MaxPropagationSize), func(s gray.PropagationStats) uint64 { return s.Oversized }},
 		{"binary garbage", "v1|\xff\xfe|\x80||", func(s gray.PropagationStats) uint64 { return s.Malformed }},
 	}

@@ -16,7 +16,7 @@
 //	}
 //	e := echo.New()
 //	e.Use(grayecho.Middleware(engine,
-//		gray.WithKeyFromHeader("X-User-ID"),
+//		gray.WithKeyFunc(userID), // the signed-in user, never a header the client writes
 //		grayecho.WithSkipper(func(c echo.Context) bool { return c.Path() == "/healthz" }),
 //	))
 //	e.GET("/checkout", func(c echo.Context) error {

@@ -35,14 +35,11 @@ func WithSkipper(skip func(c echo.Context) bool) gray.Option {
 // HTTPErrorHandler writes for it (the middleware calls c.Error, as Echo's
 // request logger does, and still returns the error); 500 and Panic on a
 // panic, which it re-raises untouched. Requests that [WithSkipper]'s
-// function skips get no decisions. With a nil engine it returns next
-// unchanged.
+// function skips get no decisions. With a nil engine the chain runs without
+// decisions, as [gray.NewHook] says.
 func Middleware(e *gray.Engine, opts ...gray.Option) echo.MiddlewareFunc {
 	var cfg config
 	core := adapteropt.Split(opts, &cfg)
-	if e == nil {
-		return func(next echo.HandlerFunc) echo.HandlerFunc { return next }
-	}
 	h := gray.NewHook(e, core...)
 	skip := cfg.skipper
 	return func(next echo.HandlerFunc) echo.HandlerFunc {

@@ -12,14 +12,14 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/graykit/graykit/adapters/grayecho"
-	"github.com/graykit/graykit/adapters/internal/conformance"
+	"github.com/graykit/graykit/gray/graytest"
 	"github.com/graykit/graykit/gray"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 func respond(c echo.Context) error {
-	body, fail := conformance.Respond(c.Request().Context(), c.Request().Header.Get(conformance.ActionHeader))
+	body, fail := graytest.Respond(c.Request().Context(), c.Request().Header.Get(graytest.ActionHeader))
 	if fail {
 		return c.String(http.StatusInternalServerError, body)
 	}
@@ -27,14 +27,14 @@ func respond(c echo.Context) error {
 }
 
 func TestConformance(t *testing.T) {
-	conformance.Run(t, conformance.Target{
+	graytest.Run(t, graytest.Target{
 		Name:    "echo",
 		Cookies: true,
-		Serve: func(t *testing.T, e *gray.Engine, opts []gray.Option) conformance.Client {
+		Serve: func(t *testing.T, e *gray.Engine, opts []gray.Option) graytest.Client {
 			srv := echo.New()
 			srv.Use(grayecho.Middleware(e, opts...))
-			srv.POST(conformance.Path, respond)
-			return conformance.ServeHTTP(t, srv)
+			srv.POST(graytest.Path, respond)
+			return graytest.ServeHTTP(t, srv)
 		},
 	})
 }

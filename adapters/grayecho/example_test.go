@@ -28,14 +28,14 @@ rollouts:
 	}
 
 	e := echo.New()
-	e.Use(grayecho.Middleware(engine, gray.WithKeyFromHeader("X-User-ID")))
+	e.Use(grayecho.Middleware(engine, gray.WithKeyFunc(signedInUser)))
 	e.GET("/checkout", func(c echo.Context) error {
 		return c.String(http.StatusOK, "checkout "+grayecho.Variant(c, "checkout-v2"))
 	})
 
 	for _, tester := range []bool{false, true} {
 		req := httptest.NewRequest(http.MethodGet, "/checkout", nil)
-		req.Header.Set("X-User-ID", "user-7")
+		req.AddCookie(&http.Cookie{Name: "session", Value: "s-3f9a"}) // user-7 signed in
 		if tester {
 			req.Header.Set("X-Gray", "canary")
 		}
@@ -54,7 +54,7 @@ func ExampleWithSkipper() {
 
 	e := echo.New()
 	e.Use(grayecho.Middleware(engine,
-		gray.WithKeyFromHeader("X-User-ID"),
+		gray.WithKeyFunc(signedInUser),
 		grayecho.WithSkipper(func(c echo.Context) bool { return c.Path() == "/healthz" }),
 	))
 	h := func(c echo.Context) error {
@@ -66,7 +66,7 @@ func ExampleWithSkipper() {
 
 	for _, path := range []string{"/checkout", "/healthz"} {
 		req := httptest.NewRequest(http.MethodGet, path, nil)
-		req.Header.Set("X-User-ID", "user-7")
+		req.AddCookie(&http.Cookie{Name: "session", Value: "s-3f9a"}) // user-7 signed in
 		w := httptest.NewRecorder()
 		e.ServeHTTP(w, req)
 		fmt.Println(w.Body.String())
@@ -74,4 +74,22 @@ func ExampleWithSkipper() {
 	// Output:
 	// /checkout decided=true
 	// /healthz decided=false
+}
+
+// signedInUser stands for the application's authentication: the user of
+// a verified session. A public edge takes the subject key from there, never
+// from a header the client writes (X-User-ID), with which any client could
+// pick its bucket or a user named in a `key in [...]` rule.
+func signedInUser(r *http.Request) string {
+	c, err := r.Cookie("session")
+	if err != nil {
+		return ""
+	}
+	switch c.Value { // your session store
+	case "s-3f9a":
+		return "user-7"
+	case "s-77c1":
+		return "alice@example.com"
+	}
+	return ""
 }

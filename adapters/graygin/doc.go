@@ -15,7 +15,9 @@
 //		log.Fatal(err)
 //	}
 //	r := gin.New()
-//	r.Use(graygin.Middleware(engine, gray.WithKeyFromHeader("X-User-ID")))
+//	// userID returns the signed-in user your authentication middleware put
+//	// on the request's context: never a header the client writes.
+//	r.Use(graygin.Middleware(engine, gray.WithKeyFunc(userID)))
 //	r.GET("/checkout", func(c *gin.Context) {
 //		if graygin.Variant(c, "checkout-v2") == "canary" {
 //			c.String(http.StatusOK, "new checkout")

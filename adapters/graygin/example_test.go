@@ -29,14 +29,14 @@ rollouts:
 
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
-	r.Use(graygin.Middleware(engine, gray.WithKeyFromHeader("X-User-ID")))
+	r.Use(graygin.Middleware(engine, gray.WithKeyFunc(signedInUser)))
 	r.GET("/checkout", func(c *gin.Context) {
 		c.String(http.StatusOK, "checkout "+graygin.Variant(c, "checkout-v2"))
 	})
 
 	for _, tester := range []bool{false, true} {
 		req := httptest.NewRequest(http.MethodGet, "/checkout", nil)
-		req.Header.Set("X-User-ID", "user-7")
+		req.AddCookie(&http.Cookie{Name: "session", Value: "s-3f9a"}) // user-7 signed in
 		if tester {
 			req.Header.Set("X-Gray", "canary")
 		}
@@ -55,7 +55,7 @@ func ExampleFromContext() {
 
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
-	r.Use(graygin.Middleware(engine, gray.WithKeyFromHeader("X-User-ID")))
+	r.Use(graygin.Middleware(engine, gray.WithKeyFunc(signedInUser)))
 	r.GET("/why", func(c *gin.Context) {
 		d, _ := graygin.FromContext(c)
 		dec := d.Get("checkout-v2")
@@ -63,9 +63,27 @@ func ExampleFromContext() {
 	})
 
 	req := httptest.NewRequest(http.MethodGet, "/why", nil)
-	req.Header.Set("X-User-ID", "user-7")
+	req.AddCookie(&http.Cookie{Name: "session", Value: "s-3f9a"}) // user-7 signed in
 	w := httptest.NewRecorder()
 	r.ServeHTTP(w, req)
 	fmt.Println(w.Body.String())
 	// Output: user-7: canary (split)
+}
+
+// signedInUser stands for the application's authentication: the user of
+// a verified session. A public edge takes the subject key from there, never
+// from a header the client writes (X-User-ID), with which any client could
+// pick its bucket or a user named in a `key in [...]` rule.
+func signedInUser(r *http.Request) string {
+	c, err := r.Cookie("session")
+	if err != nil {
+		return ""
+	}
+	switch c.Value { // your session store
+	case "s-3f9a":
+		return "user-7"
+	case "s-77c1":
+		return "alice@example.com"
+	}
+	return ""
 }

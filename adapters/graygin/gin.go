@@ -23,11 +23,9 @@ import (
 // chain ends, the middleware reports every decided
 // rollout's outcome (the status written; 500 and Panic on a panic, which
 // it re-raises untouched) to the observers given with [gray.WithObserver].
-// With a nil engine it only calls c.Next.
+// With a nil engine the chain runs without decisions, as [gray.NewHook]
+// says.
 func Middleware(e *gray.Engine, opts ...gray.Option) gin.HandlerFunc {
-	if e == nil {
-		return func(c *gin.Context) { c.Next() }
-	}
 	h := gray.NewHook(e, opts...)
 	return func(c *gin.Context) {
 		saved := c.Request

@@ -11,7 +11,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/graykit/graykit/adapters/graygin"
-	"github.com/graykit/graykit/adapters/internal/conformance"
+	"github.com/graykit/graykit/gray/graytest"
 	"github.com/graykit/graykit/gray"
 )
 
@@ -21,7 +21,7 @@ func TestMain(m *testing.M) {
 }
 
 func respond(c *gin.Context) {
-	body, fail := conformance.Respond(c.Request.Context(), c.GetHeader(conformance.ActionHeader))
+	body, fail := graytest.Respond(c.Request.Context(), c.GetHeader(graytest.ActionHeader))
 	status := http.StatusOK
 	if fail {
 		status = http.StatusInternalServerError
@@ -30,14 +30,14 @@ func respond(c *gin.Context) {
 }
 
 func TestConformance(t *testing.T) {
-	conformance.Run(t, conformance.Target{
+	graytest.Run(t, graytest.Target{
 		Name:    "gin",
 		Cookies: true,
-		Serve: func(t *testing.T, e *gray.Engine, opts []gray.Option) conformance.Client {
+		Serve: func(t *testing.T, e *gray.Engine, opts []gray.Option) graytest.Client {
 			r := gin.New()
 			r.Use(graygin.Middleware(e, opts...))
-			r.POST(conformance.Path, respond)
-			return conformance.ServeHTTP(t, r)
+			r.POST(graytest.Path, respond)
+			return graytest.ServeHTTP(t, r)
 		},
 	})
 }

@@ -2,7 +2,6 @@ package graygrpc
 
 import (
 	"context"
-	"strings"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
@@ -11,58 +10,52 @@ import (
 )
 
 type client struct {
-	hook        *gray.Hook
-	keyMetadata string
+	hook *gray.Hook
 }
 
 func newClient(e *gray.Engine, opts []gray.Option) *client {
-	cfg, core := splitOptions(opts)
-	return &client{hook: gray.NewHook(e, core...), keyMetadata: cfg.keyMetadata}
+	_, core := splitOptions(opts)
+	return &client{hook: gray.NewHook(e, core...)}
 }
 
-// outgoing adds to ctx's outgoing metadata what the server behind needs to
-// decide as this request did: the subject key, and whatever the core's
-// propagation writes ([gray.Hook.Inject]). Metadata the caller set is never
-// overwritten.
+// outgoing returns ctx with outgoing metadata in which graykit's carrier
+// holds this call's signed decisions ([gray.Hook.Inject]) and nothing
+// anyone else put there. The caller's metadata is copied, never modified.
 func (c *client) outgoing(ctx context.Context) context.Context {
-	var kv []string
-	if d, ok := gray.FromContext(ctx); ok && c.keyMetadata != "" {
-		if key := d.Subject().Key; key != "" && !hasOutgoing(ctx, c.keyMetadata) {
-			kv = append(kv, c.keyMetadata, key)
+	md, ok := metadata.FromOutgoingContext(ctx) // a copy
+	if !ok {
+		if _, decided := gray.FromContext(ctx); !decided {
+			return ctx // nothing to write and nothing to remove
 		}
+		md = metadata.MD{}
 	}
-	c.hook.Inject(ctx, func(k, v string) {
-		k = strings.ToLower(k)
-		if !hasOutgoing(ctx, k) {
-			kv = append(kv, k, v)
-		}
-	})
-	if len(kv) == 0 {
-		return ctx
+	c.hook.Inject(ctx, MetadataCarrier(md))
+	if !ok && len(md) == 0 {
+		return ctx // nothing to sign after all (no propagator)
 	}
-	return metadata.AppendToOutgoingContext(ctx, kv...)
+	return metadata.NewOutgoingContext(ctx, md)
 }
 
-// hasOutgoing reports whether the caller already set key in ctx's outgoing
-// metadata (matched case-insensitively).
-func hasOutgoing(ctx context.Context, key string) bool {
-	md, _ := metadata.FromOutgoingContext(ctx) // a copy: grpc-go before 1.81 has no ValueFromOutgoingContext
-	return len(md.Get(key)) > 0
-}
-
-// UnaryClientInterceptor returns a client interceptor that makes the server
-// behind decide as this request did: it forwards the subject key of the
-// decisions in the call's context in outgoing metadata under
-// [DefaultKeyMetadata] (or [WithKeyMetadata]'s name), and adds what the
-// core's propagation writes ([gray.Hook.Inject]). The server reads the key
-// with gray.WithKeyFromHeader(graygrpc.DefaultKeyMetadata). Metadata the
-// caller set explicitly is never overwritten; a context without decisions
-// is passed on unchanged. e may be nil when only the key is forwarded.
+// UnaryClientInterceptor returns a client interceptor that lets the server
+// behind follow this call's decisions: it writes the subject key and the
+// decisions of the call's context, signed, into graykit's carrier in the
+// outgoing metadata ("graykit-propagation", or the "graykit" member of
+// "baggage" with gray.WithBaggage), exactly as gray.Transport does for
+// HTTP. It signs with the propagator given in opts (gray.WithPropagator or
+// gray.WithOutboundPropagator) or, without one, with the propagator of the
+// middleware or interceptor that opened the call's decisions, so
 //
-// With gray.WithBaggage, a caller that sets its own "baggage" metadata
-// keeps it and graykit's member is not added (the two are not merged):
-// the server behind then decides for itself. Use the default carrier
-// (gray.PropagationHeader) when callers write baggage of their own.
+//	graygrpc.UnaryClientInterceptor(engine)
+//
+// signs wherever the calling service's middleware has a propagator.
+//
+// Whatever graykit value the outgoing metadata already held is replaced
+// (or, with nothing to sign, removed), whoever put it there: an edge that
+// copies incoming metadata to outgoing (grpc-gateway does for
+// Grpc-Metadata-* headers, OpenTelemetry for baggage) never forwards a
+// public client's value. Other baggage members are kept; the caller's
+// other metadata is left as it is. e is not consulted (the client side
+// decides nothing) and may be nil.
 func UnaryClientInterceptor(e *gray.Engine, opts ...gray.Option) grpc.UnaryClientInterceptor {
 	c := newClient(e, opts)
 	return func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, callOpts ...grpc.CallOption) error {

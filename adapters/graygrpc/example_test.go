@@ -15,16 +15,20 @@ import (
 	"github.com/graykit/graykit/gray"
 )
 
-// A backend behind the server interceptor sees the key its caller's client
-// interceptor forwarded, and decides the same way.
+// A backend behind the server interceptor follows the decision its
+// caller's client interceptor signed, whatever its own configuration says.
 func ExampleUnaryClientInterceptor() {
-	cfg, _ := gray.ParseConfig([]byte("rollouts: [{name: checkout-v2, percent: 100}]"))
-	engine, _ := gray.New(cfg)
+	// Every service of the chain shares the secret (32 bytes or more).
+	prop, _ := gray.NewPropagator([][]byte{[]byte("a shared secret of 32 bytes or more")})
+	edgeCfg, _ := gray.ParseConfig([]byte("rollouts: [{name: checkout-v2, percent: 100}]"))
+	edgeEngine, _ := gray.New(edgeCfg)
+	backendCfg, _ := gray.ParseConfig([]byte("rollouts: [{name: checkout-v2, percent: 0}]"))
+	backendEngine, _ := gray.New(backendCfg)
 
 	// The backend: it reports the variant it decided in a response header.
 	lis, _ := net.Listen("tcp", "127.0.0.1:0")
 	srv := grpc.NewServer(grpc.ChainUnaryInterceptor(
-		graygrpc.UnaryServerInterceptor(engine, gray.WithKeyFromHeader(graygrpc.DefaultKeyMetadata)),
+		graygrpc.UnaryServerInterceptor(backendEngine, gray.WithPropagator(prop)),
 		func(ctx context.Context, req any, _ *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
 			_ = grpc.SetHeader(ctx, metadata.Pairs("x-variant", gray.Variant(ctx, "checkout-v2")))
 			return h(ctx, req)
@@ -34,15 +38,20 @@ func ExampleUnaryClientInterceptor() {
 	go func() { _ = srv.Serve(lis) }()
 	defer srv.Stop()
 
-	// The caller: its request context carries a decision for user-7.
+	// The caller: its request context carries a decision for user-7. Under
+	// a middleware with a propagator, UnaryClientInterceptor(engine) alone
+	// signs with it; here, without one, the option names it.
 	conn, _ := grpc.NewClient(lis.Addr().String(),
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithUnaryInterceptor(graygrpc.UnaryClientInterceptor(engine)))
+		grpc.WithUnaryInterceptor(graygrpc.UnaryClientInterceptor(edgeEngine, gray.WithOutboundPropagator(prop))))
 	defer conn.Close()
-	ctx := gray.NewContext(context.Background(), engine, gray.Subject{Key: "user-7"})
+	ctx := gray.NewContext(context.Background(), edgeEngine, gray.Subject{Key: "user-7"})
+	fmt.Println(gray.Variant(ctx, "checkout-v2"))
 
 	var header metadata.MD
 	_, err := healthpb.NewHealthClient(conn).Check(ctx, &healthpb.HealthCheckRequest{}, grpc.Header(&header))
 	fmt.Println(err, header.Get("x-variant"))
-	// Output: <nil> [canary]
+	// Output:
+	// canary
+	// <nil> [canary]
 }

@@ -20,7 +20,7 @@ import (
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/graykit/graykit/adapters/graygrpc"
-	"github.com/graykit/graykit/adapters/internal/conformance"
+	"github.com/graykit/graykit/gray/graytest"
 	"github.com/graykit/graykit/gray"
 )
 
@@ -129,20 +129,20 @@ func interceptors(e *gray.Engine, opts []gray.Option) []grpc.ServerOption {
 	}
 }
 
-// respond is conformance.Respond as a gRPC handler: the request message is
+// respond is graytest.Respond as a gRPC handler: the request message is
 // the action, a failure is an Internal error carrying the report.
 func respond(ctx context.Context, action string) (string, error) {
-	body, fail := conformance.Respond(ctx, action)
+	body, fail := graytest.Respond(ctx, action)
 	if fail {
 		return "", status.Error(codes.Internal, body)
 	}
 	return body, nil
 }
 
-func outgoing(ctx context.Context, c conformance.Call) context.Context {
+func outgoing(ctx context.Context, c graytest.Call) context.Context {
 	var kv []string
 	if c.Key != "" {
-		kv = append(kv, conformance.KeyHeader, c.Key)
+		kv = append(kv, graytest.KeyHeader, c.Key)
 	}
 	for k, v := range c.Headers {
 		kv = append(kv, k, v)
@@ -153,19 +153,19 @@ func outgoing(ctx context.Context, c conformance.Call) context.Context {
 	return metadata.AppendToOutgoingContext(ctx, kv...)
 }
 
-func reply(out string, err error) conformance.Reply {
+func reply(out string, err error) graytest.Reply {
 	if err != nil {
-		return conformance.Reply{Body: status.Convert(err).Message()}
+		return graytest.Reply{Body: status.Convert(err).Message()}
 	}
-	return conformance.Reply{OK: true, Body: out}
+	return graytest.Reply{OK: true, Body: out}
 }
 
 func TestConformanceUnary(t *testing.T) {
-	conformance.Run(t, conformance.Target{
+	graytest.Run(t, graytest.Target{
 		Name: "grpc unary",
-		Serve: func(t *testing.T, e *gray.Engine, opts []gray.Option) conformance.Client {
+		Serve: func(t *testing.T, e *gray.Engine, opts []gray.Option) graytest.Client {
 			conn := serve(t, respond, interceptors(e, opts))
-			return func(ctx context.Context, c conformance.Call) conformance.Reply {
+			return func(ctx context.Context, c graytest.Call) graytest.Reply {
 				out := new(wrapperspb.StringValue)
 				err := conn.Invoke(outgoing(ctx, c), unaryMethod, wrapperspb.String(c.Action), out)
 				return reply(out.GetValue(), err)
@@ -175,11 +175,11 @@ func TestConformanceUnary(t *testing.T) {
 }
 
 func TestConformanceStream(t *testing.T) {
-	conformance.Run(t, conformance.Target{
+	graytest.Run(t, graytest.Target{
 		Name: "grpc stream",
-		Serve: func(t *testing.T, e *gray.Engine, opts []gray.Option) conformance.Client {
+		Serve: func(t *testing.T, e *gray.Engine, opts []gray.Option) graytest.Client {
 			conn := serve(t, respond, interceptors(e, opts))
-			return func(ctx context.Context, c conformance.Call) conformance.Reply {
+			return func(ctx context.Context, c graytest.Call) graytest.Reply {
 				ctx, cancel := context.WithCancel(outgoing(ctx, c))
 				defer cancel()
 				desc := &grpc.StreamDesc{StreamName: "Stream", ServerStreams: true, ClientStreams: true}

@@ -1,19 +1,11 @@
 package graygrpc
 
 import (
-	"strings"
-
 	"google.golang.org/grpc/codes"
 
 	"github.com/graykit/graykit/adapters/internal/adapteropt"
 	"github.com/graykit/graykit/gray"
 )
-
-// DefaultKeyMetadata is the outgoing metadata key under which the client
-// interceptors forward the subject key. A server behind reads it with
-// gray.WithKeyFromHeader(graygrpc.DefaultKeyMetadata), so it puts the same
-// subject in the same buckets and decides as the caller did.
-const DefaultKeyMetadata = "x-gray-key"
 
 // DefaultErrorCodes are the codes counted as errors by default: the
 // server-side failures Unknown, DeadlineExceeded, Unimplemented, Internal,
@@ -26,8 +18,7 @@ var DefaultErrorCodes = []codes.Code{
 }
 
 type config struct {
-	errorCodes  *codeSet
-	keyMetadata string
+	errorCodes *codeSet
 }
 
 // codeSet has one bit per code.
@@ -56,17 +47,8 @@ func WithErrorCodes(cs ...codes.Code) gray.Option {
 	return adapteropt.New(func(c *config) { c.errorCodes = &set })
 }
 
-// WithKeyMetadata sets the outgoing metadata key under which the client
-// interceptors forward the subject key; the default is [DefaultKeyMetadata].
-// An empty name stops the forwarding. It is a gRPC-only setting; elsewhere
-// it is ignored.
-func WithKeyMetadata(name string) gray.Option {
-	name = strings.ToLower(name)
-	return adapteropt.New(func(c *config) { c.keyMetadata = name })
-}
-
 func splitOptions(opts []gray.Option) (config, []gray.Option) {
-	cfg := config{keyMetadata: DefaultKeyMetadata}
+	var cfg config
 	core := adapteropt.Split(opts, &cfg)
 	if cfg.errorCodes == nil {
 		set := newCodeSet(DefaultErrorCodes)

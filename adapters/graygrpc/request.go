@@ -22,7 +22,10 @@ type request struct {
 	method string
 }
 
-var _ gray.Request = (*request)(nil)
+var (
+	_ gray.Request      = (*request)(nil)
+	_ gray.ValuesGetter = (*request)(nil)
+)
 
 // Header returns the first value of the metadata key name, matched
 // case-insensitively (metadata keys are lowercase on the wire).
@@ -32,6 +35,12 @@ func (r *request) Header(name string) (string, bool) {
 		return "", false
 	}
 	return vs[0], true
+}
+
+// Values returns every value of the metadata key name, matched
+// case-insensitively: baggage may come as several values.
+func (r *request) Values(name string) []string {
+	return metadata.ValueFromIncomingContext(r.ctx, name)
 }
 
 // Cookie reads the named cookie from "cookie" metadata, as HTTP does.

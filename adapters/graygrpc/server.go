@@ -60,14 +60,9 @@ func callCode(err error) codes.Code {
 // its HTTP equivalent ([HTTPStatus]) and whether it is an error
 // ([DefaultErrorCodes], [WithErrorCodes]). A panic is recorded (Panic,
 // code Internal) and re-raised untouched: chain a recovery interceptor
-// before this one to turn it into an error. With a nil engine the
-// interceptor only calls the handler.
+// before this one to turn it into an error. With a nil engine the handler
+// runs without decisions, as [gray.NewHook] says.
 func UnaryServerInterceptor(e *gray.Engine, opts ...gray.Option) grpc.UnaryServerInterceptor {
-	if e == nil {
-		return func(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
-			return handler(ctx, req)
-		}
-	}
 	s := newServer(e, opts)
 	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (resp any, err error) {
 		sc := s.start(ctx, info.FullMethod)
@@ -83,11 +78,6 @@ func UnaryServerInterceptor(e *gray.Engine, opts ...gray.Option) grpc.UnaryServe
 // handler gets a wrapped grpc.ServerStream whose Context carries the
 // decisions, and the outcome is reported when the handler returns.
 func StreamServerInterceptor(e *gray.Engine, opts ...gray.Option) grpc.StreamServerInterceptor {
-	if e == nil {
-		return func(srv any, ss grpc.ServerStream, _ *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
-			return handler(srv, ss)
-		}
-	}
 	s := newServer(e, opts)
 	return func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) (err error) {
 		sc := s.start(ss.Context(), info.FullMethod)

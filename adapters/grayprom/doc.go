@@ -14,7 +14,7 @@
 //
 // Per guarded rollout (label rollout), with [WithStates]:
 //
-//	graykit_guard_share_percent           gauge      canary share in force, 0–100
+//	graykit_guard_share_ratio             gauge      canary share in force, 0–1 (0.05 is 5%)
 //	graykit_guard_step                    gauge      index of the plan step in force, -1 below the first
 //	graykit_guard_phase{phase=…}          gauge      1 for the current phase: running, paused, rolled-back, promoted, manual
 //	graykit_guard_state_version           gauge      grows by one with every transition

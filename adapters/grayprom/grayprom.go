@@ -70,7 +70,7 @@ func New(counters *gray.Counters, opts ...Option) *Collector {
 	c.errors = prometheus.NewDesc("graykit_request_errors_total", "Requests that failed (5xx, gRPC error codes, panics), per rollout and variant.", rv, nil)
 	c.panics = prometheus.NewDesc("graykit_request_panics_total", "Requests whose handler panicked, per rollout and variant.", rv, nil)
 	c.latency = prometheus.NewDesc("graykit_request_duration_seconds", "Request latency, per rollout and variant; the sum is estimated from the bucket bounds.", rv, nil)
-	c.share = prometheus.NewDesc("graykit_guard_share_percent", "The guarded rollout's canary share in force, 0 to 100.", []string{"rollout"}, nil)
+	c.share = prometheus.NewDesc("graykit_guard_share_ratio", "The guarded rollout's canary share in force, 0 to 1 (0.05 is 5%).", []string{"rollout"}, nil)
 	c.step = prometheus.NewDesc("graykit_guard_step", "Index of the plan step in force (-1 below the first step).", []string{"rollout"}, nil)
 	c.phase = prometheus.NewDesc("graykit_guard_phase", "1 for the guarded rollout's current phase (running, paused, rolled-back, promoted, manual), else 0.", []string{"rollout", "phase"}, nil)
 	c.version = prometheus.NewDesc("graykit_guard_state_version", "Version of the guarded rollout's shared state; it grows with every transition.", []string{"rollout"}, nil)
@@ -119,7 +119,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	}
 	ch <- prometheus.MustNewConstMetric(c.statesUp, prometheus.GaugeValue, 1)
 	for _, st := range states {
-		ch <- prometheus.MustNewConstMetric(c.share, prometheus.GaugeValue, st.Share, st.Rollout)
+		ch <- prometheus.MustNewConstMetric(c.share, prometheus.GaugeValue, st.Share/100, st.Rollout)
 		ch <- prometheus.MustNewConstMetric(c.step, prometheus.GaugeValue, float64(st.Step), st.Rollout)
 		ch <- prometheus.MustNewConstMetric(c.version, prometheus.GaugeValue, float64(st.Version), st.Rollout)
 		for _, p := range []guard.Phase{guard.PhaseRunning, guard.PhaseAwaiting, guard.PhasePaused, guard.PhaseRolledBack, guard.PhasePromoted, guard.PhaseManual} {

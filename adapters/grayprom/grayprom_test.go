@@ -81,7 +81,7 @@ func TestScrape(t *testing.T) {
 		{name: "decisions", metric: "graykit_decisions_total", labels: canary, want: 10},
 		{name: "errors", metric: "graykit_request_errors_total", labels: canary, want: 3},
 		{name: "stable panics", metric: "graykit_request_panics_total", labels: map[string]string{"variant": "stable"}, want: 1},
-		{name: "share", metric: "graykit_guard_share_percent", labels: map[string]string{"rollout": "checkout"}, want: 5},
+		{name: "share, a ratio", metric: "graykit_guard_share_ratio", labels: map[string]string{"rollout": "checkout"}, want: 0.05},
 		{name: "step", metric: "graykit_guard_step", labels: map[string]string{"rollout": "checkout"}, want: 1},
 		{name: "phase paused", metric: "graykit_guard_phase", labels: map[string]string{"phase": "paused"}, want: 1},
 		{name: "phase running", metric: "graykit_guard_phase", labels: map[string]string{"phase": "running"}, want: 0},
@@ -117,6 +117,27 @@ func TestScrape(t *testing.T) {
 	assert.Equal(t, uint64(4), below5ms, "1..4ms fall at or below the last bound under 5ms")
 }
 
+// TestMetricNamesUseBaseUnits: a share is a 0–1 ratio, as Prometheus'
+// naming rules ask (base units), never a percentage.
+func TestMetricNamesUseBaseUnits(t *testing.T) {
+	cs := gray.NewCounters()
+	cs.ObserveDecision(gray.Decision{Rollout: "checkout", Variant: "canary"})
+	cs.ObserveOutcome(gray.Outcome{Rollout: "checkout", Variant: "canary", Status: 200, Latency: time.Millisecond})
+	st := guard.NewMemoryStore()
+	at := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	_, err := st.CompareAndSwap(t.Context(), 0, guard.State{Rollout: "checkout", Phase: guard.PhaseRunning, Share: 20, Started: at, StepStarted: at},
+		guard.Transition{Action: guard.ActionStart, At: at})
+	require.NoError(t, err)
+	c := grayprom.New(cs, grayprom.WithStates(st))
+
+	fams := scrape(t, c)
+	require.NotEmpty(t, fams)
+	for name := range fams {
+		assert.NotContains(t, name, "percent")
+	}
+	assert.Equal(t, 0.2, find(t, fams["graykit_guard_share_ratio"], map[string]string{"rollout": "checkout"}).GetGauge().GetValue())
+}
+
 type failing struct{}
 
 func (failing) States(context.Context) ([]guard.State, error) { return nil, errors.New("db down") }
@@ -137,5 +158,5 @@ func TestScrapeStateError(t *testing.T) {
 	require.Contains(t, names, "graykit_decisions_total", "the counters still scrape")
 	require.Contains(t, names, "graykit_guard_states_up")
 	assert.Equal(t, 0.0, names["graykit_guard_states_up"].GetMetric()[0].GetGauge().GetValue())
-	assert.NotContains(t, names, "graykit_guard_share_percent")
+	assert.NotContains(t, names, "graykit_guard_share_ratio")
 }

@@ -32,6 +32,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/graykit/graykit/adapters/graygin"
+	"github.com/graykit/graykit/examples/internal/demoauth"
 	"github.com/graykit/graykit/gray"
 )
 
@@ -65,7 +66,11 @@ func (s *servers) start(h http.Handler) (string, error) {
 	}
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
 	s.list = append(s.list, srv)
-	s.wg.Go(func() { _ = srv.Serve(ln) })
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		_ = srv.Serve(ln)
+	}()
 	return "http://" + ln.Addr().String(), nil
 }
 
@@ -124,6 +129,8 @@ func run(ctx context.Context, out io.Writer) error {
 	// One client for every hop: gray.Transport signs the decisions of each
 	// request's context with the propagator of the middleware that made them.
 	client := &http.Client{Transport: gray.Transport(transport)}
+	// The public's clients are plain ones.
+	public := &http.Client{Transport: transport}
 
 	var srvs servers
 	defer srvs.stop()
@@ -164,8 +171,11 @@ func run(ctx context.Context, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// The edge keys each request by its signed-in user (a verified token,
+	// never a header the client writes) and signs for the services behind.
+	auth := demoauth.New() // stands in for your authentication
 	edgeURL, err := srvs.start(gray.Middleware(edgeEngine,
-		gray.WithKeyFromHeader("X-User-ID"), gray.WithOutboundPropagator(prop))(
+		gray.WithKeyFunc(auth.UserID), gray.WithOutboundPropagator(prop))(
 		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			v := gray.Variant(r.Context(), rollout) // the edge decides
 			next, err := get(r.Context(), client, middleURL, nil)
@@ -185,7 +195,7 @@ func run(ctx context.Context, out io.Writer) error {
 	var canary, canaryEverywhere, stable, stableEverywhere int
 	for i := range users {
 		user := fmt.Sprintf("user-%03d", i)
-		got, err := get(ctx, client, edgeURL, http.Header{"X-User-Id": {user}})
+		got, err := get(ctx, public, edgeURL, http.Header{"Authorization": {"Bearer " + auth.Token(user)}})
 		if err != nil {
 			return err
 		}
@@ -211,7 +221,7 @@ func run(ctx context.Context, out io.Writer) error {
 	fmt.Fprintf(out, "stable users stable at every hop: %d of %d\n", stableEverywhere, stable)
 
 	forged := http.Header{gray.PropagationHeader: {"v1|9999999999|user-000|checkout-v2=canary|" + strings.Repeat("A", 43)}}
-	got, err := get(ctx, client, backendURL, forged)
+	got, err := get(ctx, public, backendURL, forged)
 	if err != nil {
 		return err
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/graykit/graykit/adapters/grayecho"
+	"github.com/graykit/graykit/examples/internal/demoauth"
 	"github.com/graykit/graykit/gray"
 )
 
@@ -47,11 +48,14 @@ func run(ctx context.Context, out io.Writer) error {
 		return err
 	}
 	counters := gray.NewCounters()
+	auth := demoauth.New() // stands in for your authentication
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
+	// The key is the signed-in user from a verified token, never a header
+	// the client writes: a public client could then pick its bucket.
 	e.Use(recoverPanics, grayecho.Middleware(engine,
-		gray.WithKeyFromHeader("X-User-ID"),
+		gray.WithKeyFunc(auth.UserID),
 		gray.WithObserver(counters),
 		grayecho.WithSkipper(func(c echo.Context) bool { return c.Path() == "/healthz" }),
 	))
@@ -72,7 +76,7 @@ func run(ctx context.Context, out io.Writer) error {
 	go func() { served <- srv.Serve(lis) }()
 
 	client := &http.Client{Transport: &http.Transport{}}
-	err = visit(ctx, client, "http://"+lis.Addr().String()+"/checkout", out)
+	err = visit(ctx, client, auth, "http://"+lis.Addr().String()+"/checkout", out)
 	client.CloseIdleConnections()
 	if shutdownErr := srv.Shutdown(context.Background()); err == nil {
 		err = shutdownErr
@@ -89,7 +93,7 @@ func run(ctx context.Context, out io.Writer) error {
 	return nil
 }
 
-func visit(ctx context.Context, client *http.Client, url string, out io.Writer) error {
+func visit(ctx context.Context, client *http.Client, auth *demoauth.Authority, url string, out io.Writer) error {
 	visits := []struct{ user, gray string }{
 		{"user-1", ""}, {"user-2", ""}, {"user-3", ""}, {"user-7", ""}, {"user-7", "canary"},
 	}
@@ -98,7 +102,7 @@ func visit(ctx context.Context, client *http.Client, url string, out io.Writer) 
 		if err != nil {
 			return err
 		}
-		req.Header.Set("X-User-ID", v.user)
+		auth.Authorize(req, v.user)
 		if v.gray != "" {
 			req.Header.Set("X-Gray", v.gray)
 		}

@@ -17,6 +17,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/graykit/graykit/adapters/graygin"
+	"github.com/graykit/graykit/examples/internal/demoauth"
 	"github.com/graykit/graykit/gray"
 )
 
@@ -47,10 +48,13 @@ func run(ctx context.Context, out io.Writer) error {
 		return err
 	}
 	counters := gray.NewCounters()
+	auth := demoauth.New() // stands in for your authentication
 
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
-	r.Use(gin.Recovery(), graygin.Middleware(engine, gray.WithKeyFromHeader("X-User-ID"), gray.WithObserver(counters)))
+	// The key is the signed-in user from a verified token, never a header
+	// the client writes: a public client could then pick its bucket.
+	r.Use(gin.Recovery(), graygin.Middleware(engine, gray.WithKeyFunc(auth.UserID), gray.WithObserver(counters)))
 	r.GET("/checkout", func(c *gin.Context) {
 		if graygin.Variant(c, "checkout-v2") == "canary" {
 			c.String(http.StatusOK, "new checkout")
@@ -68,7 +72,7 @@ func run(ctx context.Context, out io.Writer) error {
 	go func() { served <- srv.Serve(lis) }()
 
 	client := &http.Client{Transport: &http.Transport{}}
-	err = visit(ctx, client, "http://"+lis.Addr().String()+"/checkout", out)
+	err = visit(ctx, client, auth, "http://"+lis.Addr().String()+"/checkout", out)
 	client.CloseIdleConnections()
 	if shutdownErr := srv.Shutdown(context.Background()); err == nil {
 		err = shutdownErr
@@ -85,7 +89,7 @@ func run(ctx context.Context, out io.Writer) error {
 	return nil
 }
 
-func visit(ctx context.Context, client *http.Client, url string, out io.Writer) error {
+func visit(ctx context.Context, client *http.Client, auth *demoauth.Authority, url string, out io.Writer) error {
 	visits := []struct{ user, gray string }{
 		{"user-1", ""}, {"user-2", ""}, {"user-3", ""}, {"user-7", ""}, {"user-7", "canary"},
 	}
@@ -94,7 +98,7 @@ func visit(ctx context.Context, client *http.Client, url string, out io.Writer) 
 		if err != nil {
 			return err
 		}
-		req.Header.Set("X-User-ID", v.user)
+		auth.Authorize(req, v.user)
 		if v.gray != "" {
 			req.Header.Set("X-Gray", v.gray)
 		}

@@ -1,9 +1,9 @@
 // Command grpc runs an HTTP edge in front of a gRPC pricing backend, both
 // on loopback, and shows the backend honouring the edge's decision: the
 // edge decides checkout-v2 by the user's key, its gRPC client interceptor
-// forwards the key in metadata, and the backend, reading it with
-// gray.WithKeyFromHeader(graygrpc.DefaultKeyMetadata), puts the user on the
-// same side. It makes a few requests, prints what each got, and exits.
+// signs the key and the decision with the secret both services share, and
+// the backend, trusting only what verifies, follows it. It makes a few
+// requests, prints what each got, and exits.
 //
 // The backend is a hand-registered service on the well-known StringValue
 // message, so no generated code is needed.
@@ -24,6 +24,7 @@ import (
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/graykit/graykit/adapters/graygrpc"
+	"github.com/graykit/graykit/examples/internal/demoauth"
 	"github.com/graykit/graykit/gray"
 )
 
@@ -59,13 +60,20 @@ func run(ctx context.Context, out io.Writer) error {
 		return err
 	}
 
+	// Both services share the secret (in production: from your secret
+	// store, 32 bytes or more).
+	prop, err := gray.NewPropagator([][]byte{[]byte("example-secret-shared-by-the-chain")})
+	if err != nil {
+		return err
+	}
+
 	// The backend.
 	backendLis, err := (&net.ListenConfig{}).Listen(ctx, "tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
 	}
 	backend := grpc.NewServer(grpc.UnaryInterceptor(
-		graygrpc.UnaryServerInterceptor(backendEngine, gray.WithKeyFromHeader(graygrpc.DefaultKeyMetadata))))
+		graygrpc.UnaryServerInterceptor(backendEngine, gray.WithPropagator(prop))))
 	backend.RegisterService(&pricingDesc, nil)
 	backendDone := make(chan error, 1)
 	go func() { backendDone <- backend.Serve(backendLis) }()
@@ -79,7 +87,12 @@ func run(ctx context.Context, out io.Writer) error {
 		return err
 	}
 	defer conn.Close()
-	edge := gray.Middleware(edgeEngine, gray.WithKeyFromHeader("X-User-ID"))(http.HandlerFunc(
+	// The edge signs for the backend (the client interceptor uses the
+	// middleware's propagator) and never trusts a value from outside.
+	// It keys each request by the signed-in user (a verified token, never a
+	// header the client writes).
+	auth := demoauth.New() // stands in for your authentication
+	edge := gray.Middleware(edgeEngine, gray.WithKeyFunc(auth.UserID), gray.WithOutboundPropagator(prop))(http.HandlerFunc(
 		func(w http.ResponseWriter, r *http.Request) {
 			quote := new(wrapperspb.StringValue)
 			if err := conn.Invoke(r.Context(), quoteMethod, wrapperspb.String("basket"), quote); err != nil {
@@ -97,7 +110,7 @@ func run(ctx context.Context, out io.Writer) error {
 	go func() { served <- srv.Serve(edgeLis) }()
 
 	client := &http.Client{Transport: &http.Transport{}}
-	err = visit(ctx, client, "http://"+edgeLis.Addr().String()+"/checkout", out)
+	err = visit(ctx, client, auth, "http://"+edgeLis.Addr().String()+"/checkout", out)
 	client.CloseIdleConnections()
 	if shutdownErr := srv.Shutdown(context.Background()); err == nil {
 		err = shutdownErr
@@ -108,13 +121,13 @@ func run(ctx context.Context, out io.Writer) error {
 	return err
 }
 
-func visit(ctx context.Context, client *http.Client, url string, out io.Writer) error {
+func visit(ctx context.Context, client *http.Client, auth *demoauth.Authority, url string, out io.Writer) error {
 	for _, user := range []string{"user-1", "user-2", "user-3", "user-4", "user-5"} {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 		if err != nil {
 			return err
 		}
-		req.Header.Set("X-User-ID", user)
+		auth.Authorize(req, user)
 		resp, err := client.Do(req)
 		if err != nil {
 			return err

@@ -26,6 +26,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/graykit/graykit/examples/internal/demoauth"
 	"github.com/graykit/graykit/gray"
 )
 
@@ -59,7 +60,11 @@ func (s *servers) start(h http.Handler) (*http.Server, *url.URL, error) {
 	}
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
 	s.list = append(s.list, srv)
-	s.wg.Go(func() { _ = srv.Serve(ln) })
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		_ = srv.Serve(ln)
+	}()
 	return srv, &url.URL{Scheme: "http", Host: ln.Addr().String()}, nil
 }
 
@@ -111,7 +116,10 @@ func run(ctx context.Context, out io.Writer) error {
 		return err
 	}
 	counters := gray.NewCounters()
-	gateway := gray.Middleware(engine, gray.WithKeyFromHeader("X-User-ID"), gray.WithObserver(counters))(proxy)
+	// The key is the signed-in user from a verified token, never a header
+	// the client writes: a public client could then pick its upstream.
+	auth := demoauth.New() // stands in for your authentication
+	gateway := gray.Middleware(engine, gray.WithKeyFunc(auth.UserID), gray.WithObserver(counters))(proxy)
 	_, gatewayURL, err := srvs.start(gateway)
 	if err != nil {
 		return err
@@ -125,7 +133,7 @@ func run(ctx context.Context, out io.Writer) error {
 		if err != nil {
 			return 0, "", err
 		}
-		req.Header.Set("X-User-ID", user)
+		auth.Authorize(req, user)
 		resp, err := client.Do(req)
 		if err != nil {
 			return 0, "", err

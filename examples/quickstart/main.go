@@ -25,6 +25,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/graykit/graykit/examples/internal/demoauth"
 	"github.com/graykit/graykit/gray"
 )
 
@@ -70,7 +71,10 @@ func run(ctx context.Context, out io.Writer, opt options) error {
 	newCheckout := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "canary") })
 	mux := http.NewServeMux()
 	mux.Handle("/checkout", gray.NewSwitch(rollout, oldCheckout).Handle("canary", newCheckout))
-	handler := gray.Middleware(engine, gray.WithKeyFromHeader("X-User-ID"), gray.WithObserver(counters))(mux)
+	// The subject key is the signed-in user, from a verified token: never a
+	// header the client writes, or any client could pick its bucket.
+	auth := demoauth.New() // stands in for your authentication
+	handler := gray.Middleware(engine, gray.WithKeyFunc(auth.UserID), gray.WithObserver(counters))(mux)
 
 	ln, err := net.Listen("tcp", opt.addr)
 	if err != nil {
@@ -97,7 +101,7 @@ func run(ctx context.Context, out io.Writer, opt options) error {
 	p.f("graykit quickstart: %s users against %s/checkout (rollout %q)\n\n", num(len(users)), base, rollout)
 
 	// 1. The split at 5%, three requests per user.
-	seen, err := drive(ctx, client, base, users, 3)
+	seen, err := drive(ctx, client, auth, base, users, 3)
 	if err != nil {
 		return err
 	}
@@ -123,7 +127,7 @@ func run(ctx context.Context, out io.Writer, opt options) error {
 	if err := engine.SetOverride(rollout, gray.Override{Percent: &twenty}); err != nil {
 		return err
 	}
-	seen, err = drive(ctx, client, base, users, 1)
+	seen, err = drive(ctx, client, auth, base, users, 1)
 	if err != nil {
 		return err
 	}
@@ -141,14 +145,15 @@ func run(ctx context.Context, out io.Writer, opt options) error {
 	}
 
 	// 4. The brake: everyone back on stable at once, testers included.
-	if err := engine.SetOverride(rollout, gray.Override{Percent: &twenty, Enabled: new(false)}); err != nil {
+	off := false
+	if err := engine.SetOverride(rollout, gray.Override{Percent: &twenty, Enabled: &off}); err != nil {
 		return err
 	}
-	seen, err = drive(ctx, client, base, users, 1)
+	seen, err = drive(ctx, client, auth, base, users, 1)
 	if err != nil {
 		return err
 	}
-	tester, err := get(ctx, client, base, "staff-1", "canary")
+	tester, err := get(ctx, client, auth, base, "staff-1", "canary")
 	if err != nil {
 		return err
 	}
@@ -189,8 +194,8 @@ func run(ctx context.Context, out io.Writer, opt options) error {
 
 	if opt.serve {
 		p.f("\nServing on %s until Ctrl-C. Try:\n", base)
-		p.f("   curl -H 'X-User-ID: %s' %s/checkout\n", chosen, base)
-		p.f("   curl -H 'X-User-ID: someone' -H 'X-Gray: canary' %s/checkout\n", base)
+		p.f("   curl -H 'Authorization: Bearer %s' %s/checkout\n", auth.Token(chosen), base)
+		p.f("   curl -H 'Authorization: Bearer %s' -H 'X-Gray: canary' %s/checkout\n", auth.Token("someone"), base)
 		select {
 		case <-ctx.Done():
 		case err := <-served:
@@ -221,7 +226,7 @@ func explain(p printer, engine *gray.Engine, user string) {
 
 // drive sends rounds requests for each user from 16 workers and returns the
 // set of variants each user saw.
-func drive(ctx context.Context, client *http.Client, base string, users []string, rounds int) (map[string]map[string]bool, error) {
+func drive(ctx context.Context, client *http.Client, auth *demoauth.Authority, base string, users []string, rounds int) (map[string]map[string]bool, error) {
 	type result struct {
 		user, variant string
 		err           error
@@ -230,12 +235,14 @@ func drive(ctx context.Context, client *http.Client, base string, users []string
 	results := make(chan result)
 	var wg sync.WaitGroup
 	for range 16 {
-		wg.Go(func() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
 			for u := range jobs {
-				v, err := get(ctx, client, base, u, "")
+				v, err := get(ctx, client, auth, base, u, "")
 				results <- result{u, v, err}
 			}
-		})
+		}()
 	}
 	go func() {
 		defer close(jobs)
@@ -275,12 +282,12 @@ func cmpErr(first, err error) error {
 	return err
 }
 
-func get(ctx context.Context, client *http.Client, base, user, grayHeader string) (string, error) {
+func get(ctx context.Context, client *http.Client, auth *demoauth.Authority, base, user, grayHeader string) (string, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/checkout", nil)
 	if err != nil {
 		return "", err
 	}
-	req.Header.Set("X-User-ID", user)
+	auth.Authorize(req, user)
 	if grayHeader != "" {
 		req.Header.Set("X-Gray", grayHeader)
 	}

@@ -76,12 +76,15 @@ type RolloutsResponse struct {
 }
 
 // ActionRequest is the body of POST api/rollouts/{name}/{action}. It may be
-// empty for every action but set-share.
+// empty for every action but set-share. As every body the API reads, it is
+// refused (400) if it has a field the type lacks or names a field twice.
 type ActionRequest struct {
 	// Share is the new percentage, for set-share only: 0 to 100, at most
 	// two decimals.
 	Share *float64 `json:"share,omitempty"`
-	// Reason is recorded in the audit trail; optional, at most 500 bytes.
+	// Reason is recorded in the audit trail; optional, at most 500 bytes of
+	// UTF-8 without control, format (such as U+202E) or line-separator
+	// characters.
 	Reason string `json:"reason,omitempty"`
 	// Version, when set, is the state version the caller decided on
 	// (RolloutView.State.Version): the action applies only if the state is
@@ -293,7 +296,7 @@ func (h *Handler) explain(r *http.Request, _ Principal) (any, error) {
 }
 
 // decodeBody reads r's JSON body into v, strictly: one object, no unknown
-// field. An empty body is allowed when emptyOK.
+// field, no key given twice. An empty body is allowed when emptyOK.
 func decodeBody(r *http.Request, v any, emptyOK bool) error {
 	data, err := io.ReadAll(r.Body)
 	if err != nil {
@@ -317,7 +320,7 @@ func decodeBody(r *http.Request, v any, emptyOK bool) error {
 	if dec.More() {
 		return badRequest("body: more than one JSON value")
 	}
-	return nil
+	return checkDuplicateKeys(data)
 }
 
 // jsonProblem words a decoding error without echoing large input.
@@ -348,8 +351,16 @@ func checkReason(s string) error {
 		return badRequest("reason is not valid UTF-8")
 	}
 	for _, c := range s {
-		if unicode.IsControl(c) {
+		switch {
+		case unicode.IsControl(c):
 			return badRequest("reason contains a control character")
+		case unicode.Is(unicode.Cf, c):
+			// Bidirectional overrides (U+202E), zero-width characters and
+			// the like make the audit trail read differently from what
+			// was recorded.
+			return badRequest("reason contains the format character %U", c)
+		case unicode.In(c, unicode.Zl, unicode.Zp):
+			return badRequest("reason contains a line or paragraph separator")
 		}
 	}
 	return nil

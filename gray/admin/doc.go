@@ -91,8 +91,11 @@
 // [RoleViewer] reads and explains; [RoleOperator] also acts. Actions need
 // POST, the [CSRFHeader] header (which a cross-site form cannot send), and
 // from a browser the same origin (Sec-Fetch-Site and Origin are checked).
-// Bodies are limited to 64 KiB and decoded strictly; bad input gets a 4xx
-// with a JSON [ErrorResponse], never a 5xx. The page is static and holds no
+// Bodies are limited to 64 KiB and decoded strictly (an unknown field, or
+// a field named twice, is refused: the config parser refuses both too), and
+// audit reasons may hold no control, format (U+202E and the like) or
+// line-separator character; bad input gets a 4xx with a JSON
+// [ErrorResponse], never a 5xx. The page is static and holds no
 // data: it asks for a token, keeps it in the tab's sessionStorage and sends
 // it as a bearer header. It loads no script or style from elsewhere, runs
 // under a strict Content-Security-Policy and works offline.

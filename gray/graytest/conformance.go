@@ -1,8 +1,33 @@
-// Package conformance is the one table of cases that every adapter —
-// net/http, Gin, Echo, gRPC unary and streaming — must pass with identical
-// results, over a real server on loopback. Each adapter's tests describe how
-// to serve and call it (a [Target]) and call [Run].
-package conformance
+// Package graytest holds the adapter conformance table: the one table of
+// cases that every adapter — net/http, Gin, Echo, gRPC unary and streaming,
+// and any adapter written outside this repository (chi, connect, Hertz…) —
+// must pass with identical results, over a real server on loopback. It
+// checks subject extraction (header, cookie, anonymous cookie), rules,
+// client IPs, attributes, one decision per rollout per request, the brake
+// and reloads mid-traffic, failures and panics counted as outcomes, and a
+// nil engine passing requests through.
+//
+// An adapter's test describes how to serve and call it (a [Target]) and
+// calls [Run]: its handler, behind the adapter built with the engine and
+// options it is given, answers with [Respond]. For an HTTP framework that is
+// a few lines:
+//
+//	func TestConformance(t *testing.T) {
+//		graytest.Run(t, graytest.Target{
+//			Name:    "chi",
+//			Cookies: true,
+//			Serve: func(t *testing.T, e *gray.Engine, opts []gray.Option) graytest.Client {
+//				r := chi.NewRouter()
+//				r.Use(graychi.Middleware(e, opts...))
+//				r.Post(graytest.Path, graytest.HandleHTTP)
+//				return graytest.ServeHTTP(t, r)
+//			},
+//		})
+//	}
+//
+// The package imports testing (and testify): it is for tests only, like
+// net/http/httptest and testing/slogtest.
+package graytest
 
 import (
 	"context"
@@ -124,7 +149,7 @@ func Respond(ctx context.Context, action string) (body string, fail bool) {
 	b.WriteString("key=" + key)
 	switch action {
 	case ActionPanic:
-		panic("conformance: handler panic")
+		panic("graytest: handler panic")
 	case ActionFail:
 		return b.String(), true
 	}
@@ -344,6 +369,7 @@ func Run(t *testing.T, target Target) {
 	}
 	t.Run("anonymous stickiness", func(t *testing.T) { runAnonymous(t, target) })
 	t.Run("hot reload during traffic", func(t *testing.T) { runReload(t, target) })
+	t.Run("nil engine", func(t *testing.T) { runNilEngine(t, target) })
 }
 
 func runAnonymous(t *testing.T, target Target) {
@@ -360,20 +386,41 @@ func runAnonymous(t *testing.T, target Target) {
 		assert.Equal(t, Body(s, s, c, s, s, ""), first.Body)
 		return
 	}
-	id := first.Cookies[AnonCookie]
-	require.NotEmpty(t, id, "a keyless request gets an anonymous ID")
+	cookie := first.Cookies[AnonCookie]
+	require.NotEmpty(t, cookie, "a keyless request gets an anonymous ID")
+	id, _, tagged := strings.Cut(cookie, ".")
+	require.True(t, tagged, "the cookie is the ID and the tag that proves it was issued")
 	variant := gray.Variant(gray.NewContext(t.Context(), e, gray.Subject{Key: id}), "checkout")
-	assert.Equal(t, Body(variant, s, c, s, s, id), first.Body)
+	assert.Equal(t, Body(variant, s, c, s, s, id), first.Body, "the key is the ID")
 	for range 5 {
-		got := call(t.Context(), Call{Cookie: AnonCookie + "=" + id})
+		got := call(t.Context(), Call{Cookie: AnonCookie + "=" + cookie})
 		assert.Equal(t, first.Body, got.Body, "the same anonymous ID gets the same answer")
 		assert.Empty(t, got.Cookies, "a known ID is not reissued")
 	}
 	second := call(t.Context(), Call{})
-	assert.NotEqual(t, id, second.Cookies[AnonCookie], "each newcomer gets its own ID")
+	assert.NotEqual(t, cookie, second.Cookies[AnonCookie], "each newcomer gets its own ID")
 	forged := call(t.Context(), Call{Cookie: AnonCookie + "=" + CanaryKey})
 	assert.NotEqual(t, CanaryKey, forged.Cookies[AnonCookie], "a forged ID is replaced")
 	assert.NotContains(t, forged.Body, "key="+CanaryKey)
+}
+
+// runNilEngine: an adapter built with a nil engine (a gray.New error left
+// unchecked) serves every call without decisions, the default variant
+// everywhere, never panicking; every adapter relies on gray.NewHook for it.
+func runNilEngine(t *testing.T, target Target) {
+	counters := gray.NewCounters()
+	call := target.Serve(t, nil, append(Options(counters), gray.WithAnonymousCookie(AnonCookie)))
+	for _, give := range []Call{
+		{Key: CanaryKey},
+		{Key: "u-5", Headers: map[string]string{"X-Gray": "canary"}, Cookie: "version=beta"},
+		{},
+	} {
+		got := call(t.Context(), give)
+		assert.True(t, got.OK)
+		assert.Equal(t, Body(s, s, s, s, s, ""), got.Body)
+		assert.Empty(t, got.Cookies)
+	}
+	assert.Empty(t, counters.Snapshot())
 }
 
 func runReload(t *testing.T, target Target) {

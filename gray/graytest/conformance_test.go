@@ -1,4 +1,4 @@
-package conformance_test
+package graytest_test
 
 import (
 	"net/http"
@@ -8,7 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"go.uber.org/goleak"
 
-	"github.com/graykit/graykit/adapters/internal/conformance"
+	"github.com/graykit/graykit/gray/graytest"
 	"github.com/graykit/graykit/gray"
 )
 
@@ -21,8 +21,8 @@ func TestFixtures(t *testing.T) {
 		give       string
 		wantCanary bool
 	}{
-		{name: "canary key", give: conformance.CanaryKey, wantCanary: true},
-		{name: "stable key", give: conformance.StableKey, wantCanary: false},
+		{name: "canary key", give: graytest.CanaryKey, wantCanary: true},
+		{name: "stable key", give: graytest.StableKey, wantCanary: false},
 		{name: "staff key u-5", give: "u-5", wantCanary: false},
 		{name: "staff key u-6", give: "u-6", wantCanary: false},
 		{name: "oversized key", give: strings.Repeat("k", 16<<10), wantCanary: false},
@@ -36,13 +36,13 @@ func TestFixtures(t *testing.T) {
 
 // TestNetHTTP is the net/http leg: gray.Middleware itself.
 func TestNetHTTP(t *testing.T) {
-	conformance.Run(t, conformance.Target{
+	graytest.Run(t, graytest.Target{
 		Name:    "net/http",
 		Cookies: true,
-		Serve: func(t *testing.T, e *gray.Engine, opts []gray.Option) conformance.Client {
+		Serve: func(t *testing.T, e *gray.Engine, opts []gray.Option) graytest.Client {
 			mux := http.NewServeMux()
-			mux.HandleFunc("POST "+conformance.Path, conformance.HandleHTTP)
-			return conformance.ServeHTTP(t, gray.Middleware(e, opts...)(mux))
+			mux.HandleFunc("POST "+graytest.Path, graytest.HandleHTTP)
+			return graytest.ServeHTTP(t, gray.Middleware(e, opts...)(mux))
 		},
 	})
 }
