@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/graykit/graykit/gray"
@@ -377,15 +378,17 @@ func firstOf(m map[string]string, keys ...string) string {
 	return ""
 }
 
-// clip cuts s to at most n bytes on a rune boundary, and replaces control
-// characters (an annotation may have newlines) with spaces.
+// clip makes s a reason the console would accept (see checkReason):
+// valid UTF-8, control, format and separator characters (an annotation
+// may have newlines, or a bidirectional override) replaced by spaces, at
+// most n bytes cut on a rune boundary.
 func clip(s string, n int) string {
 	s = strings.Map(func(r rune) rune {
-		if r < ' ' || r == 0x7f {
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || unicode.In(r, unicode.Zl, unicode.Zp) {
 			return ' '
 		}
 		return r
-	}, s)
+	}, strings.ToValidUTF8(s, "\uFFFD"))
 	if len(s) <= n {
 		return s
 	}

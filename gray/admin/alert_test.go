@@ -68,7 +68,7 @@ func alertJSON(status, fingerprint string, startsAt time.Time, labels map[string
 	}
 	return map[string]any{
 		"status": status, "labels": l, "fingerprint": fingerprint,
-		"annotations": map[string]string{"summary": "checkout 5xx above 2%\nfor 5m"},
+		"annotations": map[string]string{"summary": "checkout 5xx above 2%\nfor\u202e 5m"},
 		"startsAt":    startsAt, "endsAt": time.Time{}, "generatorURL": "http://prometheus.test/graph",
 	}
 }
@@ -124,8 +124,8 @@ func TestAlertBrakesAndIsAudited(t *testing.T) {
 		st := a.state(t, name)
 		assert.Equal(t, guard.PhaseRolledBack, st.Phase, name)
 		assert.Equal(t, "alertmanager", st.Last.Actor)
-		assert.Equal(t, "alert CheckoutErrors firing since 2025-12-01T03:00:00Z [alert fp1@2025-12-01T03:00:00Z]: checkout 5xx above 2% for 5m",
-			st.Last.Reason, "the alert is the reason, newlines flattened")
+		assert.Equal(t, "alert CheckoutErrors firing since 2025-12-01T03:00:00Z [alert fp1@2025-12-01T03:00:00Z]: checkout 5xx above 2% for  5m",
+			st.Last.Reason, "the alert is the reason, newlines and format characters flattened")
 	}
 }
 
