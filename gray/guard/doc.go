@@ -61,8 +61,8 @@
 //
 // # Actions
 //
-// People act through [Actions] (embedded in [Controller]): Start, Advance,
-// Pause, Resume, Brake, Promote and SetShare, each a compare-and-swap with an
+// People act through [Actions] (embedded in [Controller]): Start, Approve,
+// Advance, Pause, Resume, Brake, Promote and SetShare, each a compare-and-swap with an
 // [AuditEntry] of who, when, what and why. Every transition, the judge's
 // with its [Evidence], goes to slog and to [WithOnTransition].
 //
