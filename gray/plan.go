@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -38,6 +40,128 @@ type Plan struct {
 	MinRequests uint64 `yaml:"min_requests,omitempty" json:"min_requests,omitempty"`
 	// Guard holds the judge's settings.
 	Guard PlanGuard `yaml:"guard,omitempty" json:"guard,omitempty"`
+	// Approve lists the steps (shares from Steps, or 100 for the
+	// promotion past the last one) that wait for a person's approval
+	// before they are entered: when the judge would advance into one, the
+	// rollout awaits approval at its share instead, and goes on only when
+	// someone approves (it may still be rolled back meanwhile). Empty:
+	// the judge advances on its own.
+	Approve []float64 `yaml:"approve,omitempty" json:"approve,omitempty"`
+	// Window, when set, is when the judge may advance: outside it the
+	// judge still rolls back a worse canary but never advances or
+	// promotes. Nil means at any time.
+	Window *PlanWindow `yaml:"window,omitempty" json:"window,omitempty"`
+}
+
+// PlanWindow is a weekly time window in one time zone, e.g. working
+// hours:
+//
+//	window: {days: [mon, tue, wed, thu, fri], from: "09:00", to: "18:00", time_zone: Asia/Shanghai}
+type PlanWindow struct {
+	// Days are the weekdays it is open, as mon, tue, wed, thu, fri, sat,
+	// sun. Empty means every day.
+	Days []string `yaml:"days,omitempty" json:"days,omitempty"`
+	// From and To bound each open day's hours, "HH:MM" in 24-hour time,
+	// From included and To excluded; From before To. Empty From means
+	// 00:00, empty To the end of the day.
+	From string `yaml:"from,omitempty" json:"from,omitempty"`
+	To   string `yaml:"to,omitempty" json:"to,omitempty"`
+	// TimeZone is an IANA name such as "Europe/Berlin". Empty means UTC.
+	TimeZone string `yaml:"time_zone,omitempty" json:"time_zone,omitempty"`
+}
+
+// NeedsApproval reports whether entering share waits for a person's
+// approval (see Plan.Approve).
+func (p Plan) NeedsApproval(share float64) bool {
+	return slices.Contains(p.Approve, share)
+}
+
+// Contains reports whether t falls in the window. A nil window contains
+// every time; a window that does not validate contains none.
+func (w *PlanWindow) Contains(t time.Time) bool {
+	if w == nil {
+		return true
+	}
+	loc, from, to, days, err := w.parse()
+	if err != nil {
+		return false
+	}
+	t = t.In(loc)
+	if len(days) > 0 && !slices.Contains(days, t.Weekday()) {
+		return false
+	}
+	m := t.Hour()*60 + t.Minute()
+	return m >= from && m < to
+}
+
+// String describes the window, e.g. "mon-fri 09:00-18:00 Asia/Shanghai".
+func (w *PlanWindow) String() string {
+	if w == nil {
+		return "any time"
+	}
+	days := "every day"
+	if len(w.Days) > 0 {
+		days = strings.Join(w.Days, ",")
+	}
+	from, to, zone := w.From, w.To, w.TimeZone
+	if from == "" {
+		from = "00:00"
+	}
+	if to == "" {
+		to = "24:00"
+	}
+	if zone == "" {
+		zone = "UTC"
+	}
+	return days + " " + from + "-" + to + " " + zone
+}
+
+var weekdays = map[string]time.Weekday{
+	"sun": time.Sunday, "mon": time.Monday, "tue": time.Tuesday, "wed": time.Wednesday,
+	"thu": time.Thursday, "fri": time.Friday, "sat": time.Saturday,
+}
+
+// parse returns the window's location, its open minutes of the day
+// [from, to) and its days.
+func (w *PlanWindow) parse() (loc *time.Location, from, to int, days []time.Weekday, err error) {
+	loc = time.UTC
+	if w.TimeZone != "" {
+		if loc, err = time.LoadLocation(w.TimeZone); err != nil {
+			return nil, 0, 0, nil, fmt.Errorf("time_zone: %q is not a known time zone", w.TimeZone)
+		}
+	}
+	for _, d := range w.Days {
+		wd, ok := weekdays[strings.ToLower(d)]
+		if !ok {
+			return nil, 0, 0, nil, fmt.Errorf("days: %q is not mon, tue, wed, thu, fri, sat or sun", d)
+		}
+		days = append(days, wd)
+	}
+	if from, err = clockMinutes(w.From, 0); err != nil {
+		return nil, 0, 0, nil, fmt.Errorf("from: %w", err)
+	}
+	if to, err = clockMinutes(w.To, 24*60); err != nil {
+		return nil, 0, 0, nil, fmt.Errorf("to: %w", err)
+	}
+	if from >= to {
+		return nil, 0, 0, nil, fmt.Errorf("from: %s is not before to (%s)", w.From, w.To)
+	}
+	return loc, from, to, days, nil
+}
+
+// clockMinutes parses "HH:MM" (00:00 to 24:00) into minutes, or returns
+// def for "".
+func clockMinutes(s string, def int) (int, error) {
+	if s == "" {
+		return def, nil
+	}
+	h, m, ok := strings.Cut(s, ":")
+	hh, err1 := strconv.Atoi(h)
+	mm, err2 := strconv.Atoi(m)
+	if !ok || len(h) != 2 || len(m) != 2 || err1 != nil || err2 != nil || hh > 24 || mm > 59 || (hh == 24 && mm != 0) {
+		return 0, fmt.Errorf("%q is not a time of day such as \"09:00\"", s)
+	}
+	return hh*60 + mm, nil
 }
 
 // PlanGuard holds the settings of the judge of a guarded rollout. Zero
@@ -100,6 +224,12 @@ func (p Plan) WithDefaults() Plan {
 		p.Steps = DefaultPlanSteps()
 	} else {
 		p.Steps = slices.Clone(p.Steps)
+	}
+	p.Approve = slices.Clone(p.Approve)
+	if p.Window != nil {
+		w := *p.Window
+		w.Days = slices.Clone(w.Days)
+		p.Window = &w
 	}
 	if p.Hold == 0 {
 		p.Hold = DefaultPlanHold
@@ -164,6 +294,21 @@ func validatePlan(p *Plan, at *path, ps *problems) {
 	}
 	if p.Hold < 0 {
 		ps.add(at.field("hold"), "%v is negative", p.Hold)
+	}
+	steps := p.Steps
+	if len(steps) == 0 {
+		steps = DefaultPlanSteps()
+	}
+	for i, a := range p.Approve {
+		if a != 100 && !slices.Contains(steps, a) {
+			ps.add(at.field("approve").elem(i), "%v is not one of the steps (%v) nor 100", a, steps)
+		}
+	}
+	if p.Window != nil {
+		if _, _, _, _, err := p.Window.parse(); err != nil {
+			field, msg, _ := strings.Cut(err.Error(), ": ")
+			ps.add(at.field("window").field(field), "%s", msg)
+		}
 	}
 	g := &p.Guard
 	gp := at.field("guard")

@@ -28,6 +28,12 @@ func TestPlanParse(t *testing.T) {
 			give: `{"rollouts": [{"name": "r", "plan": {"hold": "10m", "guard": {"latency_ratio": 1.5, "disable_latency": true}}}]}`,
 			want: gray.Plan{Hold: 10 * time.Minute, Guard: gray.PlanGuard{LatencyRatio: 1.5, DisableLatency: true}},
 		},
+		{
+			name: "approvals and a window",
+			give: `rollouts: [{name: r, plan: {steps: [5, 50], approve: [50, 100], window: {days: [mon, fri], from: "09:00", to: "18:00", time_zone: Asia/Shanghai}}}]`,
+			want: gray.Plan{Steps: []float64{5, 50}, Approve: []float64{50, 100},
+				Window: &gray.PlanWindow{Days: []string{"mon", "fri"}, From: "09:00", To: "18:00", TimeZone: "Asia/Shanghai"}},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -55,6 +61,11 @@ func TestPlanErrors(t *testing.T) {
 		{name: "ratio", give: "rollouts: [{name: r, plan: {guard: {latency_ratio: 0.5}}}]", want: "gray: rollouts[0].plan.guard.latency_ratio: 0.5 is below 1"},
 		{name: "on_regression", give: "rollouts: [{name: r, plan: {guard: {on_regression: panic}}}]", want: `gray: rollouts[0].plan.guard.on_regression: "panic" is not rollback or pause`},
 		{name: "unknown field", give: "rollouts: [{name: r, plan: {stepz: [1]}}]", want: "gray: rollouts[0].plan.stepz: unknown field"},
+		{name: "approve a share that is no step", give: "rollouts: [{name: r, plan: {steps: [5, 50], approve: [20]}}]", want: "gray: rollouts[0].plan.approve[0]: 20 is not one of the steps ([5 50]) nor 100"},
+		{name: "window day", give: "rollouts: [{name: r, plan: {window: {days: [monday]}}}]", want: `gray: rollouts[0].plan.window.days: "monday" is not mon, tue, wed, thu, fri, sat or sun`},
+		{name: "window zone", give: "rollouts: [{name: r, plan: {window: {time_zone: Mars/Olympus}}}]", want: `gray: rollouts[0].plan.window.time_zone: "Mars/Olympus" is not a known time zone`},
+		{name: "window hour", give: `rollouts: [{name: r, plan: {window: {from: "9am"}}}]`, want: `gray: rollouts[0].plan.window.from: "9am" is not a time of day such as "09:00"`},
+		{name: "window order", give: `rollouts: [{name: r, plan: {window: {from: "18:00", to: "09:00"}}}]`, want: "gray: rollouts[0].plan.window.from: 18:00 is not before to (09:00)"},
 		{name: "interval too short", give: "rollouts: [{name: r, plan: {guard: {interval: 1ms}}}]", want: "gray: rollouts[0].plan.guard.interval: 1ms is below 100ms"},
 	}
 	for _, tt := range tests {
@@ -125,4 +136,31 @@ func TestPlanJSONDecoding(t *testing.T) {
 	}
 	var bad gray.Plan
 	assert.Error(t, json.Unmarshal([]byte(`{"hold":"soon"}`), &bad))
+}
+
+func TestPlanWindowContains(t *testing.T) {
+	// Working hours in Shanghai (UTC+8).
+	w := &gray.PlanWindow{Days: []string{"mon", "tue", "wed", "thu", "fri"}, From: "09:00", To: "18:00", TimeZone: "Asia/Shanghai"}
+	tests := []struct {
+		name string
+		give time.Time
+		want bool
+	}{
+		{name: "Monday 09:00 in Shanghai", give: time.Date(2025, 12, 1, 1, 0, 0, 0, time.UTC), want: true},
+		{name: "Monday 08:59 in Shanghai", give: time.Date(2025, 12, 1, 0, 59, 0, 0, time.UTC), want: false},
+		{name: "Monday 17:59 in Shanghai", give: time.Date(2025, 12, 1, 9, 59, 0, 0, time.UTC), want: true},
+		{name: "Monday 18:00 in Shanghai", give: time.Date(2025, 12, 1, 10, 0, 0, 0, time.UTC), want: false},
+		{name: "Friday in UTC, Saturday in Shanghai", give: time.Date(2025, 12, 5, 17, 0, 0, 0, time.UTC), want: false},
+		{name: "Sunday 23:00 in UTC is Monday 07:00 in Shanghai", give: time.Date(2025, 11, 30, 23, 0, 0, 0, time.UTC), want: false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, w.Contains(tt.give))
+		})
+	}
+	var none *gray.PlanWindow
+	assert.True(t, none.Contains(time.Now()), "no window: any time")
+	assert.Equal(t, "mon,tue,wed,thu,fri 09:00-18:00 Asia/Shanghai", w.String())
+	assert.True(t, gray.Plan{Approve: []float64{100}}.NeedsApproval(100))
+	assert.False(t, gray.Plan{Approve: []float64{100}}.NeedsApproval(50))
 }

@@ -1,6 +1,7 @@
 // Package integration is the home of graykit's tests that need a real
-// database driver or a browser: dualwrite and the guard's SQL store on
-// embedded SQLite and on PostgreSQL, and the operator console in Chromium.
+// database driver, a browser or another program: dualwrite and the guard's
+// SQL store on embedded SQLite and on PostgreSQL, the operator console in
+// Chromium, and the alert receiver behind a real Prometheus Alertmanager.
 //
 // They live in a module of their own so that the drivers they link
 // (modernc.org/sqlite, pgx, chromedp) never enter the root module's

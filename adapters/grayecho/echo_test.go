@@ -12,8 +12,8 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/graykit/graykit/adapters/grayecho"
-	"github.com/graykit/graykit/gray/graytest"
 	"github.com/graykit/graykit/gray"
+	"github.com/graykit/graykit/gray/graytest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }

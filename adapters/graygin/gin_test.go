@@ -11,8 +11,8 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/graykit/graykit/adapters/graygin"
-	"github.com/graykit/graykit/gray/graytest"
 	"github.com/graykit/graykit/gray"
+	"github.com/graykit/graykit/gray/graytest"
 )
 
 func TestMain(m *testing.M) {

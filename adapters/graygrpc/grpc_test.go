@@ -20,8 +20,8 @@ import (
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/graykit/graykit/adapters/graygrpc"
-	"github.com/graykit/graykit/gray/graytest"
 	"github.com/graykit/graykit/gray"
+	"github.com/graykit/graykit/gray/graytest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }

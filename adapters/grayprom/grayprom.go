@@ -122,7 +122,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(c.share, prometheus.GaugeValue, st.Share/100, st.Rollout)
 		ch <- prometheus.MustNewConstMetric(c.step, prometheus.GaugeValue, float64(st.Step), st.Rollout)
 		ch <- prometheus.MustNewConstMetric(c.version, prometheus.GaugeValue, float64(st.Version), st.Rollout)
-		for _, p := range []guard.Phase{guard.PhaseRunning, guard.PhasePaused, guard.PhaseRolledBack, guard.PhasePromoted, guard.PhaseManual} {
+		for _, p := range []guard.Phase{guard.PhaseRunning, guard.PhaseAwaiting, guard.PhasePaused, guard.PhaseRolledBack, guard.PhasePromoted, guard.PhaseManual} {
 			v := 0.0
 			if st.Phase == p {
 				v = 1

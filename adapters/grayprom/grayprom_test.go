@@ -86,6 +86,7 @@ func TestScrape(t *testing.T) {
 		{name: "phase paused", metric: "graykit_guard_phase", labels: map[string]string{"phase": "paused"}, want: 1},
 		{name: "phase running", metric: "graykit_guard_phase", labels: map[string]string{"phase": "running"}, want: 0},
 		{name: "phase manual", metric: "graykit_guard_phase", labels: map[string]string{"phase": "manual"}, want: 0},
+		{name: "phase awaiting approval", metric: "graykit_guard_phase", labels: map[string]string{"phase": "awaiting-approval"}, want: 0},
 		{name: "version", metric: "graykit_guard_state_version", labels: map[string]string{"rollout": "checkout"}, want: 1},
 		{name: "states up", metric: "graykit_guard_states_up", labels: map[string]string{}, want: 1},
 	}

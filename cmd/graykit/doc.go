@@ -21,8 +21,13 @@
 // default to the environment variables GRAYKIT_URL and GRAYKIT_TOKEN (prefer
 // the variable: a flag is visible in the process list).
 //
-//	graykit status [ROLLOUT]                  rollouts, steps, shares and health
+//	graykit status [ROLLOUT]                  rollouts, steps, shares and health; pending approvals
 //	graykit audit [ROLLOUT]                   who did what, when and why
+//	graykit start ROLLOUT [--reason R]        a new run of the plan at its first step (after a deploy)
+//	graykit wait ROLLOUT [--until step:N|share:P] [--timeout D] [--interval D]
+//	                                          block until promoted, rolled back or stopped (for CI)
+//	graykit approve ROLLOUT [--reason R] [--expect-version N]
+//	                                          let a rollout awaiting approval enter its next step
 //	graykit pause|resume|brake|promote|advance ROLLOUT [--reason R] [--expect-version N]
 //	graykit set-share ROLLOUT PERCENT [--reason R] [--expect-version N]
 //
@@ -46,5 +51,7 @@
 // # Exit status
 //
 // 0 on success, 1 when the command ran and failed (a config with errors,
-// an action the server refused), 2 on a usage error.
+// an action the server refused), 2 on a usage error. wait adds 3 when the
+// judge rolled the canary back, 4 when the rollout was braked or paused,
+// and 5 when --timeout passed first ('graykit help wait').
 package main

@@ -36,7 +36,10 @@ func commands() []command {
 		{"lint", "check configuration files", runLint},
 		{"explain", "explain a decision from a config file", runExplain},
 		{"status", "show the rollouts of a running application", runStatus},
+		{"start", "begin a rollout's plan anew at its first step (after a deploy)", actionCommand("start")},
+		{"wait", "block until a rollout is promoted, rolled back or stopped (for CI)", runWait},
 		{"audit", "show the audit trail of a running application", runAudit},
+		{"approve", "let a rollout awaiting approval enter its next step", actionCommand("approve")},
 		{"pause", "pause a rollout's plan (hold its step)", actionCommand("pause")},
 		{"resume", "resume a paused or braked rollout", actionCommand("resume")},
 		{"brake", "send everyone to the default variant now (any rollout)", actionCommand("brake")},
@@ -52,6 +55,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 }
 
 func runEnv(args []string, e *env) int {
+	if len(args) == 2 && args[0] == "help" { // graykit help COMMAND
+		args = []string{args[1], "-h"}
+	}
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" || args[0] == "-help" {
 		usage(e.stderr)
 		if len(args) == 0 {
@@ -77,5 +83,5 @@ func usage(w io.Writer) {
 		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Run 'graykit COMMAND -h' for a command's flags.")
+	fmt.Fprintln(w, "Run 'graykit help COMMAND' (or 'graykit COMMAND -h') for a command's flags.")
 }

@@ -25,14 +25,24 @@ type remoteFlags struct {
 	token   string
 	asJSON  bool
 	timeout time.Duration
+	// request bounds one API call when it differs from timeout (wait's
+	// --timeout is the whole wait); zero means timeout.
+	request time.Duration
 }
 
 func addRemoteFlags(fs *flag.FlagSet, e *env) *remoteFlags {
+	rf := addConnFlags(fs, e)
+	fs.DurationVar(&rf.timeout, "timeout", 15*time.Second, "give up after this long")
+	return rf
+}
+
+// addConnFlags adds the flags of addRemoteFlags but --timeout, for a
+// command that gives --timeout its own meaning.
+func addConnFlags(fs *flag.FlagSet, e *env) *remoteFlags {
 	rf := &remoteFlags{}
 	fs.StringVar(&rf.url, "url", e.getenv("GRAYKIT_URL"), "the console's URL, e.g. https://app.internal/graykit/ (default $GRAYKIT_URL)")
 	fs.StringVar(&rf.token, "token", "", "bearer token (default $GRAYKIT_TOKEN; prefer the variable)")
 	fs.BoolVar(&rf.asJSON, "json", false, "print JSON")
-	fs.DurationVar(&rf.timeout, "timeout", 15*time.Second, "give up after this long")
 	return rf
 }
 
@@ -41,6 +51,9 @@ type client struct {
 	base  *url.URL
 	token string
 	http  *http.Client
+	// date is the server's clock (its Date header) at the last answer,
+	// zero when it sent none.
+	date time.Time
 }
 
 func (rf *remoteFlags) client(e *env) (*client, error) {
@@ -63,7 +76,11 @@ func (rf *remoteFlags) client(e *env) (*client, error) {
 	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
 		fmt.Fprintf(e.stderr, "graykit: warning: sending the token over plain HTTP to %s\n", u.Host)
 	}
-	return &client{base: u, token: rf.token, http: &http.Client{Timeout: rf.timeout}}, nil
+	per := rf.timeout
+	if rf.request > 0 {
+		per = rf.request
+	}
+	return &client{base: u, token: rf.token, http: &http.Client{Timeout: per}}, nil
 }
 
 func isLoopback(host string) bool {
@@ -106,6 +123,7 @@ func (c *client) call(ctx context.Context, method, path string, body, out any) e
 		return err
 	}
 	defer res.Body.Close()
+	c.date, _ = http.ParseTime(res.Header.Get("Date"))
 	data, err := io.ReadAll(io.LimitReader(res.Body, 32<<20))
 	if err != nil {
 		return err
@@ -174,10 +192,44 @@ func runStatus(e *env, args []string) int {
 		rows = append(rows, statusRow(v))
 	}
 	table(e.stdout, rows)
+	printApprovals(e, views)
 	if len(pos) == 1 {
 		printDetail(e, views[0])
 	}
 	return exitOK
+}
+
+// printApprovals lists the rollouts awaiting a person's approval, with
+// what they await, who asked, the evidence and the command that approves.
+func printApprovals(e *env, views []admin.RolloutView) {
+	first := true
+	for _, v := range views {
+		if v.State == nil || v.State.Phase != guard.PhaseAwaiting || v.Plan == nil {
+			continue
+		}
+		if first {
+			fmt.Fprintln(e.stdout, "\npending approvals:")
+			first = false
+		}
+		st, t := v.State, v.State.Last
+		fmt.Fprintf(e.stdout, "  %s → %s, asked by %s at %s\n", v.Name, fmtPercent(awaited(v)), t.Actor, t.At.Format(time.RFC3339))
+		if ev := t.Evidence; ev != nil {
+			fmt.Fprintf(e.stdout, "    evidence: canary %s, stable %s; error-rate difference at most %.4f\n",
+				errText(ev.Canary.Errors, ev.Canary.Requests), errText(ev.Stable.Errors, ev.Stable.Requests), ev.ErrorUpper)
+		}
+		fmt.Fprintf(e.stdout, "    approve: graykit approve %s --expect-version %d\n", v.Name, st.Version)
+	}
+}
+
+// awaited is the share a rollout awaiting approval would enter: its
+// plan's next step, or 100 past the last.
+func awaited(v admin.RolloutView) float64 {
+	for _, s := range v.Plan.WithDefaults().Steps {
+		if s > v.State.Share {
+			return s
+		}
+	}
+	return 100
 }
 
 // statusRow is one rollout's line in `graykit status`.
@@ -417,6 +469,8 @@ func movedSince(rollout, action string, st guard.State, expected bool) string {
 		what = "moved to " + where
 	case guard.PhasePaused:
 		what = "was paused at " + where
+	case guard.PhaseAwaiting:
+		what = "awaits approval at " + where
 	case guard.PhaseManual:
 		what = "was set to " + fmtPercent(st.Share) + " by hand"
 	case guard.PhaseRolledBack:

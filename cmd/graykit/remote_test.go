@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -35,10 +36,15 @@ const remoteConfig = `rollouts:
 // app is a running application with the console mounted on a loopback
 // server, and two replicas sharing one guard store.
 type app struct {
-	url     string
-	store   guard.Store
-	engines []*gray.Engine
-	ctrls   []*guard.Controller
+	url string
+	// beforePoll, when set, runs before the console answers each GET of
+	// one rollout, with the number of such GETs before it: tests script
+	// what a polling command sees. Set it before running the command.
+	beforePoll func(n int)
+	polls      int
+	store      guard.Store
+	engines    []*gray.Engine
+	ctrls      []*guard.Controller
 }
 
 func newApp(t *testing.T) *app {
@@ -73,7 +79,14 @@ func newAppOn(t *testing.T, store guard.Store, opts ...guard.Option) *app {
 	})
 	require.NoError(t, err)
 	mux := http.NewServeMux()
-	mux.Handle("/ops/graykit/", http.StripPrefix("/ops/graykit", h))
+	console := http.StripPrefix("/ops/graykit", h)
+	mux.Handle("/ops/graykit/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if a.beforePoll != nil && r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/ops/graykit/api/rollouts/") {
+			a.beforePoll(a.polls)
+			a.polls++
+		}
+		console.ServeHTTP(w, r)
+	}))
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	a.url = srv.URL + "/ops/graykit" // no trailing slash: the CLI adds it

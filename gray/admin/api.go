@@ -109,6 +109,8 @@ type AuditResponse struct {
 
 // Actions the API accepts, by their path segment.
 var manualActions = map[string]guard.Action{
+	"start":     guard.ActionStart,
+	"approve":   guard.ActionApprove,
 	"advance":   guard.ActionAdvance,
 	"pause":     guard.ActionPause,
 	"resume":    guard.ActionResume,
@@ -215,7 +217,7 @@ func (h *Handler) act(r *http.Request, p Principal) (any, error) {
 	name, verb := r.PathValue("name"), r.PathValue("action")
 	act, ok := manualActions[verb]
 	if !ok {
-		return nil, badRequest("unknown action %q (advance, pause, resume, brake, promote, set-share)", verb)
+		return nil, badRequest("unknown action %q (start, approve, advance, pause, resume, brake, promote, set-share)", verb)
 	}
 	var req ActionRequest
 	if err := decodeBody(r, &req, true); err != nil {

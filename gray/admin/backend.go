@@ -64,6 +64,10 @@ func (g *guardBackend) State(ctx context.Context, rollout string) (guard.State, 
 
 func (g *guardBackend) Act(ctx context.Context, rollout string, act guard.Action, share float64, actor, reason string, opts ...guard.ActOption) (guard.State, error) {
 	switch act {
+	case guard.ActionStart:
+		return g.actions.Start(ctx, rollout, actor, reason, opts...)
+	case guard.ActionApprove:
+		return g.actions.Approve(ctx, rollout, actor, reason, opts...)
 	case guard.ActionAdvance:
 		return g.actions.Advance(ctx, rollout, actor, reason, opts...)
 	case guard.ActionPause:

@@ -34,8 +34,8 @@
 //
 // # Actions
 //
-// POST api/rollouts/{name}/{action}, where action is advance, pause, resume,
-// brake, promote or set-share, with an optional JSON body
+// POST api/rollouts/{name}/{action}, where action is start, approve,
+// advance, pause, resume, brake, promote or set-share, with an optional JSON body
 // {"share": 20, "reason": "…"}. Actions go through the [Backend], normally
 // the guard's shared store ([GuardBackend]), so every replica applies them
 // at its next poll, and each one is audited with the caller's name, the
@@ -43,17 +43,46 @@
 // work on every rollout, with or without a plan: brake sends everyone to
 // the default variant, set-share holds a share over the configuration's,
 // promote holds 100%, and resume undoes the brake (back to the
-// configuration's share, or to the share set by hand). Advance and pause
+// configuration's share, or to the share set by hand). Start (a new run of
+// the plan at its first step, with fresh evidence), advance and pause
 // walk a plan's steps and stop its judge, so they need a plan: without one
 // they get 409 Conflict saying so, and the page disables them.
 //
-// Advance and resume are decided on the state they find ("the next step"
+// A rollout whose plan awaits a person's approval (phase
+// awaiting-approval, its last transition the judge's request with the
+// evidence) is listed under "Pending approvals" on the page and has an
+// Approve button; approve lets it enter the awaited step.
+//
+// Advance, resume and approve are decided on the state they find ("the next step"
 // after 1% is 5%): if the judge or another person changes it before the
 // action is stored, nothing is changed and the answer is 409 Conflict with
 // the state in force in [ErrorResponse] State. A body with
 // {"version": N}, the state version the caller saw, binds any action to it
-// the same way; the page sends it for advance and resume, so an action
+// the same way; the page sends it for advance, resume and approve, so an action
 // decided on what the page showed never lands on a state it did not show.
+//
+// # Alerts pull the brake
+//
+// [AlertHandler] receives Prometheus Alertmanager's webhook and brakes (or
+// pauses) the rollouts named by a firing alert's graykit_rollout label,
+// audited with the alert as the reason, once per alert however often
+// Alertmanager repeats it; resolved alerts do nothing unless configured to
+// resume. Mount it beside the console with its own operator token:
+//
+//	alerts, err := admin.NewAlertHandler(admin.AlertConfig{
+//		Backend: backend,
+//		Tokens:  []admin.Token{{Name: "alertmanager", Secret: os.Getenv("GRAYKIT_ALERT_TOKEN"), Role: admin.RoleOperator}},
+//	})
+//	mux.Handle("/ops/graykit-alerts", alerts)
+//
+// and point an Alertmanager receiver at it:
+//
+//	receivers:
+//	  - name: graykit
+//	    webhook_configs:
+//	      - url: https://app.internal/ops/graykit-alerts
+//	        http_config:
+//	          authorization: {type: Bearer, credentials_file: /etc/alertmanager/graykit-token}
 //
 // # Security
 //

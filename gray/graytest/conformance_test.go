@@ -8,8 +8,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"go.uber.org/goleak"
 
-	"github.com/graykit/graykit/gray/graytest"
 	"github.com/graykit/graykit/gray"
+	"github.com/graykit/graykit/gray/graytest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }

@@ -101,12 +101,32 @@ func (a *Actions) State(ctx context.Context, rollout string) (State, error) {
 	return s, err
 }
 
+// Start begins a new run of the rollout's plan: its first step, with
+// fresh evidence (the judge weighs only what it sees from now on) and the
+// hold starting over, whatever the phase: promoted or rolled back by an
+// earlier release, paused, or running at any step. It is what a deploy
+// pipeline calls once the new version is out. It needs a plan. It is
+// absolute: on a conflict it applies to the state in force (see
+// [Actions]).
+func (a *Actions) Start(ctx context.Context, rollout, actor, reason string, opts ...ActOption) (State, error) {
+	return a.do(ctx, rollout, ActionStart, 0, actor, reason, opts)
+}
+
 // Advance moves a running or paused rollout to the next step after the
 // one it loaded, or promotes it when that is the last. It needs a plan. It
 // is relative: if the state moves before it is stored, it changes nothing
 // and fails with a [*ConflictError] (see [Actions]).
 func (a *Actions) Advance(ctx context.Context, rollout, actor, reason string, opts ...ActOption) (State, error) {
 	return a.do(ctx, rollout, ActionAdvance, 0, actor, reason, opts)
+}
+
+// Approve lets a rollout awaiting approval ([PhaseAwaiting]) enter the
+// step it awaits (or be promoted, when that is 100%), recording the
+// judge's evidence the approval was given on. It needs a plan. It is
+// relative: if the state moves before it is stored, it changes nothing
+// and fails with a [*ConflictError].
+func (a *Actions) Approve(ctx context.Context, rollout, actor, reason string, opts ...ActOption) (State, error) {
+	return a.do(ctx, rollout, ActionApprove, 0, actor, reason, opts)
 }
 
 // Pause keeps a running rollout's share and stops the judge until
@@ -159,7 +179,7 @@ func (a *Actions) do(ctx context.Context, rollout string, act Action, share floa
 		return State{}, fmt.Errorf("guard: %s %q: %w: expected version %d is negative", act, rollout, ErrInvalidAction, ac.version)
 	}
 	plan, planned := a.plans(rollout)
-	if !planned && (act == ActionAdvance || act == ActionPause) {
+	if !planned && (act == ActionAdvance || act == ActionPause || act == ActionStart || act == ActionApprove) {
 		return State{}, fmt.Errorf("guard: %s %q: %w: %s walks a plan's steps and its judge; brake, resume, set-share and promote work without one",
 			act, rollout, ErrNoPlan, act)
 	}
@@ -201,9 +221,14 @@ func (a *Actions) do(ctx context.Context, rollout string, act Action, share floa
 		}
 		if !stored && planned {
 			// Store the plan's start first: it is the state seen at
-			// version 0, and the action applies to it.
+			// version 0, and the action applies to it. A start has
+			// nothing more to do.
 			now := a.cfg.now()
-			cur, err = a.store.CompareAndSwap(ctx, 0, initialState(rollout, plan, now), startTransition(plan, actor, now))
+			t := startTransition(plan, actor, now)
+			if act == ActionStart {
+				t.Reason = reason
+			}
+			cur, err = a.store.CompareAndSwap(ctx, 0, initialState(rollout, plan, now), t)
 			if errors.Is(err, ErrConflict) {
 				continue // someone else stored it; sameState tells if it moved on
 			}
@@ -211,6 +236,9 @@ func (a *Actions) do(ctx context.Context, rollout string, act Action, share floa
 				return State{}, fmt.Errorf("guard: %s %q: %w", act, rollout, err)
 			}
 			a.cfg.emit(cur)
+			if act == ActionStart {
+				return cur, nil
+			}
 		}
 		var next State
 		var t Transition
@@ -226,6 +254,9 @@ func (a *Actions) do(ctx context.Context, rollout string, act Action, share floa
 			return cur, fmt.Errorf("guard: %s %q: %w", act, rollout, err)
 		}
 		t.Actor, t.Reason = actor, reason
+		if act == ActionApprove && cur.Last.Action == ActionRequestApproval {
+			t.Evidence = cur.Last.Evidence // what the person approved on
+		}
 		st, err := a.store.CompareAndSwap(ctx, cur.Version, next, t)
 		if errors.Is(err, ErrConflict) {
 			if bound {
@@ -317,16 +348,34 @@ func transit(cur State, plan gray.Plan, act Action, share float64, now time.Time
 		phase, next.Phase = PhasePaused, PhasePaused
 	}
 	switch act {
+	case ActionStart: // any phase: a new run from the first step
+		next.Phase, next.Share, next.Started = PhaseRunning, plan.Steps[0], now
 	case ActionAdvance:
-		if phase != PhaseRunning && phase != PhasePaused {
+		if phase != PhaseRunning && phase != PhasePaused && phase != PhaseAwaiting {
 			return invalid()
+		}
+		if phase == PhaseAwaiting { // a person's advance is an approval
+			next.Phase = PhaseRunning
 		}
 		next.Share = nextStep(plan.Steps, cur.Share)
 		if next.Share >= 100 { // past the last step, or onto a last step of 100
 			act, next.Phase = ActionPromote, PhasePromoted
 		}
-	case ActionPause:
+	case ActionRequestApproval:
 		if phase != PhaseRunning {
+			return invalid()
+		}
+		next.Phase = PhaseAwaiting
+	case ActionApprove:
+		if phase != PhaseAwaiting {
+			return invalid()
+		}
+		next.Phase, next.Share = PhaseRunning, nextStep(plan.Steps, cur.Share)
+		if next.Share >= 100 {
+			next.Phase = PhasePromoted
+		}
+	case ActionPause:
+		if phase != PhaseRunning && phase != PhaseAwaiting {
 			return invalid()
 		}
 		next.Phase = PhasePaused
@@ -345,23 +394,28 @@ func transit(cur State, plan gray.Plan, act Action, share float64, now time.Time
 		}
 		next.Phase, next.Share = PhaseRolledBack, 0
 	case ActionPromote:
-		if phase != PhaseRunning && phase != PhasePaused {
+		if phase != PhaseRunning && phase != PhasePaused && phase != PhaseAwaiting {
 			return invalid()
 		}
 		next.Phase, next.Share = PhasePromoted, 100
 	case ActionSetShare:
-		if phase != PhaseRunning && phase != PhasePaused {
+		if phase != PhaseRunning && phase != PhasePaused && phase != PhaseAwaiting {
 			return invalid()
 		}
 		if err := checkShare(share); err != nil {
 			return cur, Transition{}, err
 		}
 		next.Share = share
+		if phase == PhaseAwaiting { // the approval asked for is moot
+			next.Phase = PhaseRunning
+		}
 	default:
 		return cur, Transition{}, fmt.Errorf("%w: unknown action %q", ErrInvalidAction, act)
 	}
 	next.Step = stepIndex(plan.Steps, next.Share)
-	next.StepStarted = now
+	if act != ActionRequestApproval { // awaiting approval, the step goes on
+		next.StepStarted = now
+	}
 	t := Transition{
 		Action: act, At: now,
 		FromPhase: cur.Phase, ToPhase: next.Phase, FromShare: cur.Share, ToShare: next.Share,

@@ -25,6 +25,7 @@ func TestActions(t *testing.T) {
 	resume := func(a *guard.Actions) (guard.State, error) { return a.Resume(ctx, "search", "ops", "r") }
 	brake := func(a *guard.Actions) (guard.State, error) { return a.Brake(ctx, "search", "ops", "r") }
 	promote := func(a *guard.Actions) (guard.State, error) { return a.Promote(ctx, "search", "ops", "r") }
+	start := func(a *guard.Actions) (guard.State, error) { return a.Start(ctx, "search", "ops", "r") }
 	share := func(p float64) func(a *guard.Actions) (guard.State, error) {
 		return func(a *guard.Actions) (guard.State, error) { return a.SetShare(ctx, "search", p, "ops", "r") }
 	}
@@ -46,6 +47,14 @@ func TestActions(t *testing.T) {
 			{share(12.5), guard.PhaseRunning, 12.5}, {adv, guard.PhaseRunning, 20},
 		}},
 		{name: "promote from the first step", give: []step{{promote, guard.PhasePromoted, 100}}},
+		{name: "start on nothing stored is the plan's start", give: []step{{start, guard.PhaseRunning, 5}}},
+		{name: "start after promote begins a new run", give: []step{
+			{promote, guard.PhasePromoted, 100}, {start, guard.PhaseRunning, 5}, {adv, guard.PhaseRunning, 20},
+		}},
+		{name: "start after a brake, a pause or midway", give: []step{
+			{brake, guard.PhaseRolledBack, 0}, {start, guard.PhaseRunning, 5}, {adv, guard.PhaseRunning, 20},
+			{start, guard.PhaseRunning, 5}, {pause, guard.PhasePaused, 5}, {start, guard.PhaseRunning, 5},
+		}},
 		{name: "advance after brake is invalid", give: []step{{brake, guard.PhaseRolledBack, 0}, {adv, "", 0}}, wantErr: guard.ErrInvalidAction},
 		{name: "pause twice is invalid", give: []step{{pause, guard.PhasePaused, 5}, {pause, "", 0}}, wantErr: guard.ErrInvalidAction},
 		{name: "share above 100 is invalid", give: []step{{share(101), "", 0}}, wantErr: guard.ErrInvalidAction},
@@ -180,4 +189,31 @@ func TestJudgeIntervalShrinks(t *testing.T) {
 
 func contextWithCancel(t *testing.T) (context.Context, context.CancelFunc) {
 	return context.WithCancel(t.Context())
+}
+
+// TestStartFreshRun checks that a start after a finished run weighs only
+// new evidence (Started moves) and needs a plan.
+func TestStartFreshRun(t *testing.T) {
+	clock := newFakeClock()
+	st := guard.NewMemoryStore()
+	a, err := guard.NewActions(st, func(r string) (gray.Plan, bool) {
+		return gray.Plan{Steps: []float64{10, 100}}, r == "search"
+	}, guard.WithClock(clock.Now))
+	require.NoError(t, err)
+	first, err := a.Start(t.Context(), "search", "ci", "deploy 1")
+	require.NoError(t, err)
+	assert.Equal(t, int64(1), first.Version, "nothing stored: the start is the state's creation")
+	assert.Equal(t, "deploy 1", first.Last.Reason)
+	_, err = a.Promote(t.Context(), "search", "ci", "done")
+	require.NoError(t, err)
+	clock.Add(time.Hour)
+	again, err := a.Start(t.Context(), "search", "ci", "deploy 2")
+	require.NoError(t, err)
+	assert.Equal(t, guard.ActionStart, again.Last.Action)
+	assert.Equal(t, guard.PhasePromoted, again.Last.FromPhase)
+	assert.True(t, again.Started.Equal(clock.Now()), "the judge weighs evidence from the new run only")
+	assert.Equal(t, 0, again.Step)
+
+	_, err = a.Start(t.Context(), "banner", "ci", "")
+	require.ErrorIs(t, err, guard.ErrNoPlan)
 }

@@ -100,6 +100,12 @@ func newActConfig(opts []ActOption) actConfig {
 //   - promote: absolute (promoted, 100%).
 //   - set-share: absolute (the share given). It lifts no brake: on a
 //     rolled-back state it fails as invalid.
+//   - approve: relative. It approves the step the caller saw awaiting,
+//     with the evidence shown; after the judge rolled back or someone
+//     set another share, that approval means nothing.
+//   - start: absolute (a new run at the first step, fresh evidence). It
+//     means the same on any state: the pipeline that calls it has just
+//     deployed the version whatever the rollout did before.
 //
 // The judge's own transitions do not come here: start is a create at
 // version 0 (on a conflict another replica created it, and the state is
@@ -108,7 +114,7 @@ func newActConfig(opts []ActOption) actConfig {
 // a later tick on fresh evidence ([Controller.Tick]).
 func relative(act Action) bool {
 	switch act {
-	case ActionAdvance, ActionResume:
+	case ActionAdvance, ActionResume, ActionApprove:
 		return true
 	default:
 		return false

@@ -221,7 +221,7 @@ func (c *Controller) tickRollout(ctx context.Context, r *gray.Rollout, plan gray
 	if err != nil {
 		return errors.Join(append(errs, err)...)
 	}
-	if st.Phase == PhaseRunning {
+	if st.Phase == PhaseRunning || st.Phase == PhaseAwaiting {
 		next, err := c.judge(ctx, st, plan, stable, canary, now)
 		if err != nil {
 			errs = append(errs, err)
@@ -318,11 +318,25 @@ func (c *Controller) judge(ctx context.Context, st State, plan gray.Plan, stable
 		}
 	}
 	ev := Judge(plan, rd)
+	// The judge rolls back at any time; it advances only inside the
+	// plan's window, and not while a person's approval is awaited.
+	switch {
+	case ev.Verdict != VerdictAdvance:
+	case !plan.Window.Contains(now):
+		ev.Verdict, ev.Why = VerdictHold, fmt.Sprintf("outside the advance window (%s); %s", plan.Window, ev.Why)
+	case st.Phase == PhaseAwaiting:
+		ev.Verdict, ev.Why = VerdictHold, fmt.Sprintf("awaiting approval to enter %s; %s", formatShare(nextStep(plan.Steps, st.Share)), ev.Why)
+	}
 	c.evidence[st.Rollout] = ev
 	var act Action
+	reason := ev.Why
 	switch ev.Verdict {
 	case VerdictAdvance:
 		act = ActionAdvance
+		if target := nextStep(plan.Steps, st.Share); plan.NeedsApproval(target) {
+			act = ActionRequestApproval
+			reason = fmt.Sprintf("%s awaits approval: %s", formatShare(target), ev.Why)
+		}
 	case VerdictRegress:
 		act = ActionRollback
 		if plan.Guard.OnRegression == gray.OnRegressionPause {
@@ -336,7 +350,7 @@ func (c *Controller) judge(ctx context.Context, st State, plan gray.Plan, stable
 	if err != nil {
 		return st, fmt.Errorf("guard: %s %q: %w", act, st.Rollout, err)
 	}
-	t.Actor, t.Reason, t.Evidence = c.actor(), ev.Why, &ev
+	t.Actor, t.Reason, t.Evidence = c.actor(), reason, &ev
 	stored, err := c.store.CompareAndSwap(ctx, st.Version, next, t)
 	if errors.Is(err, ErrConflict) { // another replica or a person acted first
 		if cur, lerr := c.store.Load(ctx, st.Rollout); lerr == nil {

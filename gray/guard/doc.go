@@ -38,6 +38,16 @@
 // p90 (from the mergeable [gray.HistogramSnapshot]). Below
 // guard.min_requests it holds: never rolls back, never advances.
 //
+// # Approvals and windows
+//
+// A plan may list steps that wait for a person (approve: [50, 100]): when
+// the judge would advance into one, the rollout enters [PhaseAwaiting]
+// with a request-approval transition carrying the evidence, holds its
+// share, and goes on only when someone calls [Actions.Approve] (or
+// advances it). A plan's window (e.g. weekdays 09:00–18:00 in one time
+// zone) bounds when the judge may advance. In both cases the judge keeps
+// watching: a worse canary is rolled back at any time.
+//
 // # Replicas and stores
 //
 // Each replica runs a [Controller] over the same [Store]. At every tick it
@@ -51,12 +61,12 @@
 //
 // # Actions
 //
-// People act through [Actions] (embedded in [Controller]): Advance, Pause,
-// Resume, Brake, Promote and SetShare, each a compare-and-swap with an
+// People act through [Actions] (embedded in [Controller]): Start, Approve,
+// Advance, Pause, Resume, Brake, Promote and SetShare, each a compare-and-swap with an
 // [AuditEntry] of who, when, what and why. Every transition, the judge's
 // with its [Evidence], goes to slog and to [WithOnTransition].
 //
-// Brake, Promote, SetShare and Pause mean the same whatever the state, so
+// Start, Brake, Promote, SetShare and Pause mean the same whatever the state, so
 // when the judge or another person changes it first they apply to the new
 // one. Advance and Resume are decided on the state they loaded ("the next
 // step" after 1% is 5%, not 20%), so they change nothing and fail with a

@@ -12,7 +12,7 @@ import (
 type Phase string
 
 // The phases of a rollout under shared state. A rollout with a plan uses
-// running, paused, rolled-back and promoted; a rollout without one uses
+// running, awaiting-approval, paused, rolled-back and promoted; a rollout without one uses
 // running, manual, rolled-back and promoted (see [State]).
 const (
 	// PhaseRunning: the judge looks at every tick and may advance, hold,
@@ -26,6 +26,12 @@ const (
 	PhaseRolledBack Phase = "rolled-back"
 	// PhasePromoted: the share is 100 and the judge is done.
 	PhasePromoted Phase = "promoted"
+	// PhaseAwaiting: the judge would advance into a step that the plan
+	// says needs a person's approval (gray.Plan Approve). The share holds;
+	// the judge goes on watching and may still roll back or pause, but
+	// the rollout enters the step only when someone approves
+	// ([Actions.Approve]) or advances it.
+	PhaseAwaiting Phase = "awaiting-approval"
 	// PhaseManual: a rollout without a plan serves a share a person set
 	// with [Actions.SetShare], whatever its configuration says, until the
 	// next set-share, promote or brake. A rollout that gets a plan while
@@ -40,7 +46,7 @@ type Action string
 // The actions that change a rollout's [State]. Every one is a
 // compare-and-swap on the [Store] with an audit entry.
 const (
-	ActionStart    Action = "start"     // state created at the first step
+	ActionStart    Action = "start"     // a run begun at the first step: state created, or a person's restart
 	ActionAdvance  Action = "advance"   // to the next step
 	ActionPause    Action = "pause"     // share kept, judge stopped
 	ActionResume   Action = "resume"    // from paused (same share) or rolled back (first step; without a plan: what the brake stopped)
@@ -48,6 +54,10 @@ const (
 	ActionBrake    Action = "brake"     // a person pulled the brake
 	ActionPromote  Action = "promote"   // to 100%, done
 	ActionSetShare Action = "set-share" // a person set the share by hand
+	// ActionRequestApproval: the judge would advance into a step that
+	// needs approval; the rollout awaits it, with the evidence.
+	ActionRequestApproval Action = "request-approval"
+	ActionApprove         Action = "approve" // a person approved the awaited step: entered
 )
 
 // State is the shared state of one rollout: every replica applies its

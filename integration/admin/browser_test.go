@@ -130,7 +130,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	disabled, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]bool](
 		`Object.fromEntries([...document.querySelectorAll('.card[data-rollout="banner"] button[data-action]')].map((b) => [b.dataset.action, b.disabled]))`))
 	require.NoError(t, err)
-	assert.Equal(t, map[string]bool{"advance": true, "pause": true, "resume": true, "set-share": false, "promote": false, "brake": false}, disabled)
+	assert.Equal(t, map[string]bool{"approve": true, "start": true, "advance": true, "pause": true, "resume": true, "set-share": false, "promote": false, "brake": false}, disabled)
 
 	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	require.NoError(t, err)

@@ -16,6 +16,8 @@ const (
 	RequireAllVar  = "GRAYKIT_REQUIRE_ALL"
 	PostgresDSNVar = "GRAYKIT_TEST_POSTGRES_DSN"
 	ChromiumVar    = "GRAYKIT_CHROMIUM"
+	// AlertmanagerVar is the path of a Prometheus Alertmanager binary.
+	AlertmanagerVar = "GRAYKIT_ALERTMANAGER"
 )
 
 // Missing ends t for want of what: a skip saying how to enable it, or a
@@ -52,5 +54,22 @@ func Chromium(t testing.TB) string {
 		}
 	}
 	Missing(t, "Chromium", "install it (apt-get install chromium) or set "+ChromiumVar+" to its path")
+	return ""
+}
+
+// Alertmanager returns the path of a Prometheus Alertmanager binary
+// (GRAYKIT_ALERTMANAGER, else Debian's prometheus-alertmanager or
+// alertmanager on PATH), or ends t by Missing.
+func Alertmanager(t testing.TB) string {
+	t.Helper()
+	if p := os.Getenv(AlertmanagerVar); p != "" {
+		return p
+	}
+	for _, name := range []string{"prometheus-alertmanager", "alertmanager"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	Missing(t, "Prometheus Alertmanager", "install it (apt-get install prometheus-alertmanager) or set "+AlertmanagerVar+" to its path")
 	return ""
 }

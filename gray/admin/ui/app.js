@@ -164,14 +164,42 @@
 
   // ACTIONS: id, label, the phases it applies in with a plan, and without
   // one (null: it needs a plan). "manual" is a share set by hand.
+  const AW = "awaiting-approval";
   const ACTIONS = [
-    ["advance", "Advance", ["running", "paused", "manual"], null],
-    ["pause", "Pause", ["running"], null],
+    ["approve", "Approve…", [AW], null],
+    ["start", "Start over", ["running", AW, "paused", "rolled-back", "promoted", "manual"], null],
+    ["advance", "Advance", ["running", AW, "paused", "manual"], null],
+    ["pause", "Pause", ["running", AW], null],
     ["resume", "Resume", ["paused", "rolled-back", "manual"], ["rolled-back"]],
-    ["set-share", "Set share…", ["running", "paused", "manual"], ["running", "manual", "paused", "promoted"]],
-    ["promote", "Promote", ["running", "paused", "manual"], ["running", "manual", "paused"]],
-    ["brake", "Brake", ["running", "paused", "promoted", "manual"], ["running", "manual", "paused", "promoted"]],
+    ["set-share", "Set share…", ["running", AW, "paused", "manual"], ["running", "manual", "paused", "promoted"]],
+    ["promote", "Promote", ["running", AW, "paused", "manual"], ["running", "manual", "paused"]],
+    ["brake", "Brake", ["running", AW, "paused", "promoted", "manual"], ["running", "manual", "paused", "promoted"]],
   ];
+
+  // awaitedShare is the step a rollout awaiting approval would enter.
+  function awaitedShare(r) {
+    const steps = (r.plan && r.plan.steps && r.plan.steps.length ? r.plan.steps : [1, 5, 20, 50, 100]);
+    return steps.find((s) => s > r.state.share) || 100;
+  }
+
+  // approvalBox shows, on a rollout awaiting approval, what it awaits and
+  // who asked; the evidence is the last transition's, shown below it.
+  function approvalBox(r) {
+    if (!r.state || r.state.phase !== AW) return null;
+    const t = r.state.last || {};
+    return el("div", { class: "approval" },
+      el("b", {}, "Awaiting approval"), " to enter " + pct(awaitedShare(r)) +
+      " · asked by " + (t.actor || "?") + " · " + when(t.at) + ". The judge holds the share and still rolls back a worse canary.");
+  }
+
+  // pendingApprovals lists every rollout awaiting approval, above the cards.
+  function pendingApprovals() {
+    const waiting = rollouts.filter((r) => r.state && r.state.phase === AW);
+    if (waiting.length === 0) return null;
+    return el("div", { id: "approvals", class: "approval" },
+      el("b", {}, "Pending approvals: "),
+      waiting.map((r, i) => [i ? ", " : "", r.name + " → " + pct(awaitedShare(r))]));
+  }
 
   function actionButtons(r) {
     const phase = phaseOf(r);
@@ -229,6 +257,7 @@
         el("div", {},
           el("div", { class: "sharebar", title: pct(share) }, shareFill(share)),
           stepsBar(r),
+          approvalBox(r),
           lastTransition(r),
           actionButtons(r)),
         el("div", {}, chart("error rate", seriesOf(r, "error_rate"), rate), legend(r)),
@@ -261,7 +290,9 @@
 
   function renderRollouts() {
     const box = $("rollouts");
-    box.replaceChildren(...(rollouts.length ? rollouts.map(card) : [el("p", { class: "meta" }, "No rollouts configured.")]));
+    const pending = pendingApprovals();
+    box.replaceChildren(...(pending ? [pending] : []),
+      ...(rollouts.length ? rollouts.map(card) : [el("p", { class: "meta" }, "No rollouts configured.")]));
     const sel = $("explain-rollout");
     const cur = sel.value;
     sel.replaceChildren(...rollouts.map((r) => el("option", { value: r.name }, r.name)));
@@ -289,9 +320,10 @@
   // RELATIVE actions mean something only for the state they were decided
   // on ("the next step" after 1% is 5%): the page sends the version it
   // showed, and the server refuses with 409 if the state has moved since.
-  // The others (brake, promote, set-share, pause) mean the same on any
+  // Approve, too, approves the step it showed. The others (start, brake,
+  // promote, set-share, pause) mean the same on any
   // state; a brake must hold whatever happened meanwhile.
-  const RELATIVE = ["advance", "resume"];
+  const RELATIVE = ["advance", "resume", "approve"];
 
   // movedText says what a rollout's state moved to since the page showed
   // it, from the state in a 409 answer.
@@ -303,6 +335,7 @@
       paused: "was paused at " + where,
       manual: "was set to " + pct(st.share) + " by hand",
       "rolled-back": "was rolled back (" + pct(0) + ")",
+      "awaiting-approval": "awaits approval at " + where,
       promoted: "was promoted (" + pct(100) + ")",
     }[st.phase] || "changed";
     const by = st.last && st.last.action ? " (" + st.last.action + " by " + (st.last.actor || "?") + ")" : "";
@@ -314,6 +347,10 @@
     pending = { rollout: r.name, action, label: label.replace("…", ""), version };
     $("confirm-title").textContent = label.replace("…", "") + " " + r.name + "?";
     const texts = {
+      approve: r.state && r.state.phase === AW ? "Let the rollout enter " + pct(awaitedShare(r)) + " on the evidence shown"
+        + (r.state.last && r.state.last.evidence ? ": canary " + rate(r.state.last.evidence.canary.error_rate || 0)
+          + " vs stable " + rate(r.state.last.evidence.stable.error_rate || 0) + " errors." : ".") : "",
+      start: "Begin a new run of the plan at its first step, with fresh evidence (e.g. after a deploy).",
       advance: "Move to the next step of the plan.",
       pause: "Keep the share where it is and stop the automatic judge until someone resumes.",
       resume: r.plan ? "Resume the rollout (after a brake it starts over at the first step)."
