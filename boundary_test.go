@@ -22,7 +22,7 @@ const maxGoLine = "1.24"
 // core's packages import, the light test helpers, and what they need.
 var allowedRequires = map[string]bool{
 	"github.com/cespare/xxhash/v2": true, // bucketing (DESIGN.md)
-	"github.com/fsnotify/fsnotify": true, // gray.WatchConfig
+	"github.com/fsnotify/fsnotify": true, // gray/watch
 	"go.yaml.in/yaml/v3":           true, // the config parser
 	"golang.org/x/mod":             true, // semver for rules, modfile for this test
 	"golang.org/x/sys":             true, // fsnotify's
@@ -79,6 +79,17 @@ func TestCoreImportsNoFramework(t *testing.T) {
 		if found := matching(deps(t, ".", pkg), frameworks); len(found) > 0 {
 			t.Errorf("%s depends on %v", pkg, found)
 		}
+	}
+}
+
+// TestGrayImportsNoWatcher keeps fsnotify (and so x/sys's file-watching
+// code) out of gray itself: only programs that import gray/watch get it.
+func TestGrayImportsNoWatcher(t *testing.T) {
+	if found := matching(deps(t, ".", "./gray"), []string{"github.com/fsnotify/"}); len(found) > 0 {
+		t.Errorf("gray depends on %v; the file watcher belongs in gray/watch", found)
+	}
+	if len(matching(deps(t, ".", "./gray/watch"), []string{"github.com/fsnotify/"})) == 0 {
+		t.Error("gray/watch shows no fsnotify dependency: the check above is blind")
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/graykit/graykit/gray"
+	"github.com/graykit/graykit/internal/configtest"
 )
 
 // Wrappers that put a condition where a rule's when goes.
@@ -62,23 +63,11 @@ func blockNested(n int) string {
 	return b.String()
 }
 
-// laughs builds the billion laughs in conditions: rule r0's condition is a
-// leaf, each next rule's an any of ten aliases of the one before, so rule
-// rN holds 10^N leaves.
-func laughs(levels int) string {
-	var b strings.Builder
-	b.WriteString("rollouts:\n- name: a\n  rules:\n  - {name: r0, serve: canary, when: &c0 {field: key, eq: lol}}\n")
-	for i := 1; i <= levels; i++ {
-		aliases := strings.TrimSuffix(strings.Repeat(fmt.Sprintf("*c%d, ", i-1), 10), ", ")
-		fmt.Fprintf(&b, "  - {name: r%d, serve: canary, when: &c%d {any: [%s]}}\n", i, i, aliases)
-	}
-	return b.String()
-}
-
-// nested wraps leaf in n levels of open/close.
-func nested(open, leaf, closer string, n int) string {
-	return strings.Repeat(open, n) + leaf + strings.Repeat(closer, n)
-}
+// Hostile shapes shared with gray/watch's tests.
+var (
+	laughs = configtest.Laughs
+	nested = configtest.Nested
+)
 
 // allocated returns the bytes f allocates (runtime.MemStats.TotalAlloc
 // delta). Tests that use it do not run in parallel.

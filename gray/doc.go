@@ -26,8 +26,9 @@
 // A [Config] is read from YAML or JSON with [ParseConfig] (strict: every
 // problem is reported with its path, e.g. rollouts[0].rules[2].when.regex) or
 // built in Go. [New] compiles it into an [Engine]; [Engine.Update] swaps in a
-// new one atomically or, if it is invalid, keeps the old one. [WatchConfig]
-// reloads a file when it changes. [Engine.SetOverride] moves a share or pulls
+// new one atomically or, if it is invalid, keeps the old one. The
+// sub-package gray/watch reloads a file when it changes (it brings fsnotify,
+// which the rest of gray does not need). [Engine.SetOverride] moves a share or pulls
 // the brake at run time.
 //
 // # Requests

@@ -51,6 +51,10 @@ func WithClock(now func() time.Time) EngineOption {
 	return engineOptionFunc(func(e *Engine) { e.clock = now })
 }
 
+// Logger returns the engine's logger ([WithLogger]), for packages that
+// report on its behalf, such as gray/watch.
+func (e *Engine) Logger() *slog.Logger { return e.log }
+
 // WithLogger sets the logger for configuration reloads and other events
 // off the request path. The default is slog.Default().
 func WithLogger(l *slog.Logger) EngineOption {

@@ -139,8 +139,8 @@ func ExampleEngine_SetOverride() {
 	// off
 }
 
-// A ParseOption is also a WatchOption, so the same limit applies to a
-// watched file: gray.WatchConfig(ctx, engine, path, gray.WithMaxConfigSize(1<<20)).
+// The same limits apply to a watched file:
+// watch.File(ctx, engine, path, watch.WithParseOptions(gray.WithMaxConfigSize(1<<20))).
 func ExampleWithMaxConfigSize() {
 	doc := []byte("rollouts: [{name: checkout-v2, percent: 5}]")
 	_, err := gray.ParseConfig(doc, gray.WithMaxConfigSize(16))

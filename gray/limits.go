@@ -6,7 +6,7 @@ import (
 	"os"
 )
 
-// Limits of [ParseConfig], [LoadConfig] and [WatchConfig] unless set
+// Limits of [ParseConfig], [LoadConfig] and gray/watch unless set
 // otherwise with [WithMaxConfigSize] and [WithMaxConfigValues]. A document
 // also nests at most 128 levels deep, and a condition's all, any and not at
 // most 32.
@@ -19,10 +19,9 @@ const (
 	DefaultMaxConfigValues = 100_000
 )
 
-// ParseOption sets a limit of [ParseConfig], [LoadConfig] and
-// [WatchConfig]; every ParseOption is also a [WatchOption].
+// ParseOption sets a limit of [ParseConfig] and [LoadConfig] (and of the
+// file watcher in gray/watch, which reads through LoadConfig).
 type ParseOption interface {
-	WatchOption
 	applyParse(*parseLimits)
 }
 
@@ -34,10 +33,9 @@ type parseLimits struct {
 type parseOptionFunc func(*parseLimits)
 
 func (f parseOptionFunc) applyParse(l *parseLimits) { f(l) }
-func (f parseOptionFunc) applyWatch(w *Watcher)     { f(&w.limits) }
 
 // WithMaxConfigSize sets the largest document read, in bytes; a larger one
-// is refused before it is parsed ([LoadConfig] and [WatchConfig] do not read
+// is refused before it is parsed ([LoadConfig] and gray/watch do not read
 // past the limit). n ≤ 0 means [DefaultMaxConfigSize]. Parsing a YAML
 // document allocates about 7 bytes for each of its bytes.
 func WithMaxConfigSize(n int) ParseOption {

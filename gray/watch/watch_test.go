@@ -1,7 +1,8 @@
-package gray_test
+package watch_test
 
 import (
 	"context"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +15,8 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/graykit/graykit/gray"
+	"github.com/graykit/graykit/gray/watch"
+	"github.com/graykit/graykit/internal/configtest"
 )
 
 // reloads collects the watcher's reload results.
@@ -58,7 +61,7 @@ func TestWatchConfigReloads(t *testing.T) {
 	writeFile(t, path, "rollouts: [{name: r, percent: 5}]")
 	e := mustEngine(t, "rollouts: [{name: r, percent: 1}]")
 	rl := newReloads()
-	w, err := gray.WatchConfig(t.Context(), e, path, gray.OnReload(rl.record), gray.WithDebounce(20*time.Millisecond))
+	w, err := watch.File(t.Context(), e, path, watch.OnReload(rl.record), watch.WithDebounce(20*time.Millisecond))
 	require.NoError(t, err)
 	defer w.Close()
 	assert.Equal(t, 5.0, percentOf(e), "the file is loaded at start")
@@ -95,7 +98,7 @@ func TestWatchConfigMapSymlinkSwap(t *testing.T) {
 
 	e := mustEngine(t, "rollouts: [{name: r, percent: 1}]")
 	rl := newReloads()
-	w, err := gray.WatchConfig(t.Context(), e, filepath.Join(dir, "rollouts.yaml"), gray.OnReload(rl.record), gray.WithDebounce(20*time.Millisecond))
+	w, err := watch.File(t.Context(), e, filepath.Join(dir, "rollouts.yaml"), watch.OnReload(rl.record), watch.WithDebounce(20*time.Millisecond))
 	require.NoError(t, err)
 	defer w.Close()
 	assert.Equal(t, 5.0, percentOf(e))
@@ -114,7 +117,7 @@ func TestWatchConfigStopsOnCancel(t *testing.T) {
 	writeFile(t, path, "rollouts: [{name: r, percent: 5}]")
 	e := mustEngine(t, "rollouts: []")
 	ctx, cancel := context.WithCancel(t.Context())
-	w, err := gray.WatchConfig(ctx, e, path)
+	w, err := watch.File(ctx, e, path)
 	require.NoError(t, err)
 	cancel()
 	// VerifyNone retries until the watcher's goroutine is gone.
@@ -127,11 +130,11 @@ func TestWatchConfigBadStart(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	dir := t.TempDir()
 	e := mustEngine(t, "rollouts: [{name: r, percent: 1}]")
-	_, err := gray.WatchConfig(t.Context(), e, filepath.Join(dir, "missing.yaml"))
+	_, err := watch.File(t.Context(), e, filepath.Join(dir, "missing.yaml"))
 	assert.Error(t, err)
 	bad := filepath.Join(dir, "bad.yaml")
 	writeFile(t, bad, "rollouts: [{name: r, percnt: 1}]")
-	_, err = gray.WatchConfig(t.Context(), e, bad)
+	_, err = watch.File(t.Context(), e, bad)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "rollouts[0].percnt: unknown field")
 	assert.Equal(t, 1.0, percentOf(e), "engine untouched")
@@ -164,8 +167,8 @@ func TestWatchConfigSkipsHostileFiles(t *testing.T) {
 	writeFile(t, path, `{"rollouts": [{"name": "r", "percent": 5}]}`)
 	e := mustEngine(t, "rollouts: [{name: r, percent: 1}]")
 	rl := newReloads()
-	w, err := gray.WatchConfig(t.Context(), e, path, gray.OnReload(rl.record), gray.WithDebounce(20*time.Millisecond),
-		gray.WithMaxConfigSize(20<<20))
+	w, err := watch.File(t.Context(), e, path, watch.OnReload(rl.record), watch.WithDebounce(20*time.Millisecond),
+		watch.WithParseOptions(gray.WithMaxConfigSize(20<<20)))
 	require.NoError(t, err)
 	defer w.Close()
 	require.Equal(t, 5.0, percentOf(e))
@@ -177,9 +180,9 @@ func TestWatchConfigSkipsHostileFiles(t *testing.T) {
 	}{
 		{"16 MB of [", strings.Repeat("[", 16<<20), "gray: " + strings.Repeat("[0]", 128) + ": nested deeper than 128 levels"},
 		{"above the size limit", `{"rollouts": []}` + strings.Repeat(" ", 20<<20), "above the limit of 20971520"},
-		{"deep objects", nested(`{"not":`, "", "}", 100_000), "gray: not" + strings.Repeat(".not", 127) + ": nested deeper than 128 levels"},
+		{"deep objects", configtest.Nested(`{"not":`, "", "}", 100_000), "gray: not" + strings.Repeat(".not", 127) + ": nested deeper than 128 levels"},
 		{"too many values", "[" + strings.Repeat("1,", 200_000) + "1]", "more than 100000 values"},
-		{"billion laughs", laughs(9), "aliases expand to more than 100000 values"},
+		{"billion laughs", configtest.Laughs(9), "aliases expand to more than 100000 values"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -206,4 +209,13 @@ func waitForError(t *testing.T, rl *reloads, want string) error {
 			return err
 		}
 	}
+}
+
+func mustEngine(t testing.TB, yaml string) *gray.Engine {
+	t.Helper()
+	cfg, err := gray.ParseConfig([]byte(yaml))
+	require.NoError(t, err)
+	e, err := gray.New(cfg, gray.WithLogger(slog.New(slog.DiscardHandler)))
+	require.NoError(t, err)
+	return e
 }
