@@ -4,10 +4,4 @@ import "github.com/graykit/graykit/internal/dwtest"
 
 // The seed migration's fixtures live in internal/dwtest, shared with the
 // integration module's tests on real databases.
-var (
-	statusUp      = dwtest.StatusUp
-	statusDown    = dwtest.StatusDown
-	statusColumns = dwtest.StatusColumns
-)
-
-const statusSQL = dwtest.StatusSQL
+var statusColumns = dwtest.StatusColumns

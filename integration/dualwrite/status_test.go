@@ -6,7 +6,6 @@ import "github.com/graykit/graykit/internal/dwtest"
 // integration module's tests on real databases.
 var (
 	statusUp      = dwtest.StatusUp
-	statusDown    = dwtest.StatusDown
 	statusColumns = dwtest.StatusColumns
 )
 
