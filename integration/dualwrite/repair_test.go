@@ -28,6 +28,9 @@ type flaky[K comparable, V any] struct {
 
 var errDown = errors.New("store down")
 
+// Unwrap lets a Pair see the store's table through the wrapper.
+func (f *flaky[K, V]) Unwrap() dualwrite.Store[K, V] { return f.Store }
+
 func (f *flaky[K, V]) Put(ctx context.Context, k K, v V) error {
 	if f.down.Load() {
 		return errDown
