@@ -537,8 +537,7 @@ func (r *backfillRun) goWrite(ctx context.Context, tx *sql.Tx, last, hi any) (in
 		return 0, err
 	}
 	defer rows.Close()
-	// key, new value, old value, …: the write is conditional on the old value, so a row a writer
-	// changed since this read (e.g. in phase off, which sets the new column to NULL) is left alone.
+	// key, new value[, old value], …: see width.
 	var kv []any
 	for rows.Next() {
 		var key, old any
@@ -554,7 +553,10 @@ func (r *backfillRun) goWrite(ctx context.Context, tx *sql.Tx, last, hi any) (in
 			return 0, &ConvertError{Key: fmt.Sprint(key), Value: fmt.Sprint(old), Err: err}
 		}
 		if v != nil {
-			kv = append(kv, key, v, old)
+			kv = append(kv, key, v)
+			if r.width() == 3 {
+				kv = append(kv, old)
+			}
 		}
 	}
 	if err := rows.Err(); err != nil {
@@ -566,9 +568,21 @@ func (r *backfillRun) goWrite(ctx context.Context, tx *sql.Tx, last, hi any) (in
 	return r.writeMany(ctx, tx, kv)
 }
 
-// writeMany writes kv's (key, new value, old value) triples where the new column is still NULL and
-// the old column still holds the value converted. A statement's rows are padded with NULL rows,
-// which match nothing, to a power of two, so a run prepares at most a few distinct statements.
+// width is the number of values per row in a Go-mode write: the key, the new value and the old
+// value it was converted from. The write is conditional on the old value too, so that a row a
+// writer changed since the batch read it (in phase off, which sets the new column to NULL) keeps
+// the writer's value. SQLite leaves the old value out: the batch's first statement took the
+// database's write lock, so no writer can change a row between the read and the write.
+func (r *backfillRun) width() int {
+	if r.cfg.Dialect == SQLite {
+		return 2
+	}
+	return 3
+}
+
+// writeMany writes kv's rows (see width) where the new column is still NULL and the old column
+// still holds the value converted. A statement's rows are padded with NULL rows, which match
+// nothing, to a power of two, so a run prepares at most a few distinct statements.
 func (r *backfillRun) writeMany(ctx context.Context, tx *sql.Tx, kv []any) (updated int64, err error) {
 	if !r.cfg.Dialect.updateFrom() {
 		for i := 0; i < len(kv); i += 3 {
@@ -582,15 +596,16 @@ func (r *backfillRun) writeMany(ctx context.Context, tx *sql.Tx, kv []any) (upda
 		return updated, nil
 	}
 	var args []any
+	w := r.width()
 	for len(kv) > 0 {
-		n := min(len(kv)/3, maxValuesRows)
+		n := min(len(kv)/w, maxValuesRows)
 		size := 1
 		for size < n {
 			size *= 2
 		}
-		args = append(args[:0], kv[:3*n]...)
-		args = append(args, make([]any, 3*(size-n))...)
-		kv = kv[3*n:]
+		args = append(args[:0], kv[:w*n]...)
+		args = append(args, make([]any, w*(size-n))...)
+		kv = kv[w*n:]
 		res, err := r.exec(ctx, tx, r.updateValues(size), args...)
 		if err != nil {
 			return updated, err
@@ -601,7 +616,7 @@ func (r *backfillRun) writeMany(ctx context.Context, tx *sql.Tx, kv []any) (upda
 	return updated, nil
 }
 
-// updateValues returns the UPDATE … FROM (VALUES …) statement for rows (key, new, old) triples.
+// updateValues returns the UPDATE … FROM (VALUES …) statement for rows of width values.
 func (r *backfillRun) updateValues(rows int) string {
 	if q, ok := r.updates[rows]; ok {
 		return q
@@ -618,9 +633,16 @@ func (r *backfillRun) updateValues(rows int) string {
 			fmt.Fprintf(&sb, "(CAST(%s AS %s), CAST(%s AS %s), CAST(%s AS %s))", d.ph(1), r.types[0], d.ph(2), r.types[1], d.ph(3), r.types[2])
 			continue
 		}
+		if r.width() == 2 {
+			fmt.Fprintf(&sb, "(%s, %s)", d.ph(2*i+1), d.ph(2*i+2))
+			continue
+		}
 		fmt.Fprintf(&sb, "(%s, %s, %s)", d.ph(3*i+1), d.ph(3*i+2), d.ph(3*i+3))
 	}
-	fmt.Fprintf(&sb, ") AS v WHERE %s.%s = v.column1 AND %s.%s IS NULL AND %s.%s = v.column3", t, k, t, n, t, o)
+	fmt.Fprintf(&sb, ") AS v WHERE %s.%s = v.column1 AND %s.%s IS NULL", t, k, t, n)
+	if r.width() == 3 {
+		fmt.Fprintf(&sb, " AND %s.%s = v.column3", t, o)
+	}
 	q := sb.String()
 	r.updates[rows] = q
 	return q
