@@ -96,6 +96,17 @@ func newCoordinator(bo, bn sqlBinding, okOld, okNew bool, rec Recorder) (*coordi
 	return co, nil
 }
 
+// lead is the side a key's record must name while a call that writes first first writes a store
+// outside the database: the store outside (the first one when both are). Its writes show at once,
+// while writes inside the database show only when the call commits, so it is the side that can be
+// ahead of what readers saw; a repair copying from any other side could take a value back.
+func (co *coordinator) lead(first Side) Side {
+	if co.in[first] {
+		return first.Other()
+	}
+	return first
+}
+
 // lockID maps a key to a 64-bit lock identifier. Two keys that collide only wait for each other.
 func (co *coordinator) lockID(key string) int64 {
 	return int64(xxhash.Sum64String(co.ns + "\x00" + key))

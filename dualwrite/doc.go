@@ -76,6 +76,10 @@
 // (committed before it writes anything), then takes the lock, writes, and settles the record: it
 // goes when both sides were written, or names the side that holds the latest value. A crash leaves
 // the intent, which the [Repairer] takes for a crashed call after [RepairerConfig.IntentTimeout].
+// Writes outside the database show at once, so the store outside is written only while the
+// committed record names it and it holds the latest value; when a pending repair names the other
+// side, the call first copies the latest value over and commits that. A repair therefore never
+// takes back a value a reader may have seen, even a reader that looked before the record existed.
 //
 // A key's queue row names the side that holds its latest acknowledged value; only calls holding the
 // key's lock change that. A repair copies from the side the row names, under the lock, and so never

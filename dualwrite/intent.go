@@ -8,11 +8,13 @@ import (
 	"time"
 )
 
-// A coordinated [Pair] keeps one queue row per key whose sides may differ. Its source names the
-// side that holds the latest acknowledged value; inflight counts the calls that recorded an intent
-// and have not finished; next_attempt_at is 0 while no repair is needed yet. Every change of a
-// row's source happens under the key's lock, so a row read under the lock is the truth about the
-// key: a repair copies from its source, and reads follow it.
+// A coordinated [Pair] keeps one queue row per key whose sides may differ. Its source names a side
+// whose value is at least as new as anything a reader could have seen on either side; inflight
+// counts the calls that recorded an intent and have not finished; next_attempt_at is 0 while no
+// repair is needed yet. Every change of a row's source happens under the key's lock, and a store
+// outside the database is written only while the committed row names it, so a row read under the
+// lock is the truth about the key: a repair copies from its source and never takes a value back,
+// and reads follow it.
 
 // record is the part of a queue row a Pair needs.
 type record struct {
@@ -21,15 +23,16 @@ type record struct {
 }
 
 // intent records, durably and before the call takes the key's lock, that a call is about to write
-// both sides with first written first. A new row names first as its source (both sides were in
-// step); an existing row keeps its source, which holds the latest acknowledged value.
-func (q *Queue) intent(ctx context.Context, key string, first Side) error {
+// both sides, lead being the side the row must name while it does (see coordinator.lead). A new
+// row names lead (both sides were in step); an existing row keeps its source until the call, under
+// the lock, brings lead up to date and moves the source there.
+func (q *Queue) intent(ctx context.Context, key string, lead Side) error {
 	_, err := q.db.ExecContext(ctx, fmt.Sprintf(
 		"INSERT INTO %s (item_key, source, seq, attempts, next_attempt_at, dead, updated_at, inflight) VALUES (%s, %s, 1, 0, 0, 0, %s, 1)",
 		q.table, q.d.ph(1), q.d.ph(2), q.d.ph(3))+
 		q.d.upsert("item_key", "seq = "+unqualified(q.table)+".seq + 1", "inflight = "+unqualified(q.table)+".inflight + 1",
 			"updated_at = {new.updated_at}"),
-		key, first.String(), time.Now().UnixMilli())
+		key, lead.String(), time.Now().UnixMilli())
 	return err
 }
 
@@ -80,6 +83,16 @@ func (q *Queue) settle(ctx context.Context, ex execer, key string, src Side, end
 		q.table, q.d.ph(1), q.d.ph(2), q.d.ph(3), dec, q.d.ph(4)), src.String(), now, now, key)
 	if err != nil {
 		return fmt.Errorf("dualwrite: record repair of key %q: %w", key, err)
+	}
+	return nil
+}
+
+// lead makes src the side key's row names, without changing when it is due.
+func (q *Queue) lead(ctx context.Context, ex execer, key string, src Side) error {
+	_, err := ex.ExecContext(ctx, fmt.Sprintf("UPDATE %s SET source = %s, seq = seq + 1, updated_at = %s WHERE item_key = %s",
+		q.table, q.d.ph(1), q.d.ph(2), q.d.ph(3)), src.String(), time.Now().UnixMilli(), key)
+	if err != nil {
+		return fmt.Errorf("dualwrite: record side of key %q: %w", key, err)
 	}
 	return nil
 }

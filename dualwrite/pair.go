@@ -250,9 +250,19 @@ func (p *Pair[K, V]) writeTx(ctx context.Context, ph Phase, key K, value V, del 
 	return nil
 }
 
-// maxIntentRounds bounds how often a call records its intent again because a repair consumed it
-// before the call got the key's lock.
+// maxIntentRounds bounds the rounds of a call that writes a store outside the database: a round
+// ends without writing when a repair consumed the call's intent before it held the key's lock, or
+// when it first had to bring the store outside up to date (see writeUnderIntent).
 const maxIntentRounds = 8
+
+// round is how one round of a call under an intent ended.
+type round uint8
+
+const (
+	written round = iota // the call is done (err says how)
+	gone                 // the key's row was gone: record a new intent
+	led                  // the row now names the lead side: write in the next round
+)
 
 // writeIntent writes both sides when a store is outside the Queue's database: it records its intent
 // durably, takes the key's lock, writes, and settles the key's record, all before it returns. A
@@ -263,61 +273,95 @@ func (p *Pair[K, V]) writeIntent(ctx context.Context, ph Phase, key K, value V, 
 	if _, ok := TxFromContext(ctx); ok {
 		return fmt.Errorf("dualwrite: key %q: %w", ekey, ErrTxUnsupported)
 	}
+	lead := p.co.lead(first)
+	intent := true
 	for range maxIntentRounds {
-		if err := p.co.q.intent(ctx, ekey, first); err != nil {
-			return fmt.Errorf("dualwrite: record intent for key %q: %w", ekey, err)
+		if intent {
+			if err := p.co.q.intent(ctx, ekey, lead); err != nil {
+				return fmt.Errorf("dualwrite: record intent for key %q: %w", ekey, err)
+			}
 		}
-		// Not done: a repair consumed the intent before the call held the lock; record a new one.
-		if done, err := p.writeUnderIntent(ctx, ph, key, ekey, value, del, first, second); done {
+		out, err := p.writeUnderIntent(ctx, ph, key, ekey, value, del, first, second, lead)
+		if out == written {
 			return err
 		}
+		intent = out == gone
 	}
 	return fmt.Errorf("dualwrite: write key %q: %w", ekey, ErrConcurrentChange)
 }
 
-// writeUnderIntent is one round of writeIntent after the intent was recorded; done is false when
-// the key's row was gone once the call held the lock.
-func (p *Pair[K, V]) writeUnderIntent(ctx context.Context, ph Phase, key K, ekey string, value V, del bool, first, second Side) (done bool, err error) {
+// writeUnderIntent is one round of writeIntent, after the intent was recorded.
+func (p *Pair[K, V]) writeUnderIntent(ctx context.Context, ph Phase, key K, ekey string, value V, del bool, first, second, lead Side) (round, error) {
 	co, q := p.co, p.co.q
 	sec, err := co.begin(ctx, ekey, true, false)
 	if err != nil {
-		return true, err // the intent stays; the repairer takes the call for crashed
+		return written, err // the intent stays; the repairer takes the call for crashed
 	}
 	defer sec.release()
 	r, ok, err := q.row(sec.ctx, sec.tx, ekey)
 	if err != nil {
-		return true, err
+		return written, err
 	}
 	if !ok {
-		return false, nil
+		return gone, nil
+	}
+	if r.src != lead {
+		return led, p.takeLead(sec, key, ekey, r.src, lead)
 	}
 	if err := sec.guard(co.in[first], func() error { return p.op(sec.ctx, first, key, value, del) }); err != nil {
-		// The first side may or may not hold the value now. The row's side holds the latest
-		// acknowledged value (reads follow it meanwhile); the repair copies it over.
-		if serr := q.settle(sec.ctx, sec.tx, ekey, r.src, true); serr != nil {
-			return true, errors.Join(err, serr)
+		// The first side may or may not hold the value now; lead holds it or the latest value
+		// before it, and the repair copies lead over.
+		if serr := q.settle(sec.ctx, sec.tx, ekey, lead, true); serr != nil {
+			return written, errors.Join(err, serr)
 		}
-		return true, errors.Join(err, sec.commit())
+		return written, errors.Join(err, sec.commit())
 	}
 	err = sec.guard(co.in[second], func() error { return p.op(sec.ctx, second, key, value, del) })
 	if err == nil {
 		if err := q.finish(sec.ctx, sec.tx, ekey); err != nil {
-			return true, err
+			return written, err
 		}
-		return true, sec.commit()
+		return written, sec.commit()
 	}
+	// The first side holds the value (inside the database, from this commit on); the second may
+	// hold it too, never anything newer.
 	we := p.writeFailed(ctx, ph, second, ekey, err)
 	if serr := q.settle(sec.ctx, sec.tx, ekey, first, true); serr != nil {
-		return true, errors.Join(we, serr)
+		return written, errors.Join(we, serr)
 	}
 	if cerr := sec.commit(); cerr != nil {
-		return true, errors.Join(we, cerr)
+		return written, errors.Join(we, cerr)
 	}
 	p.observe(ctx, Event{Kind: RepairRecorded, Phase: ph, Key: ekey, Err: err})
 	if p.cfg.OnWriteFailure != RecordRepair {
-		return true, we
+		return written, we
 	}
-	return true, nil
+	return written, nil
+}
+
+// takeLead copies the key's latest value, from the side its record names, to lead, makes the
+// record name lead, and ends the section. A store outside the database is written only while the
+// committed record names it and it holds the latest value: its writes show at once, so a crash or a
+// failed write must never leave it ahead of the side a repair copies from, or the repair would take
+// back a value a reader may have seen.
+func (p *Pair[K, V]) takeLead(sec *section, key K, ekey string, src, lead Side) error {
+	v, err := p.store(src).Get(sec.ctx, key)
+	found := err == nil
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("dualwrite: read %s: %w", src, err)
+	}
+	if found {
+		err = p.store(lead).Put(sec.ctx, key, v)
+	} else {
+		err = p.store(lead).Delete(sec.ctx, key)
+	}
+	if err != nil {
+		return fmt.Errorf("dualwrite: bring %s up to date: %w", lead, err)
+	}
+	if err := p.co.q.lead(sec.ctx, sec.tx, ekey, lead); err != nil {
+		return err
+	}
+	return sec.commit()
 }
 
 // writeOne writes the one side a phase writes (off, complete) under the key's lock. A pending
@@ -325,32 +369,48 @@ func (p *Pair[K, V]) writeUnderIntent(ctx context.Context, ph Phase, key K, ekey
 func (p *Pair[K, V]) writeOne(ctx context.Context, ph Phase, key K, value V, del bool) error {
 	first, _ := ph.Writes()
 	ekey := p.cfg.Keys.Encode(key)
+	for range maxIntentRounds {
+		if done, err := p.writeOneRound(ctx, key, ekey, value, del, first); done {
+			return err
+		}
+	}
+	return fmt.Errorf("dualwrite: write key %q: %w", ekey, ErrConcurrentChange)
+}
+
+// writeOneRound is one round of writeOne; done is false when it only brought a store outside the
+// database up to date (see takeLead).
+func (p *Pair[K, V]) writeOneRound(ctx context.Context, key K, ekey string, value V, del bool, first Side) (bool, error) {
 	co, q := p.co, p.co.q
 	// The caller's transaction can hold the section when the side written is inside the database.
 	sec, err := co.begin(ctx, ekey, true, co.in[first])
 	if err != nil {
-		return err
+		return true, err
 	}
 	defer sec.release()
 	r, ok, err := q.row(sec.ctx, sec.tx, ekey)
 	if err != nil {
-		return err
+		return true, err
+	}
+	if ok && !co.in[first] && r.src != first {
+		return false, p.takeLead(sec, key, ekey, r.src, first)
 	}
 	werr := sec.guard(co.in[first], func() error { return p.op(sec.ctx, first, key, value, del) })
 	if !ok {
 		if werr != nil {
-			return sec.abandon(werr)
+			return true, sec.abandon(werr)
 		}
-		return sec.commit()
+		return true, sec.commit()
 	}
-	src := r.src // a failed write may have reached first: repair it from the row's side
+	// Outside the database the row names first already. Inside, a failed write was rolled back
+	// and the row's side keeps the latest value; a write commits with the row naming first.
+	src := r.src
 	if werr == nil {
 		src = first
 	}
 	if err := q.settle(sec.ctx, sec.tx, ekey, src, false); err != nil {
-		return errors.Join(werr, err)
+		return true, errors.Join(werr, err)
 	}
-	return errors.Join(werr, sec.commit())
+	return true, errors.Join(werr, sec.commit())
 }
 
 // writeAlone writes without coordination: the phase's order and the failure policy, nothing more.

@@ -99,6 +99,40 @@ func TestRepairHoldsTheKeyUntilItsWriteReturns(t *testing.T) {
 	}
 }
 
+// TestReadNeverSeesAValueRepairedAway: a live reader finds no record of the key and goes on to read
+// the new side (outside the database). Meanwhile a shadow write leaves a repair pending from the
+// old side, and a live write reaches the new side but reports a failure. The reader returns that
+// value; a repair must not then copy the older old-side value over it.
+func TestReadNeverSeesAValueRepairedAway(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db testDB) {
+		sc := newScene(t, db, layout{name: "sql+kv", kv: true})
+		require.NoError(t, sc.pair.Put(sc.user(), 1, "v0"))
+
+		sc.setShare(t, 100)
+		sc.newGate.armRead()
+		got := make(chan string, 1)
+		go func() { got <- sc.read(t, 1) }() // live: no record, so it reads the new side
+		<-sc.newGate.readReached
+
+		sc.setShare(t, 0)
+		sc.newSide.down.Store(true)
+		require.NoError(t, sc.pair.Put(sc.user(), 1, "v1"), "shadow: old written, new queued from old")
+		sc.newSide.down.Store(false)
+		sc.setShare(t, 100)
+		sc.newSide.late.Store(true)
+		err := sc.pair.Put(sc.user(), 1, "v2") // live: new first; it is written but reports a failure
+		sc.newSide.late.Store(false)
+		require.Error(t, err)
+
+		close(sc.newGate.readOK)
+		seen := <-got
+		sc.drain(t)
+		assert.Equal(t, seen, sc.read(t, 1), "a value a reader returned stays until a later write")
+		old, nw := sc.sides(t, 1)
+		assert.Equal(t, [2]string{seen, seen}, [2]string{old, nw})
+	})
+}
+
 // TestConcurrentWritersNeverDivergeSilently: A writes its first side, B writes both sides, A writes
 // its second side. Both used to return nil with the sides apart and nothing queued.
 func TestConcurrentWritersNeverDivergeSilently(t *testing.T) {

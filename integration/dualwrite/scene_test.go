@@ -39,7 +39,7 @@ func crashed(f func()) (c bool) {
 // gate holds one write at a chosen point: once armed, the next Put of value (or Delete, with del)
 // closes reached and waits for open before it reaches the store, or panics with errCrash. A held
 // write is in flight: it reaches the store when released even if its context was canceled
-// meanwhile, as a statement already sent does.
+// meanwhile, as a statement already sent does. armRead holds the next Get the same way.
 type gate[K comparable, V comparable] struct {
 	dualwrite.Store[K, V]
 	armed   atomic.Bool
@@ -48,6 +48,23 @@ type gate[K comparable, V comparable] struct {
 	crash   bool
 	reached chan struct{}
 	open    chan struct{}
+
+	readArmed           atomic.Bool
+	readReached, readOK chan struct{}
+}
+
+// armRead makes the next Get stop at the gate until readOK is closed.
+func (g *gate[K, V]) armRead() {
+	g.readReached, g.readOK = make(chan struct{}), make(chan struct{})
+	g.readArmed.Store(true)
+}
+
+func (g *gate[K, V]) Get(ctx context.Context, k K) (V, error) {
+	if g.readArmed.CompareAndSwap(true, false) {
+		close(g.readReached)
+		<-g.readOK
+	}
+	return g.Store.Get(ctx, k)
 }
 
 func newGate[K comparable, V comparable](s dualwrite.Store[K, V]) *gate[K, V] {
