@@ -46,10 +46,11 @@
 //	database (own or caller's            number of processes, failures of        implement Unwrap); a Queue on it and
 //	transaction)                         either side, crashes: each call is      a Repairer with RecordRepair; commit
 //	                                     one transaction, all or nothing         or roll back your transaction
-//	Pair with a store outside the        concurrent writers and repairs, leases  a Queue and a Repairer; a store that
-//	Queue's database, RecordRepair       that end mid-repair, failures of        never applies a write after its call
-//	(e.g. SQL → key-value store)         either side, a crash between the two    returned; calls outside your
-//	                                     writes, phase and share changes         transaction (ErrTxUnsupported)
+//	Pair with a store outside the        concurrent writers and repairs, leases  a Queue (on the *sql.DB of the store
+//	Queue's database, RecordRepair       that end mid-repair, failures of        inside) and a Repairer; a store that
+//	(e.g. SQL → key-value store)         either side, a crash between the two    never applies a write after its call
+//	                                     writes, phase and share changes         returned; calls outside your
+//	                                                                             transaction (ErrTxUnsupported)
 //	Pair with FailCall                   as above when the stores share a        retry a call that failed; across
 //	                                     database (a failed call writes          databases its key is also repaired
 //	                                     nothing) or a Queue is given            from the side with the latest value
