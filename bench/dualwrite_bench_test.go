@@ -31,8 +31,8 @@ func openSQLite(tb testing.TB, path string) *sql.DB {
 // BenchmarkDualwritePut compares one write of a value as an application does
 // it during a migration: to the old table only (before), to both tables by
 // hand (two upserts), and through a dualwrite.Pair in the shadow phase (the
-// same two upserts, in the phase's order, with the failure policy). Each row
-// gets a fresh SQLite database.
+// same two upserts, in the phase's order, in one transaction that holds the
+// key's lock, with the failure policy). Each row gets a fresh SQLite database.
 func BenchmarkDualwritePut(b *testing.B) {
 	ctx := context.Background()
 	const (

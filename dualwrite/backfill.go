@@ -64,7 +64,10 @@ type Progress struct {
 // walking the table in primary-key order in batches (keyset pagination). Each batch and its
 // checkpoint commit in one transaction, so a run that crashed or was canceled resumes exactly where
 // it stopped. A row a dual write already set is never overwritten: every write is conditional on
-// the new column being NULL, in the same statement.
+// the new column being NULL, in the same statement. A value is never stale either: the SQL
+// expression reads the old column in the statement that writes, and a Go conversion is written
+// only where the old column still holds the value it converted, so a writer that changed the row
+// meanwhile (also in phase off, which sets the new column to NULL) keeps its value.
 //
 // Several runners (goroutines or processes) may run the same backfill at once: a batch advances the
 // checkpoint only from the position its runner last saw, so every batch is done and counted by
@@ -139,7 +142,7 @@ func NewBackfill(cfg BackfillConfig) (*Backfill, error) {
 		sel := fmt.Sprintf("SELECT %s, %s FROM %s WHERE ", k, o, t)
 		b.qRowsFirst = sel + rangeFirst + " ORDER BY " + k
 		b.qRows = sel + rangeAfter + " ORDER BY " + k
-		b.uOne = fmt.Sprintf("UPDATE %s SET %s = %s WHERE %s = %s AND %s IS NULL", t, n, d.ph(1), k, d.ph(2), n)
+		b.uOne = fmt.Sprintf("UPDATE %s SET %s = %s WHERE %s = %s AND %s IS NULL AND %s = %s", t, n, d.ph(1), k, d.ph(2), n, o, d.ph(3))
 	}
 	b.qFirstKey = fmt.Sprintf("SELECT %s FROM %s ORDER BY %s LIMIT 1", k, t, k)
 	b.qTypes = "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = CAST($1 AS regclass) AND attname = $2 AND NOT attisdropped"
@@ -351,7 +354,7 @@ type backfillRun struct {
 	stmts   map[string]*sql.Stmt // prepared once per run, so SQL is parsed once, not per batch
 	updates map[int]string       // Go mode: UPDATE … FROM (VALUES …) by number of rows
 	prefix  string               // the kind of the table's keys as encodeKey writes it; "" until known
-	types   [2]string            // Go mode on PostgreSQL: the key and new columns' types
+	types   [3]string            // Go mode on PostgreSQL: the key, new and old columns' types
 }
 
 func (r *backfillRun) close() {
@@ -381,9 +384,9 @@ func (r *backfillRun) exec(ctx context.Context, tx *sql.Tx, query string, args .
 	return st.ExecContext(ctx, args...)
 }
 
-// columnTypes looks up the PostgreSQL types of the key and new columns: VALUES lists need them.
+// columnTypes looks up the PostgreSQL types of the key, new and old columns: VALUES lists need them.
 func (r *backfillRun) columnTypes(ctx context.Context) error {
-	for i, col := range []string{r.cfg.KeyColumn, r.cfg.NewColumn} {
+	for i, col := range []string{r.cfg.KeyColumn, r.cfg.NewColumn, r.cfg.OldColumn} {
 		if err := r.cfg.DB.QueryRowContext(ctx, r.qTypes, r.cfg.Table, strings.ToLower(col)).Scan(&r.types[i]); err != nil {
 			return fmt.Errorf("%s.%s: %w", r.cfg.Table, col, err)
 		}
@@ -534,7 +537,8 @@ func (r *backfillRun) goWrite(ctx context.Context, tx *sql.Tx, last, hi any) (in
 		return 0, err
 	}
 	defer rows.Close()
-	var kv []any // key, new value, key, new value, …
+	// key, new value[, old value], …: see width.
+	var kv []any
 	for rows.Next() {
 		var key, old any
 		if err := rows.Scan(&key, &old); err != nil {
@@ -550,6 +554,9 @@ func (r *backfillRun) goWrite(ctx context.Context, tx *sql.Tx, last, hi any) (in
 		}
 		if v != nil {
 			kv = append(kv, key, v)
+			if r.width() == 3 {
+				kv = append(kv, old)
+			}
 		}
 	}
 	if err := rows.Err(); err != nil {
@@ -561,13 +568,25 @@ func (r *backfillRun) goWrite(ctx context.Context, tx *sql.Tx, last, hi any) (in
 	return r.writeMany(ctx, tx, kv)
 }
 
-// writeMany writes kv's (key, value) pairs where the new column is still NULL. A statement's rows
-// are padded with NULL rows, which match nothing, to a power of two, so a run prepares at most a
-// few distinct statements.
+// width is the number of values per row in a Go-mode write: the key, the new value and the old
+// value it was converted from. The write is conditional on the old value too, so that a row a
+// writer changed since the batch read it (in phase off, which sets the new column to NULL) keeps
+// the writer's value. SQLite leaves the old value out: the batch's first statement took the
+// database's write lock, so no writer can change a row between the read and the write.
+func (r *backfillRun) width() int {
+	if r.cfg.Dialect == SQLite {
+		return 2
+	}
+	return 3
+}
+
+// writeMany writes kv's rows (see width) where the new column is still NULL and the old column
+// still holds the value converted. A statement's rows are padded with NULL rows, which match
+// nothing, to a power of two, so a run prepares at most a few distinct statements.
 func (r *backfillRun) writeMany(ctx context.Context, tx *sql.Tx, kv []any) (updated int64, err error) {
 	if !r.cfg.Dialect.updateFrom() {
-		for i := 0; i < len(kv); i += 2 {
-			res, err := r.exec(ctx, tx, r.uOne, kv[i+1], kv[i])
+		for i := 0; i < len(kv); i += 3 {
+			res, err := r.exec(ctx, tx, r.uOne, kv[i+1], kv[i], kv[i+2])
 			if err != nil {
 				return updated, err
 			}
@@ -577,15 +596,16 @@ func (r *backfillRun) writeMany(ctx context.Context, tx *sql.Tx, kv []any) (upda
 		return updated, nil
 	}
 	var args []any
+	w := r.width()
 	for len(kv) > 0 {
-		n := min(len(kv)/2, maxValuesRows)
+		n := min(len(kv)/w, maxValuesRows)
 		size := 1
 		for size < n {
 			size *= 2
 		}
-		args = append(args[:0], kv[:2*n]...)
-		args = append(args, make([]any, 2*(size-n))...)
-		kv = kv[2*n:]
+		args = append(args[:0], kv[:w*n]...)
+		args = append(args, make([]any, w*(size-n))...)
+		kv = kv[w*n:]
 		res, err := r.exec(ctx, tx, r.updateValues(size), args...)
 		if err != nil {
 			return updated, err
@@ -596,12 +616,12 @@ func (r *backfillRun) writeMany(ctx context.Context, tx *sql.Tx, kv []any) (upda
 	return updated, nil
 }
 
-// updateValues returns the UPDATE … FROM (VALUES …) statement for rows (key, value) pairs.
+// updateValues returns the UPDATE … FROM (VALUES …) statement for rows of width values.
 func (r *backfillRun) updateValues(rows int) string {
 	if q, ok := r.updates[rows]; ok {
 		return q
 	}
-	d, t, k, n := r.cfg.Dialect, r.cfg.Table, r.cfg.KeyColumn, r.cfg.NewColumn
+	d, t, k, n, o := r.cfg.Dialect, r.cfg.Table, r.cfg.KeyColumn, r.cfg.NewColumn, r.cfg.OldColumn
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "UPDATE %s SET %s = v.column2 FROM (VALUES ", t, n)
 	for i := range rows {
@@ -610,12 +630,19 @@ func (r *backfillRun) updateValues(rows int) string {
 		}
 		if i == 0 && d == Postgres {
 			// The first row's types are the columns' types; PostgreSQL infers the rest from them.
-			fmt.Fprintf(&sb, "(CAST(%s AS %s), CAST(%s AS %s))", d.ph(1), r.types[0], d.ph(2), r.types[1])
+			fmt.Fprintf(&sb, "(CAST(%s AS %s), CAST(%s AS %s), CAST(%s AS %s))", d.ph(1), r.types[0], d.ph(2), r.types[1], d.ph(3), r.types[2])
 			continue
 		}
-		fmt.Fprintf(&sb, "(%s, %s)", d.ph(2*i+1), d.ph(2*i+2))
+		if r.width() == 2 {
+			fmt.Fprintf(&sb, "(%s, %s)", d.ph(2*i+1), d.ph(2*i+2))
+			continue
+		}
+		fmt.Fprintf(&sb, "(%s, %s, %s)", d.ph(3*i+1), d.ph(3*i+2), d.ph(3*i+3))
 	}
 	fmt.Fprintf(&sb, ") AS v WHERE %s.%s = v.column1 AND %s.%s IS NULL", t, k, t, n)
+	if r.width() == 3 {
+		fmt.Fprintf(&sb, " AND %s.%s = v.column3", t, o)
+	}
 	q := sb.String()
 	r.updates[rows] = q
 	return q

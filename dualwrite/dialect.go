@@ -147,10 +147,12 @@ type txKey struct{}
 
 // ContextWithTx returns a context that carries tx. [SQLStore] and [Queue.Record] run their
 // statements in the transaction carried by the context, so a repair record commits or rolls back
-// with the caller's own writes; a [Pair] that records repairs runs its second write in a savepoint
-// of it, so that a failure there (which aborts a PostgreSQL transaction) leaves the transaction
-// usable. The transaction belongs to one database: a SQLStore on another database must not be
-// given this context.
+// with the caller's own writes. A [Pair] whose stores are both tables of the transaction's database
+// runs each call in a savepoint of it and holds the key's lock until the transaction ends: the call
+// is all or nothing, and a failure (which aborts a PostgreSQL transaction) leaves the transaction
+// usable. A Pair that would write a store outside the database returns [ErrTxUnsupported] instead,
+// since that write could not roll back with the transaction. The transaction belongs to one
+// database: a SQLStore on another database must not be given this context.
 func ContextWithTx(ctx context.Context, tx *sql.Tx) context.Context {
 	return context.WithValue(ctx, txKey{}, tx)
 }
@@ -167,11 +169,25 @@ type execer interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
+// conn returns what runs a statement on db for ctx: the transaction a [Pair] holds on db for the
+// call, else the caller's transaction ([ContextWithTx]), else db itself.
 func conn(ctx context.Context, db *sql.DB) execer {
+	if sc, ok := ctx.Value(scopeKey{}).(scope); ok && sc.db == db {
+		return sc.tx
+	}
 	if tx, ok := TxFromContext(ctx); ok {
 		return tx
 	}
 	return db
+}
+
+type scopeKey struct{}
+
+// scope is the transaction a Pair holds on one database while it writes a key: stores on that
+// database run in it, stores elsewhere ignore it.
+type scope struct {
+	db *sql.DB
+	tx *sql.Tx
 }
 
 // unqualified drops a schema prefix: ON CONFLICT clauses name the target table without it.

@@ -17,9 +17,14 @@ var (
 	ErrUnmappable = errors.New("dualwrite: no equivalent value")
 	// ErrNoValue is returned when neither side holds a value.
 	ErrNoValue = errors.New("dualwrite: no value on either side")
-	// ErrConcurrentChange is returned by a repair that kept seeing the authoritative value change;
-	// the repairer retries it later.
+	// ErrConcurrentChange is returned by an uncoordinated repair that kept seeing the authoritative
+	// value change, and by a write whose intent kept being consumed by repairs before it got the
+	// key's lock; the repairer retries the repair later, the caller the write.
 	ErrConcurrentChange = errors.New("dualwrite: value kept changing during repair")
+	// ErrTxUnsupported is returned by a [Pair] that has a store outside its [Queue]'s database when
+	// the call's context carries a transaction ([ContextWithTx]): a write outside the transaction
+	// cannot roll back with it. Call it outside the transaction.
+	ErrTxUnsupported = errors.New("dualwrite: a store outside the database cannot join the caller's transaction")
 	// ErrInvalidConfig is wrapped by every configuration error.
 	ErrInvalidConfig = errors.New("dualwrite: invalid config")
 )
@@ -36,7 +41,8 @@ func (e *PhaseError) Error() string {
 // Unwrap returns [ErrUnknownPhase].
 func (e *PhaseError) Unwrap() error { return ErrUnknownPhase }
 
-// WriteError reports a failed write of the non-authoritative side.
+// WriteError reports a failed write of the non-authoritative side (see [FailCall] for what the
+// authoritative side keeps).
 type WriteError struct {
 	Side  Side   // the side whose write failed
 	Key   string // the key, encoded

@@ -5,14 +5,17 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
 )
 
 // Queue is the durable repair table (an outbox) in the application's SQL database: one row per key
-// whose non-authoritative side must be repaired, with its attempts, backoff, lease and dead-letter
-// state. It is safe for concurrent use, also by several processes.
+// whose sides may differ — a failed write to be repaired, or a call still writing (an intent) —
+// naming the side that holds the latest acknowledged value, with its attempts, backoff, lease and
+// dead-letter state. A [Pair] given a Queue also locks its keys in the Queue's database (see the
+// package doc). It is safe for concurrent use, also by several processes.
 type Queue struct {
 	db    *sql.DB
 	d     Dialect
@@ -33,7 +36,8 @@ func NewQueue(db *sql.DB, d Dialect, table string) (*Queue, error) {
 	return &Queue{db: db, d: d, table: table}, nil
 }
 
-// CreateTable creates the queue's table if it does not exist.
+// CreateTable creates the queue's table if it does not exist, and adds the columns this version
+// needs to a table an older version created.
 func (q *Queue) CreateTable(ctx context.Context) error {
 	_, err := q.db.ExecContext(ctx, fmt.Sprintf(`CREATE TABLE IF NOT EXISTS %s (
 	item_key %s NOT NULL PRIMARY KEY,
@@ -45,10 +49,16 @@ func (q *Queue) CreateTable(ctx context.Context) error {
 	lease_until BIGINT NOT NULL DEFAULT 0,
 	dead INTEGER NOT NULL DEFAULT 0,
 	last_error TEXT,
-	updated_at BIGINT NOT NULL
+	updated_at BIGINT NOT NULL,
+	inflight INTEGER NOT NULL DEFAULT 0
 )`, q.table, q.d.textKey()))
 	if err != nil {
 		return fmt.Errorf("dualwrite: create %s: %w", q.table, err)
+	}
+	if _, err := q.db.ExecContext(ctx, "SELECT inflight FROM "+q.table+" WHERE 1 = 0"); err != nil {
+		if _, aerr := q.db.ExecContext(ctx, "ALTER TABLE "+q.table+" ADD COLUMN inflight INTEGER NOT NULL DEFAULT 0"); aerr != nil {
+			return fmt.Errorf("dualwrite: add column %s.inflight: %w", q.table, errors.Join(err, aerr))
+		}
 	}
 	return nil
 }
@@ -56,6 +66,9 @@ func (q *Queue) CreateTable(ctx context.Context) error {
 // Record records key for repair from side from. It runs in the context's transaction when there is
 // one. Recording a key that is already queued (or dead) makes it due now with fresh attempts, and
 // bumps its sequence so that a repair already under way for an older write does not remove it.
+//
+// A [Pair] that uses the queue keeps its records itself, under the key's lock; a record written by
+// hand decides, outside that lock, which side the key is repaired from.
 func (q *Queue) Record(ctx context.Context, key string, from Side) error {
 	if from != SideOld && from != SideNew {
 		return fmt.Errorf("dualwrite: record %q: side %d: %w", key, from, ErrUnknownSide)
@@ -73,7 +86,8 @@ func (q *Queue) Record(ctx context.Context, key string, from Side) error {
 	return nil
 }
 
-// Pending returns the number of keys waiting for repair (dead letters excluded).
+// Pending returns the number of keys waiting for repair, including calls still writing or
+// abandoned mid-way (dead letters excluded).
 func (q *Queue) Pending(ctx context.Context) (int64, error) {
 	var n int64
 	err := q.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+q.table+" WHERE dead = 0").Scan(&n)
@@ -151,10 +165,15 @@ type claimed struct {
 // claim leases up to n due keys to owner until now+lease. On dialects with SKIP LOCKED concurrent
 // claimers pick disjoint rows; elsewhere the conditional UPDATE is the lease and a lost race just
 // skips the key.
-func (q *Queue) claim(ctx context.Context, owner string, n int, lease time.Duration) ([]claimed, error) {
+//
+// A key with calls in flight (inflight > 0) is due once its last intent is intentTimeout old: the
+// calls are presumed crashed. Repairing one early is safe, only wasted work: a repair waits for
+// the key's lock like a write does.
+func (q *Queue) claim(ctx context.Context, owner string, n int, lease, intentTimeout time.Duration) ([]claimed, error) {
 	now := time.Now()
-	sel := fmt.Sprintf("SELECT item_key, source, seq, attempts FROM %s WHERE dead = 0 AND next_attempt_at <= %s AND lease_until < %s ORDER BY next_attempt_at LIMIT %s",
-		q.table, q.d.ph(1), q.d.ph(2), q.d.ph(3))
+	sel := fmt.Sprintf("SELECT item_key, source, seq, attempts FROM %s WHERE dead = 0 AND lease_until < %s"+
+		" AND (inflight = 0 AND next_attempt_at <= %s OR inflight > 0 AND updated_at <= %s) ORDER BY next_attempt_at LIMIT %s",
+		q.table, q.d.ph(1), q.d.ph(2), q.d.ph(3), q.d.ph(4))
 	var c execer = q.db
 	var tx *sql.Tx
 	if q.d.skipLocked() {
@@ -166,7 +185,7 @@ func (q *Queue) claim(ctx context.Context, owner string, n int, lease time.Durat
 		c = tx
 		sel += " FOR UPDATE SKIP LOCKED"
 	}
-	rows, err := c.QueryContext(ctx, sel, now.UnixMilli(), now.UnixMilli(), n)
+	rows, err := c.QueryContext(ctx, sel, now.UnixMilli(), now.UnixMilli(), now.Add(-intentTimeout).UnixMilli(), n)
 	if err != nil {
 		return nil, err
 	}
@@ -258,6 +277,13 @@ type RepairTarget interface {
 	RepairKey(ctx context.Context, key string, from Side) error
 }
 
+// queuedTarget is a RepairTarget that settles q's record of key itself, under the key's lock:
+// it copies from the side the record names when it repairs, and does nothing when the record is
+// gone. settled is false when it left the record to the repairer.
+type queuedTarget interface {
+	repairQueued(ctx context.Context, q *Queue, key string, from Side) (settled bool, err error)
+}
+
 // RepairerConfig configures a [Repairer]. Queue and Target are required; other zero values mean the
 // documented defaults.
 type RepairerConfig struct {
@@ -277,13 +303,19 @@ type RepairerConfig struct {
 	MaxAttempts int
 	// Interval is the pause of [Repairer.Run] when nothing was due. Default 1s.
 	Interval time.Duration
+	// IntentTimeout is how long a call may take between recording its intent and finishing its
+	// writes before its key is repaired as if the call had crashed. Repairing a key whose call is
+	// still running is safe (the repair waits for the key's lock), only wasted work. Default 1m.
+	IntentTimeout time.Duration
 	// Logger receives failures and dead letters. Default: slog.Default().
 	Logger *slog.Logger
 }
 
 // Repairer works off a [Queue]: it claims due keys, repairs them through its target, and retries
 // failures with exponential backoff until they become dead letters. Any number of repairers, in any
-// number of processes, may work on one queue; a key is never repaired by two at the same moment.
+// number of processes, may work on one queue. A [Pair] target repairs a key under the key's lock,
+// from the side its record names at that moment, so a repair never overlaps a write or another
+// repair of the key and never copies an older value over a newer one.
 type Repairer struct {
 	cfg RepairerConfig
 }
@@ -324,6 +356,9 @@ func NewRepairer(cfg RepairerConfig) (*Repairer, error) {
 	if cfg.Interval <= 0 {
 		cfg.Interval = time.Second
 	}
+	if cfg.IntentTimeout <= 0 {
+		cfg.IntentTimeout = time.Minute
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
@@ -344,23 +379,39 @@ func (r *Repairer) backoff(n int) time.Duration {
 func (r *Repairer) RunOnce(ctx context.Context) (RepairStats, error) {
 	var st RepairStats
 	claimed := time.Now()
-	items, err := r.cfg.Queue.claim(ctx, r.cfg.Owner, r.cfg.BatchSize, r.cfg.Lease)
+	items, err := r.cfg.Queue.claim(ctx, r.cfg.Owner, r.cfg.BatchSize, r.cfg.Lease, r.cfg.IntentTimeout)
 	if err != nil {
 		return st, fmt.Errorf("dualwrite: repair claim: %w", err)
 	}
 	// The batch's leases end together: keys not reached by then are left
 	// for whoever claims them next, and a repair still running when they
-	// end is cut off, so that no key is ever repaired by two at once.
+	// end is told to stop. The lease only shares out the work: a Pair
+	// repairs under the key's lock, which it holds until its writes have
+	// returned, so two repairs of a key, or a repair and a write, never
+	// overlap even when a lease ends too early.
 	leaseEnd := claimed.Add(r.cfg.Lease)
+	qt, queued := r.cfg.Target.(queuedTarget)
 	for _, it := range items {
 		if !time.Now().Before(leaseEnd) {
 			break
 		}
 		rctx, cancel := context.WithDeadline(ctx, leaseEnd)
-		rerr := r.cfg.Target.RepairKey(rctx, it.key, it.from)
+		var (
+			rerr    error
+			settled bool
+		)
+		if queued {
+			settled, rerr = qt.repairQueued(rctx, r.cfg.Queue, it.key, it.from)
+		} else {
+			rerr = r.cfg.Target.RepairKey(rctx, it.key, it.from)
+		}
 		cancel()
 		if rerr == nil {
-			if err := r.cfg.Queue.done(ctx, r.cfg.Owner, it); err != nil {
+			done := r.cfg.Queue.done
+			if settled {
+				done = r.cfg.Queue.releaseLease
+			}
+			if err := done(ctx, r.cfg.Owner, it); err != nil {
 				return st, fmt.Errorf("dualwrite: repair done %q: %w", it.key, err)
 			}
 			st.Repaired++

@@ -12,6 +12,7 @@ import (
 // is one (see [ContextWithTx]). It is safe for concurrent use.
 type SQLStore[K comparable, V any] struct {
 	db                 *sql.DB
+	bind               sqlBinding
 	get, put, del      string
 	scanFirst, scanAft string
 	nullOnDelete       bool
@@ -42,7 +43,7 @@ func NewSQLStore[K comparable, V any](db *sql.DB, d Dialect, cfg SQLStoreConfig)
 		}
 	}
 	t, k, v := cfg.Table, cfg.KeyColumn, cfg.ValueColumn
-	s := &SQLStore[K, V]{db: db, nullOnDelete: cfg.NullOnDelete}
+	s := &SQLStore[K, V]{db: db, bind: sqlBinding{db: db, d: d, table: t, key: k}, nullOnDelete: cfg.NullOnDelete}
 	s.get = fmt.Sprintf("SELECT %s FROM %s WHERE %s = %s AND %s IS NOT NULL", v, t, k, d.ph(1), v)
 	s.put = fmt.Sprintf("INSERT INTO %s (%s, %s) VALUES (%s)", t, k, v, d.phs(1, 2)) +
 		d.upsert(k, v+" = {new."+v+"}")
@@ -55,6 +56,8 @@ func NewSQLStore[K comparable, V any](db *sql.DB, d Dialect, cfg SQLStoreConfig)
 	s.scanAft = fmt.Sprintf("SELECT %s, %s FROM %s WHERE %s > %s AND %s IS NOT NULL ORDER BY %s LIMIT %s", k, v, t, k, d.ph(1), v, k, d.ph(2))
 	return s, nil
 }
+
+func (s *SQLStore[K, V]) sqlBinding() (sqlBinding, bool) { return s.bind, true }
 
 // Get returns the value of key, or an error wrapping [ErrNotFound].
 func (s *SQLStore[K, V]) Get(ctx context.Context, key K) (V, error) {

@@ -8,7 +8,13 @@ import (
 
 // Store is one side of a migration, addressed by key: a SQL table, a document collection, a
 // key-value store. Get returns an error wrapping [ErrNotFound] when the key has no value; Delete of a
-// missing key is not an error. Implementations must be safe for concurrent use.
+// missing key is not an error. Implementations must be safe for concurrent use, and a write must
+// not take effect after its call returned (no retries in the background): a [Pair] holds a key's
+// lock only until its calls return.
+//
+// A store that wraps another (for metrics, retries, fault injection) should implement
+// Unwrap() Store[K, V] and pass the context through: a Pair looks through it to find a [SQLStore]
+// and so knows that the wrapper's writes run in the database's transactions.
 type Store[K comparable, V any] interface {
 	Get(ctx context.Context, key K) (V, error)
 	Put(ctx context.Context, key K, value V) error
@@ -85,6 +91,10 @@ type MappedStore[K comparable, V, W any] struct {
 }
 
 var _ Store[string, int] = (*MappedStore[string, int, string])(nil)
+
+// sqlBinding forwards the underlying store's binding: a MappedStore over a [SQLStore] runs in the
+// same transactions as the SQLStore would.
+func (m *MappedStore[K, V, W]) sqlBinding() (sqlBinding, bool) { return bindingOf(m.s) }
 
 // Get reads from the underlying store and converts.
 func (m *MappedStore[K, V, W]) Get(ctx context.Context, key K) (V, error) {

@@ -3,6 +3,7 @@ module github.com/graykit/graykit/integration
 go 1.26.0
 
 require (
+	github.com/anishathalye/porcupine v1.3.1
 	github.com/chromedp/chromedp v0.23.1
 	github.com/graykit/graykit v0.0.0-00010101000000-000000000000
 	github.com/jackc/pgx/v5 v5.13.0

@@ -338,3 +338,55 @@ func TestBackfillTextKeys(t *testing.T) {
 		})
 	}
 }
+
+// TestBackfillNeverWritesAStaleConversion: a Go-mode backfill reads a batch, and while it converts,
+// a writer in phase off changes the old column and sets the new one to NULL. The backfill must not
+// write the conversion of the value it read over that.
+func TestBackfillNeverWritesAStaleConversion(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db testDB) {
+		ctx := context.Background()
+		createUsers(t, db, "users", 10) // user 1: status 1 (active)
+		db.exec(t, "ALTER TABLE users ADD COLUMN status_v2 VARCHAR(16)")
+		cps, err := dualwrite.NewCheckpoints(db.DB, db.Dialect, "dw_checkpoints")
+		require.NoError(t, err)
+		require.NoError(t, cps.CreateTable(ctx))
+		off := statusColumns(dualwrite.Fixed(dualwrite.Off))
+		var (
+			once            sync.Once
+			paused, resumed = make(chan struct{}), make(chan struct{})
+		)
+		bf, err := dualwrite.NewBackfill(dualwrite.BackfillConfig{
+			DB: db.DB, Dialect: db.Dialect, Checkpoints: cps, BatchSize: 5, Logger: quiet,
+			Table: "users", KeyColumn: "id", OldColumn: "status", NewColumn: "status_v2",
+			Convert: func(old any) (any, error) {
+				once.Do(func() { close(paused); <-resumed })
+				return off.Convert(old)
+			},
+		})
+		require.NoError(t, err)
+		done := make(chan error, 1)
+		go func() { _, err := bf.Run(ctx); done <- err }()
+		<-paused
+
+		// Old code bans user 1 meanwhile; in phase off the new column is set to NULL.
+		v, err := off.FromOld(ctx, 0)
+		require.NoError(t, err)
+		imp := db.impatient(t)
+		ban := "UPDATE users SET status = ?, status_v2 = ? WHERE id = 1"
+		_, werr := imp.DB.ExecContext(ctx, imp.rebind(ban), v.Old, v.New)
+		close(resumed)
+		require.NoError(t, <-done)
+		if werr != nil {
+			db.exec(t, ban, v.Old, v.New) // SQLite: the batch held the database; the ban goes in after it
+		}
+
+		var (
+			o sql.Null[int]
+			n sql.Null[string]
+		)
+		require.NoError(t, db.DB.QueryRowContext(ctx, db.rebind("SELECT status, status_v2 FROM users WHERE id = ?"), 1).Scan(&o, &n))
+		got, err := statusColumns(dualwrite.Fixed(dualwrite.Live)).ReadNew(ctx, o, n)
+		require.NoError(t, err)
+		assert.Equal(t, "banned", got, "a live read of the banned user (status=%v status_v2=%v)", o, n)
+	})
+}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/url"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
@@ -27,6 +28,30 @@ func TestMain(m *testing.M) {
 type testDB struct {
 	DB      *sql.DB
 	Dialect dualwrite.Dialect
+	dsn     string // how DB was opened, for a second handle on the same tables
+}
+
+// impatient opens a second handle on the same tables, as another process would, that gives up at
+// once instead of waiting for a lock another handle holds (SQLite: busy_timeout 0; PostgreSQL:
+// lock_timeout 1ms). A call through it that needs a key another call holds fails, which is how a
+// test observes that the key is held without waiting for anything.
+func (db testDB) impatient(t testing.TB) testDB {
+	t.Helper()
+	dsn := strings.Replace(db.dsn, "busy_timeout(5000)", "busy_timeout(0)", 1)
+	if db.Dialect == dualwrite.Postgres {
+		dsn += "&lock_timeout=1"
+	}
+	h, err := sql.Open(db.driver(), dsn)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = h.Close() })
+	return testDB{DB: h, Dialect: db.Dialect, dsn: dsn}
+}
+
+func (db testDB) driver() string {
+	if db.Dialect == dualwrite.Postgres {
+		return "pgx"
+	}
+	return "sqlite"
 }
 
 // forEachDB runs f on a fresh SQLite file and, when GRAYKIT_TEST_POSTGRES_DSN is set, on a fresh
@@ -40,10 +65,11 @@ func forEachDB(t *testing.T, f func(t *testing.T, db testDB)) {
 func openSQLite(t testing.TB) testDB {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "test.db")
-	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate")
+	dsn := "file:" + path + "?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+	db, err := sql.Open("sqlite", dsn)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = db.Close() })
-	return testDB{DB: db, Dialect: dualwrite.SQLite}
+	return testDB{DB: db, Dialect: dualwrite.SQLite, dsn: dsn}
 }
 
 func openPostgres(t testing.TB) testDB {
@@ -66,7 +92,7 @@ func openPostgres(t testing.TB) testDB {
 	db, err := sql.Open("pgx", u.String())
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = db.Close() })
-	return testDB{DB: db, Dialect: dualwrite.Postgres}
+	return testDB{DB: db, Dialect: dualwrite.Postgres, dsn: u.String()}
 }
 
 func (db testDB) exec(t testing.TB, query string, args ...any) {

@@ -20,26 +20,36 @@ import (
 
 var quiet = slog.New(slog.DiscardHandler)
 
-// flaky fails Put and Delete while down is set.
+// flaky fails Put and Delete while down is set, without writing; while late is set it writes and
+// then reports a failure (a timeout after the write went through).
 type flaky[K comparable, V any] struct {
 	dualwrite.Store[K, V]
-	down atomic.Bool
+	down, late atomic.Bool
 }
 
 var errDown = errors.New("store down")
+
+// Unwrap lets a Pair see the store's table through the wrapper.
+func (f *flaky[K, V]) Unwrap() dualwrite.Store[K, V] { return f.Store }
 
 func (f *flaky[K, V]) Put(ctx context.Context, k K, v V) error {
 	if f.down.Load() {
 		return errDown
 	}
-	return f.Store.Put(ctx, k, v)
+	if err := f.Store.Put(ctx, k, v); err != nil || !f.late.Load() {
+		return err
+	}
+	return errDown
 }
 
 func (f *flaky[K, V]) Delete(ctx context.Context, k K) error {
 	if f.down.Load() {
 		return errDown
 	}
-	return f.Store.Delete(ctx, k)
+	if err := f.Store.Delete(ctx, k); err != nil || !f.late.Load() {
+		return err
+	}
+	return errDown
 }
 
 // exclusive checks that no key is repaired by two repairers at the same moment.
