@@ -18,7 +18,7 @@ const (
 	// MySQLDSNVar is a go-sql-driver/mysql DSN of a MySQL 8 or MariaDB 10.11+ database the
 	// tests may create databases on, e.g. "root@tcp(127.0.0.1:3306)/graykit_test?parseTime=true".
 	MySQLDSNVar = "GRAYKIT_TEST_MYSQL_DSN"
-	ChromiumVar    = "GRAYKIT_CHROMIUM"
+	ChromiumVar = "GRAYKIT_CHROMIUM"
 	// AlertmanagerVar is the path of a Prometheus Alertmanager binary.
 	AlertmanagerVar = "GRAYKIT_ALERTMANAGER"
 )
