@@ -249,7 +249,6 @@ func TestSeedMigrationPhoneToEmail(t *testing.T) {
 		}
 		settle(nUsers)
 
-
 		// Dual-write for everyone, then the batched backfill while users go on.
 		stage.set(dualwrite.Fixed(dualwrite.DualWrite))
 		settle(nUsers)
