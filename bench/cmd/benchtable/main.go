@@ -315,4 +315,9 @@ func main() {
 	t.overhead()
 	t.plain("DualwritePut", "dualwrite: one write on SQLite", "")
 	t.plain("Backfill", "dualwrite: backfill of 200,000 rows on SQLite (ns/op is one whole backfill)", "")
+	// Rows present only when GRAYKIT_TEST_MYSQL_DSN was set for the run.
+	t.plain("MySQLPut", "dualwrite on MySQL/MariaDB: one write", "")
+	t.plain("MySQLBackfill", "dualwrite on MySQL/MariaDB: backfill of 200,000 rows (ns/op is one whole backfill)", "")
+	t.plain("MySQLRatio", "dualwrite on MySQL/MariaDB: targets as paired ratios",
+		"Each iteration times the reference and dualwrite back to back, order alternating. put: x-both = Pair.Put time / two autocommitted upserts (target ≤ 1.1), x-both-in-tx = Pair.Put / the two upserts in one transaction, x-locked-by-hand = Pair.Put / the same transaction under GET_LOCK by hand. backfill (50,000 rows): %hand = hand-written batched UPDATE time / Backfill (SQL mode) time × 100 (target ≥ 80).")
 }
