@@ -292,7 +292,8 @@ func BenchmarkMySQLRatio(b *testing.B) {
 			}
 			defer c.Close()
 			var got int
-			if err := c.QueryRowContext(ctx, "SELECT GET_LOCK(?, 50)", "bench:"+strconv.FormatInt(k, 10)).Scan(&got); err != nil {
+			name := "'bench:" + strconv.FormatInt(k, 10) + "'"
+			if err := c.QueryRowContext(ctx, "SELECT GET_LOCK("+name+", 50)").Scan(&got); err != nil {
 				return err
 			}
 			tx, err := c.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
@@ -309,7 +310,7 @@ func BenchmarkMySQLRatio(b *testing.B) {
 			if err := tx.Commit(); err != nil {
 				return err
 			}
-			return c.QueryRowContext(ctx, "SELECT RELEASE_LOCK(?)", "bench:"+strconv.FormatInt(k, 10)).Scan(&got)
+			return c.QueryRowContext(ctx, "SELECT RELEASE_LOCK("+name+")").Scan(&got)
 		}
 		put := func(k int64) error { return pair.Put(ctx, k, "active") }
 		var t [4]time.Duration
