@@ -39,6 +39,7 @@ type decisionsExt struct {
 	pinned map[string]string // rollout → variant, from a trusted upstream
 	rw     responseWriter    // HTTP, when observing
 	start  time.Duration     // since the hook's creation (monotonic), when observing
+	ctx    context.Context   // the request's context, when observing (for ExposureObserver)
 }
 
 // reqCtx is the request's context. Embedding the parent and serving its own
@@ -132,6 +133,10 @@ func (d *Decisions) notify(dec *Decision) {
 		return
 	}
 	for _, o := range d.hook.cfg.observers {
+		if x, ok := o.(ExposureObserver); ok {
+			x.ObserveExposure(d.ext.ctx, &d.subject, *dec) // observing hooks always have ext
+			continue
+		}
 		o.ObserveDecision(*dec)
 	}
 }
