@@ -187,7 +187,12 @@ func New(opts ...Option) (*Observer, error) {
 func (o *Observer) ObserveExposure(ctx context.Context, s *gray.Subject, d gray.Decision) {
 	if !o.cfg.noSpans {
 		if span := trace.SpanFromContext(ctx); span.IsRecording() {
-			span.AddEvent(EvaluationEventName, trace.WithAttributes(o.evalAttrs(s, &d)...))
+			// The SDK copies the attributes: the slice goes back to the pool.
+			p := attrPool.Get().(*[]attribute.KeyValue)
+			*p = o.evalAttrs((*p)[:0], s, &d)
+			span.AddEvent(EvaluationEventName, trace.WithAttributes(*p...))
+			clear(*p)
+			attrPool.Put(p)
 		}
 	}
 	o.countDecision(ctx, &d)
@@ -280,9 +285,11 @@ func lenOf(m *map[setKey]*setOpts) int {
 	return len(*m)
 }
 
-// evalAttrs are a span event's attributes.
-func (o *Observer) evalAttrs(s *gray.Subject, d *gray.Decision) []attribute.KeyValue {
-	attrs := make([]attribute.KeyValue, 0, 9)
+// attrPool holds span events' attribute slices between events.
+var attrPool = sync.Pool{New: func() any { s := make([]attribute.KeyValue, 0, 9); return &s }}
+
+// evalAttrs appends a span event's attributes to attrs.
+func (o *Observer) evalAttrs(attrs []attribute.KeyValue, s *gray.Subject, d *gray.Decision) []attribute.KeyValue {
 	attrs = append(attrs,
 		semconv.FeatureFlagKey(d.Rollout),
 		semconv.FeatureFlagProviderName(ProviderName),
