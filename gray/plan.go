@@ -1,6 +1,7 @@
 package gray
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -182,6 +183,13 @@ type PlanGuard struct {
 	// a fraction) the error test is tuned to detect fastest: the scale of
 	// its mixture. Any increase is detected eventually. Default 0.01.
 	ErrorEffect float64 `yaml:"error_effect,omitempty" json:"error_effect,omitempty"`
+	// ErrorTolerance is the increase in error rate (canary minus stable,
+	// a fraction) a team accepts: the judge rolls back only when the
+	// increase is above it with confidence 1−Alpha. 0, the default, rolls
+	// back any increase it is confident of, however small, given enough
+	// requests. It is at most MaxErrorIncrease; a canary whose increase
+	// lies between the two holds at its step.
+	ErrorTolerance float64 `yaml:"error_tolerance,omitempty" json:"error_tolerance,omitempty"`
 	// MaxErrorIncrease gates advancing: the canary moves to the next step
 	// only when the upper confidence bound of its error rate minus the
 	// stable one is at most this (a fraction). Default 0.01.
@@ -325,6 +333,11 @@ func validatePlan(p *Plan, at *path, ps *problems) {
 	}
 	if bad(g.MaxErrorIncrease) || g.MaxErrorIncrease < 0 || g.MaxErrorIncrease > 1 {
 		ps.add(gp.field("max_error_increase"), "%v is not in (0, 1]", g.MaxErrorIncrease)
+	}
+	if bad(g.ErrorTolerance) || g.ErrorTolerance < 0 || g.ErrorTolerance >= 1 {
+		ps.add(gp.field("error_tolerance"), "%v is not in [0, 1)", g.ErrorTolerance)
+	} else if maxInc := cmp.Or(g.MaxErrorIncrease, DefaultGuardMaxErrorIncrease); g.ErrorTolerance > maxInc && !bad(maxInc) {
+		ps.add(gp.field("error_tolerance"), "%v is above max_error_increase (%v): such a canary would hold forever", g.ErrorTolerance, maxInc)
 	}
 	if bad(g.LatencyQuantile) || g.LatencyQuantile < 0 || g.LatencyQuantile >= 1 {
 		ps.add(gp.field("latency_quantile"), "%v is not in (0, 1)", g.LatencyQuantile)

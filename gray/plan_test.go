@@ -66,6 +66,8 @@ func TestPlanErrors(t *testing.T) {
 		{name: "window zone", give: "rollouts: [{name: r, plan: {window: {time_zone: Mars/Olympus}}}]", want: `gray: rollouts[0].plan.window.time_zone: "Mars/Olympus" is not a known time zone`},
 		{name: "window hour", give: `rollouts: [{name: r, plan: {window: {from: "9am"}}}]`, want: `gray: rollouts[0].plan.window.from: "9am" is not a time of day such as "09:00"`},
 		{name: "window order", give: `rollouts: [{name: r, plan: {window: {from: "18:00", to: "09:00"}}}]`, want: "gray: rollouts[0].plan.window.from: 18:00 is not before to (09:00)"},
+		{name: "negative tolerance", give: "rollouts: [{name: r, plan: {guard: {error_tolerance: -0.01}}}]", want: "gray: rollouts[0].plan.guard.error_tolerance: -0.01 is not in [0, 1)"},
+		{name: "tolerance above max increase", give: "rollouts: [{name: r, plan: {guard: {error_tolerance: 0.02}}}]", want: "gray: rollouts[0].plan.guard.error_tolerance: 0.02 is above max_error_increase (0.01): such a canary would hold forever"},
 		{name: "interval too short", give: "rollouts: [{name: r, plan: {guard: {interval: 1ms}}}]", want: "gray: rollouts[0].plan.guard.interval: 1ms is below 100ms"},
 	}
 	for _, tt := range tests {

@@ -28,7 +28,8 @@ type Sample struct {
 	Requests  uint64  `json:"requests"`
 	Errors    uint64  `json:"errors"`
 	ErrorRate float64 `json:"error_rate"`
-	// Latency is the plan's latency quantile (e.g. p90), bucket upper bound.
+	// Latency is the plan's latency quantile (e.g. p90), interpolated
+	// within its histogram bucket ([gray.HistogramSnapshot.Estimate]).
 	Latency time.Duration `json:"latency"`
 }
 
@@ -54,6 +55,9 @@ type Evidence struct {
 	ErrorUpper float64 `json:"error_upper"`
 	// ErrorZ is ErrorDiff over its standard error.
 	ErrorZ float64 `json:"error_z"`
+	// ErrorTolerance is the plan's tolerated error increase: the canary
+	// is rolled back only when ErrorLower is above it.
+	ErrorTolerance float64 `json:"error_tolerance,omitempty"`
 
 	// LatencyThreshold is the plan's latency ratio times the stable
 	// variant's latency quantile. SlowFraction is the share of canary
@@ -117,7 +121,9 @@ func mixtureRadius(v, tau2, alpha float64) float64 {
 // The error test is the confidence sequence of [mixtureRadius] on the
 // difference of error rates d = p_canary − p_stable, with the variance
 // estimated under the null (pooled rate p̄, smoothed as (E+1)/(N+2)):
-// v = p̄(1−p̄)(1/n_canary + 1/n_stable), τ = plan.Guard.ErrorEffect. It
+// v = p̄(1−p̄)(1/n_canary + 1/n_stable), τ = plan.Guard.ErrorEffect; with
+// a tolerance t > 0 the variance at the null's edge, p_c = p_s + t, if it
+// is larger: v = p_c(1−p_c)/n_canary + p_s(1−p_s)/n_stable. It
 // regresses when the lower bound is above 0 and lets the rollout advance
 // only when the upper bound is at most plan.Guard.MaxErrorIncrease.
 //
@@ -136,7 +142,7 @@ func Judge(plan gray.Plan, r Reading) Evidence {
 	g := plan.Guard
 	ev := Evidence{
 		Stable: sample(r.Stable, g.LatencyQuantile), Canary: sample(r.Canary, g.LatencyQuantile),
-		StepRequests: r.StepRequests, StepAge: r.StepAge, Alpha: g.Alpha,
+		StepRequests: r.StepRequests, StepAge: r.StepAge, Alpha: g.Alpha, ErrorTolerance: g.ErrorTolerance,
 	}
 	hold := func(format string, args ...any) Evidence {
 		ev.Verdict, ev.Why = VerdictHold, fmt.Sprintf(format, args...)
@@ -149,6 +155,13 @@ func Judge(plan gray.Plan, r Reading) Evidence {
 
 	pooled := (float64(r.Canary.Errors+r.Stable.Errors) + 1) / (nc + ns + 2)
 	v := pooled * (1 - pooled) * (1/nc + 1/ns)
+	if tol := g.ErrorTolerance; tol > 0 {
+		// The null is now d ≤ tol: at its edge the canary's rate is the
+		// stable one plus tol, and its variance is larger than pooled.
+		ps := (float64(r.Stable.Errors) + 1) / (ns + 2)
+		pc := min(ps+tol, 1)
+		v = max(v, pc*(1-pc)/nc+ps*(1-ps)/ns)
+	}
 	ev.ErrorDiff = ev.Canary.ErrorRate - ev.Stable.ErrorRate
 	rad := mixtureRadius(v, g.ErrorEffect*g.ErrorEffect, g.Alpha)
 	ev.ErrorLower, ev.ErrorUpper = ev.ErrorDiff-rad, ev.ErrorDiff+rad
@@ -157,22 +170,15 @@ func Judge(plan gray.Plan, r Reading) Evidence {
 	if !g.DisableLatency {
 		p0 := 1 - g.LatencyQuantile
 		ev.LatencyThreshold = time.Duration(float64(ev.Stable.Latency) * g.LatencyRatio)
-		var slow uint64
-		bounds := gray.HistogramBounds()
-		for i := 1; i < len(bounds); i++ {
-			if bounds[i-1] >= ev.LatencyThreshold { // bucket i holds (bounds[i-1], bounds[i]]
-				slow += r.Canary.Latency.Counts[i]
-			}
-		}
-		ev.SlowFraction = float64(slow) / nc
+		ev.SlowFraction = min(r.Canary.Latency.Above(ev.LatencyThreshold)/nc, 1)
 		ev.SlowLower = ev.SlowFraction - mixtureRadius(p0*(1-p0)/nc, p0*p0, g.Alpha)
 	}
 
 	switch {
-	case ev.ErrorLower > 0:
+	case ev.ErrorLower > g.ErrorTolerance:
 		ev.Verdict = VerdictRegress
-		ev.Why = fmt.Sprintf("error rate %.4f vs stable %.4f: the difference is above 0 with confidence %.0f%% (lower bound %.4f)",
-			ev.Canary.ErrorRate, ev.Stable.ErrorRate, 100*(1-g.Alpha), ev.ErrorLower)
+		ev.Why = fmt.Sprintf("error rate %.4f vs stable %.4f: the difference is above %.4f with confidence %.0f%% (lower bound %.4f)",
+			ev.Canary.ErrorRate, ev.Stable.ErrorRate, g.ErrorTolerance, 100*(1-g.Alpha), ev.ErrorLower)
 		return ev
 	case !g.DisableLatency && ev.SlowLower > 1-g.LatencyQuantile:
 		ev.Verdict = VerdictRegress
@@ -192,7 +198,7 @@ func Judge(plan gray.Plan, r Reading) Evidence {
 }
 
 func sample(c Counts, q float64) Sample {
-	s := Sample{Requests: c.Requests, Errors: c.Errors, Latency: c.Latency.Quantile(q)}
+	s := Sample{Requests: c.Requests, Errors: c.Errors, Latency: c.Latency.Estimate(q)}
 	if c.Requests > 0 {
 		s.ErrorRate = float64(c.Errors) / float64(c.Requests)
 	}
