@@ -33,6 +33,10 @@ func (w *nopWriter) WriteHeader(int)             {}
 func BenchmarkTelemetry(b *testing.B) {
 	e := newEngine(b)
 	leaf := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { gray.Variant(r.Context(), "checkout-v2") })
+	tracking := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		gray.Variant(r.Context(), "checkout-v2")
+		gray.Track(r.Context(), "checkout_completed")
+	})
 	discard := exposure.ExporterFunc(func(context.Context, []exposure.Event) error { return nil })
 	rec, err := exposure.NewRecorder(discard, exposure.WithAttributes("region"))
 	if err != nil {
@@ -53,6 +57,7 @@ func BenchmarkTelemetry(b *testing.B) {
 		{"plain", gray.Middleware(e, key)(leaf)},
 		{"exposure", gray.Middleware(e, key, gray.WithObserver(rec))(leaf)},
 		{"exposure+otel", gray.Middleware(e, key, gray.WithObserver(rec), gray.WithObserver(obs))(leaf)},
+		{"exposure+otel+track", gray.Middleware(e, key, gray.WithObserver(rec), gray.WithObserver(obs))(tracking)},
 	}
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.AlwaysSample()))
 	defer tp.Shutdown(context.Background())

@@ -35,6 +35,11 @@ const (
 	MetricDecisions       = "graykit.decisions"
 	MetricRequests        = "graykit.requests"
 	MetricRequestDuration = "graykit.request.duration"
+	// MetricTracked is a histogram of the values application code
+	// records with gray.Track (1) and gray.TrackValue, by rollout, variant
+	// and name ([AttrTrackedName]): its count is how often an outcome
+	// happened, its sum their total.
+	MetricTracked = "graykit.tracked"
 
 	// Attributes graykit adds beside the conventions' own.
 	AttrBucket         = attribute.Key("graykit.bucket")
@@ -42,6 +47,7 @@ const (
 	AttrDefaultVariant = attribute.Key("graykit.default_variant")
 	AttrReason         = attribute.Key("graykit.reason")
 	AttrOutcome        = attribute.Key("graykit.outcome")
+	AttrTrackedName    = attribute.Key("graykit.tracked.name")
 	// AttrSubjectPrefix prefixes the allowed subject attributes of an
 	// exposure log event: graykit.subject.region, …
 	AttrSubjectPrefix = "graykit.subject."
@@ -130,19 +136,32 @@ type Observer struct {
 	decisions metric.Int64Counter
 	requests  metric.Int64Counter
 	duration  metric.Float64Histogram
+	tracked   metric.Float64Histogram
+	nsets     atomic.Int64  // attribute sets built so far
+	overflow  atomic.Uint64 // tracked values dropped for too many sets
 
 	mu   sync.Mutex // serializes adding to sets
 	sets atomic.Pointer[map[setKey]*setOpts]
 }
 
-var _ gray.ExposureObserver = (*Observer)(nil)
+var (
+	_ gray.ExposureObserver = (*Observer)(nil)
+	_ gray.MetricObserver   = (*Observer)(nil)
+)
+
+// MaxTrackedSets bounds the rollout, variant and name combinations of
+// [MetricTracked]: names come from application code, and a name built
+// from request data would otherwise grow the series without end. Values
+// beyond it are dropped and counted ([Observer.DroppedTracked]).
+const MaxTrackedSets = 4096
 
 // setKey identifies one attribute set: a decision's (reason) or an
 // outcome's (outcome).
 type setKey struct {
 	rollout, variant string
-	kind             uint8 // 0 decision, 1 outcome
-	sub              uint8 // the reason, or the outcome
+	name             string // kind 2: the tracked name
+	kind             uint8  // 0 decision, 1 outcome, 2 tracked
+	sub              uint8  // the reason, or the outcome
 }
 
 type setOpts struct {
@@ -170,14 +189,16 @@ func New(opts ...Option) (*Observer, error) {
 		mp = otel.GetMeterProvider()
 	}
 	m := mp.Meter(ScopeName, metric.WithSchemaURL(SchemaURL))
-	var err1, err2, err3 error
+	var err1, err2, err3, err4 error
 	o.decisions, err1 = m.Int64Counter(MetricDecisions, metric.WithUnit("{decision}"),
 		metric.WithDescription("Rollouts decided, once per rollout and request, by variant and reason."))
 	o.requests, err2 = m.Int64Counter(MetricRequests, metric.WithUnit("{request}"),
 		metric.WithDescription("Requests that decided a rollout, by variant and outcome (ok, error, panic)."))
 	o.duration, err3 = m.Float64Histogram(MetricRequestDuration, metric.WithUnit("s"),
 		metric.WithDescription("Duration of requests that decided a rollout, by variant."))
-	if err := errors.Join(err1, err2, err3); err != nil {
+	o.tracked, err4 = m.Float64Histogram(MetricTracked, metric.WithUnit("1"),
+		metric.WithDescription("Business outcomes recorded with gray.Track and gray.TrackValue, by rollout, variant and name."))
+	if err := errors.Join(err1, err2, err3, err4); err != nil {
 		return nil, fmt.Errorf("grayotel: %w", err)
 	}
 	return o, nil
@@ -205,7 +226,7 @@ func (o *Observer) countDecision(ctx context.Context, d *gray.Decision) {
 	if o.decisions == nil {
 		return
 	}
-	set := o.set(setKey{d.Rollout, d.Variant, 0, uint8(d.Reason)})
+	set := o.set(setKey{rollout: d.Rollout, variant: d.Variant, kind: 0, sub: uint8(d.Reason)})
 	o.decisions.Add(ctx, 1, set.add...)
 }
 
@@ -228,10 +249,39 @@ func (o *Observer) ObserveOutcome(out gray.Outcome) {
 	case out.Error:
 		sub = 1
 	}
-	set := o.set(setKey{out.Rollout, out.Variant, 1, sub})
+	set := o.set(setKey{rollout: out.Rollout, variant: out.Variant, kind: 1, sub: sub})
 	ctx := context.Background()
 	o.requests.Add(ctx, 1, set.add...)
 	o.duration.Record(ctx, out.Latency.Seconds(), set.record...)
+}
+
+// ObserveMetric records a tracked outcome in [MetricTracked]; it
+// allocates nothing once its rollout, variant and name have been seen.
+func (o *Observer) ObserveMetric(m gray.Metric) {
+	if o.tracked == nil {
+		return
+	}
+	k := setKey{rollout: m.Rollout, variant: m.Variant, name: m.Name, kind: 2}
+	set := o.lookup(k)
+	if set == nil {
+		if o.nsets.Load() >= MaxTrackedSets {
+			o.overflow.Add(1)
+			return
+		}
+		set = o.set(k)
+	}
+	o.tracked.Record(context.Background(), m.Value, set.record...)
+}
+
+// DroppedTracked returns how many tracked values were dropped because
+// [MaxTrackedSets] combinations were already in use.
+func (o *Observer) DroppedTracked() uint64 { return o.overflow.Load() }
+
+func (o *Observer) lookup(k setKey) *setOpts {
+	if m := o.sets.Load(); m != nil {
+		return (*m)[k]
+	}
+	return nil
 }
 
 // set returns the options for k, building them on first use. The map is
@@ -256,11 +306,15 @@ func (o *Observer) set(k setKey) *setOpts {
 		semconv.FeatureFlagProviderName(ProviderName),
 	}
 	s := &setOpts{}
-	if k.kind == 0 {
+	switch k.kind {
+	case 2:
+		o.nsets.Add(1)
+		s.record = []metric.RecordOption{metric.WithAttributeSet(attribute.NewSet(append(attrs, AttrTrackedName.String(k.name))...))}
+	case 0:
 		r := gray.Reason(k.sub)
 		attrs = append(attrs, ResultReason(r), AttrReason.String(r.String()))
 		s.add = []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(attrs...))}
-	} else {
+	default:
 		outcome := [...]string{OutcomeOK, OutcomeError, OutcomePanic}[k.sub]
 		set := attribute.NewSet(append(attrs, AttrOutcome.String(outcome))...)
 		s.add = []metric.AddOption{metric.WithAttributeSet(set)}
