@@ -159,7 +159,6 @@ func (h *Hook) newScope(parent context.Context) *Scope {
 	s.rc.Context = parent
 	if len(h.cfg.observers) > 0 {
 		s.rc.d.ext.start = time.Since(h.born)
-		s.rc.d.ext.ctx = &s.rc
 	}
 	return s
 }

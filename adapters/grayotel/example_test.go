@@ -46,7 +46,7 @@ rollouts:
 	for _, ev := range spans.Ended()[0].Events() {
 		fmt.Println(ev.Name)
 		for _, kv := range ev.Attributes {
-			fmt.Printf("  %s=%s\n", kv.Key, kv.Value.Emit())
+			fmt.Printf("  %s=%s\n", kv.Key, kv.Value.String())
 		}
 	}
 	// Output:

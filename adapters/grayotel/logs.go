@@ -2,18 +2,18 @@ package grayotel
 
 import (
 	"context"
+	"go.opentelemetry.io/otel"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/log"
-	"go.opentelemetry.io/otel/log/global"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 
 	"github.com/graykit/graykit/gray/exposure"
 )
 
 // WithLoggerProvider sets where a [LogExporter] emits. Default
-// global.GetLoggerProvider().
+// otel.GetLoggerProvider().
 func WithLoggerProvider(lp log.LoggerProvider) Option {
 	return optionFunc(func(c *config) { c.logs = lp })
 }
@@ -43,7 +43,7 @@ func NewLogExporter(opts ...Option) *LogExporter {
 	}
 	lp := c.logs
 	if lp == nil {
-		lp = global.GetLoggerProvider()
+		lp = otel.GetLoggerProvider()
 	}
 	return &LogExporter{logger: lp.Logger(ScopeName, log.WithSchemaURL(SchemaURL))}
 }
