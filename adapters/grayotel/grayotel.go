@@ -300,10 +300,12 @@ func (o *Observer) set(k setKey) *setOpts {
 			return s
 		}
 	}
+	// Each attribute costs the SDK work on every measurement: the provider
+	// is the scope's, and graykit.reason adds nothing that the variant and
+	// feature_flag.result.reason do not say.
 	attrs := []attribute.KeyValue{
 		semconv.FeatureFlagKey(k.rollout),
 		semconv.FeatureFlagResultVariant(k.variant),
-		semconv.FeatureFlagProviderName(ProviderName),
 	}
 	s := &setOpts{}
 	switch k.kind {
@@ -312,7 +314,7 @@ func (o *Observer) set(k setKey) *setOpts {
 		s.record = []metric.RecordOption{metric.WithAttributeSet(attribute.NewSet(append(attrs, AttrTrackedName.String(k.name))...))}
 	case 0:
 		r := gray.Reason(k.sub)
-		attrs = append(attrs, ResultReason(r), AttrReason.String(r.String()))
+		attrs = append(attrs, ResultReason(r))
 		s.add = []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(attrs...))}
 	default:
 		outcome := [...]string{OutcomeOK, OutcomeError, OutcomePanic}[k.sub]

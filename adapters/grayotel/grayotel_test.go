@@ -235,16 +235,16 @@ func TestMetricsPerRolloutAndVariant(t *testing.T) {
 
 	pts, byName := collect(t, reader)
 	ff := func(key, variant string, extra ...any) map[string]any {
-		m := map[string]any{"feature_flag.key": key, "feature_flag.result.variant": variant, "feature_flag.provider.name": "graykit"}
+		m := map[string]any{"feature_flag.key": key, "feature_flag.result.variant": variant}
 		for i := 0; i < len(extra); i += 2 {
 			m[extra[i].(string)] = extra[i+1]
 		}
 		return m
 	}
 	assert.Equal(t, []point{
-		{"graykit.decisions", ff("checkout-v2", "canary", "feature_flag.result.reason", "targeting_match", "graykit.reason", "rule"), 3},
-		{"graykit.decisions", ff("checkout-v2", "stable", "feature_flag.result.reason", "default", "graykit.reason", "no key"), 1},
-		{"graykit.decisions", ff("search", "stable", "feature_flag.result.reason", "disabled", "graykit.reason", "off"), 4},
+		{"graykit.decisions", ff("checkout-v2", "canary", "feature_flag.result.reason", "targeting_match"), 3},
+		{"graykit.decisions", ff("checkout-v2", "stable", "feature_flag.result.reason", "default"), 1},
+		{"graykit.decisions", ff("search", "stable", "feature_flag.result.reason", "disabled"), 4},
 		{"graykit.request.duration", ff("checkout-v2", "canary"), 3},
 		{"graykit.request.duration", ff("checkout-v2", "stable"), 1},
 		{"graykit.request.duration", ff("search", "stable"), 4},

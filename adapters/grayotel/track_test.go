@@ -59,7 +59,7 @@ func TestTrackedOutcomesPerVariant(t *testing.T) {
 	want := func(variant, name string, count uint64, sum float64) row {
 		return row{map[string]any{
 			"feature_flag.key": "checkout-v2", "feature_flag.result.variant": variant,
-			"feature_flag.provider.name": "graykit", "graykit.tracked.name": name,
+			"graykit.tracked.name": name,
 		}, count, sum, "1", "histogram"}
 	}
 	assert.ElementsMatch(t, []row{
