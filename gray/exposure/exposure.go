@@ -66,10 +66,15 @@ const (
 	MinHashKeyLen = 16
 )
 
-// pollInterval is how often the recorder's goroutine looks for a full
-// batch; with the default buffer it drains 8192 events per 50 ms, so a
-// process deciding fewer than about 160,000 rollouts a second drops none.
-const pollInterval = 50 * time.Millisecond
+// pollInterval is how often an idle recorder's goroutine looks for
+// events; busyInterval how soon it looks again after a drain that found a
+// full batch, so that under load it drains the ring about every
+// millisecond (8192 events, the default buffer, per millisecond) without
+// the request path ever signalling it.
+const (
+	pollInterval = 50 * time.Millisecond
+	busyInterval = time.Millisecond
+)
 
 // Option configures a [Recorder].
 type Option interface{ apply(*config) }
@@ -296,8 +301,8 @@ func (r *Recorder) Close(ctx context.Context) error {
 func (r *Recorder) run() {
 	defer close(r.done)
 	w := newWorker(r)
-	tick := time.NewTicker(pollInterval)
-	defer tick.Stop()
+	timer := time.NewTimer(pollInterval)
+	defer timer.Stop()
 	last := time.Now()
 	for {
 		select {
@@ -308,11 +313,17 @@ func (r *Recorder) run() {
 			w.drain(true)
 			last = time.Now()
 			close(ack)
-		case now := <-tick.C:
+			timer.Reset(pollInterval)
+		case now := <-timer.C:
 			// Export full batches at once; a partial one once it is old.
-			w.drain(now.Sub(last) >= r.cfg.flushInterval)
+			n := w.drain(now.Sub(last) >= r.cfg.flushInterval)
 			if len(w.batch) == 0 {
 				last = now
+			}
+			if n >= r.cfg.batchSize {
+				timer.Reset(busyInterval)
+			} else {
+				timer.Reset(pollInterval)
 			}
 		}
 	}
@@ -339,9 +350,10 @@ func newWorker(r *Recorder) *worker {
 }
 
 // drain moves published events into batches and exports every full batch;
-// with all, the last partial batch too.
-func (w *worker) drain(all bool) {
+// with all, the last partial batch too. It returns how many it moved.
+func (w *worker) drain(all bool) int {
 	q := w.r.q
+	n := 0
 	for {
 		s := q.peek()
 		if s == nil {
@@ -349,6 +361,7 @@ func (w *worker) drain(all bool) {
 		}
 		w.add(&s.rec)
 		q.release(s)
+		n++
 		if len(w.batch) == cap(w.batch) {
 			w.export()
 		}
@@ -356,6 +369,7 @@ func (w *worker) drain(all bool) {
 	if all && len(w.batch) > 0 {
 		w.export()
 	}
+	return n
 }
 
 func (w *worker) add(rec *record) {
