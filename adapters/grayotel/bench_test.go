@@ -55,6 +55,9 @@ func BenchmarkTelemetry(b *testing.B) {
 		h    http.Handler
 	}{
 		{"plain", gray.Middleware(e, key)(leaf)},
+		// Any observer turns on outcome reporting (status, latency): what
+		// that costs alone, before the exposure's own share.
+		{"noop-observer", gray.Middleware(e, key, gray.WithObserver(noop{}))(leaf)},
 		{"exposure", gray.Middleware(e, key, gray.WithObserver(rec))(leaf)},
 		{"exposure+otel", gray.Middleware(e, key, gray.WithObserver(rec), gray.WithObserver(obs))(leaf)},
 		{"exposure+otel+track", gray.Middleware(e, key, gray.WithObserver(rec), gray.WithObserver(obs))(tracking)},
@@ -143,3 +146,9 @@ func reportCPU(b *testing.B) func() {
 		}
 	}
 }
+
+// noop is an observer that does nothing.
+type noop struct{}
+
+func (noop) ObserveDecision(gray.Decision) {}
+func (noop) ObserveOutcome(gray.Outcome)   {}
