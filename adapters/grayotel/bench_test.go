@@ -88,17 +88,8 @@ func BenchmarkTelemetry(b *testing.B) {
 		})
 	}
 
-	// The floor: the same span event and metric, written by hand.
-	attrs := []attribute.KeyValue{
-		attribute.String("feature_flag.key", "checkout-v2"),
-		attribute.String("feature_flag.provider.name", "graykit"),
-		attribute.String("feature_flag.result.variant", "stable"),
-		attribute.String("feature_flag.result.reason", "split"),
-		attribute.String("feature_flag.context.id", "user-42"),
-		attribute.String("graykit.reason", "default"),
-		attribute.String("graykit.default_variant", "stable"),
-		attribute.Int("graykit.bucket", 42),
-	}
+	// The floor: the same span event and metrics, written by hand.
+	attrs := handAttrs()
 	b.Run("sampled-span/hand/span-only", func(b *testing.B) {
 		defer reportCPU(b)()
 		for b.Loop() {
@@ -110,7 +101,7 @@ func BenchmarkTelemetry(b *testing.B) {
 		defer reportCPU(b)()
 		for b.Loop() {
 			_, span := tracer.Start(context.Background(), "req")
-			span.AddEvent("feature_flag.evaluation", trace.WithAttributes(attrs...))
+			span.AddEvent("feature_flag.evaluation", traceAttrs(attrs))
 			span.End()
 		}
 	})
@@ -152,3 +143,19 @@ type noop struct{}
 
 func (noop) ObserveDecision(gray.Decision) {}
 func (noop) ObserveOutcome(gray.Outcome)   {}
+
+// handAttrs are the attributes of a span event as grayotel writes them.
+func handAttrs() []attribute.KeyValue {
+	return []attribute.KeyValue{
+		attribute.String("feature_flag.key", "checkout-v2"),
+		attribute.String("feature_flag.provider.name", "graykit"),
+		attribute.String("feature_flag.result.variant", "stable"),
+		attribute.String("feature_flag.result.reason", "split"),
+		attribute.String("feature_flag.context.id", "user-42"),
+		attribute.String("graykit.reason", "default"),
+		attribute.String("graykit.default_variant", "stable"),
+		attribute.Int("graykit.bucket", 42),
+	}
+}
+
+func traceAttrs(attrs []attribute.KeyValue) trace.EventOption { return trace.WithAttributes(attrs...) }
