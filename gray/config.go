@@ -56,6 +56,12 @@ type Rollout struct {
 	// new variant through the plan's steps and rolls it back when the
 	// outcomes say it is worse than the default. The engine only validates it.
 	Plan *Plan `yaml:"plan,omitempty" json:"plan,omitempty"`
+	// Client makes the rollout visible to clients (browsers, mobile apps)
+	// through package github.com/graykit/graykit/gray/ofrep: its name, and
+	// each subject's own decision in it, are served to whoever asks.
+	// Default false: a rollout's name never leaves the server unless it
+	// says so.
+	Client bool `yaml:"client,omitempty" json:"client,omitempty"`
 }
 
 // VariantSpec declares a variant and its share of the buckets.

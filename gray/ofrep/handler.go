@@ -1,0 +1,302 @@
+package ofrep
+
+import (
+	"bytes"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/cespare/xxhash/v2"
+
+	"github.com/graykit/graykit/gray"
+)
+
+// The paths of the protocol, as a suffix of the request's path.
+const (
+	bulkPath   = "/ofrep/v1/evaluate/flags"
+	singlePath = bulkPath + "/"
+)
+
+// The protocol's error codes.
+const (
+	codeFlagNotFound   = "FLAG_NOT_FOUND"
+	codeParseError     = "PARSE_ERROR"
+	codeInvalidContext = "INVALID_CONTEXT"
+)
+
+// Handler answers OFREP evaluation requests from the request's
+// [gray.Decisions]. It is safe for concurrent use. Build it with
+// [NewHandler].
+type Handler struct {
+	cfg *config
+}
+
+var _ http.Handler = (*Handler)(nil)
+
+// NewHandler returns an OFREP handler. Mount it behind [gray.Middleware] at
+// a path under which the protocol's paths end the request path (for example
+// "/ofrep/" on a mux, without StripPrefix): POST …/ofrep/v1/evaluate/flags
+// and POST …/ofrep/v1/evaluate/flags/{key}. See the package documentation
+// for what it serves and how it answers bad requests.
+func NewHandler(opts ...Option) *Handler {
+	return &Handler{cfg: newConfig(opts)}
+}
+
+// evaluation is one flag's answer: a success (Value, Reason, Variant) or a
+// failure (ErrorCode, ErrorDetails).
+type evaluation struct {
+	Key          string    `json:"key"`
+	Value        any       `json:"value,omitempty"`
+	Reason       string    `json:"reason,omitempty"`
+	Variant      string    `json:"variant,omitempty"`
+	ErrorCode    string    `json:"errorCode,omitempty"`
+	ErrorDetails string    `json:"errorDetails,omitempty"`
+	Metadata     *metadata `json:"metadata,omitempty"`
+}
+
+type metadata struct {
+	GraykitReason string `json:"graykitReason"`
+}
+
+type bulkResponse struct {
+	Flags []evaluation `json:"flags"`
+}
+
+// failure is a request's failure: the bulk endpoint's (no key) and the
+// server's (no code either).
+type failure struct {
+	ErrorCode    string `json:"errorCode,omitempty"`
+	ErrorDetails string `json:"errorDetails,omitempty"`
+}
+
+// ServeHTTP answers one OFREP request; see [NewHandler].
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.cors(w, r)
+	path := r.URL.Path
+	var key string
+	var bulk bool
+	switch {
+	case strings.HasSuffix(path, bulkPath):
+		bulk = true
+	case strings.Contains(path, singlePath):
+		key = path[strings.LastIndex(path, singlePath)+len(singlePath):]
+	default:
+		http.NotFound(w, r)
+		return
+	}
+	if r.Method == http.MethodOptions && h.cfg.origins != nil {
+		w.WriteHeader(http.StatusNoContent) // preflight, answered by cors
+		return
+	}
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		http.Error(w, "ofrep: use POST", http.StatusMethodNotAllowed)
+		return
+	}
+	if h.cfg.auth != nil {
+		if err := h.cfg.auth(r); err != nil {
+			if errors.Is(err, ErrForbidden) {
+				w.WriteHeader(http.StatusForbidden)
+			} else {
+				w.WriteHeader(http.StatusUnauthorized)
+			}
+			return
+		}
+	}
+	d, ok := gray.FromContext(r.Context())
+	if !ok {
+		writeJSON(w, http.StatusInternalServerError, failure{ErrorDetails: "the OFREP handler has no decisions: mount it behind gray.Middleware"})
+		return
+	}
+	code, details := h.checkContext(w, r, d)
+	if code != "" {
+		if bulk {
+			writeJSON(w, http.StatusBadRequest, failure{ErrorCode: code, ErrorDetails: details})
+		} else {
+			writeJSON(w, http.StatusBadRequest, evaluation{Key: key, ErrorCode: code, ErrorDetails: details})
+		}
+		return
+	}
+	if bulk {
+		h.serveBulk(w, r, d)
+		return
+	}
+	h.serveSingle(w, d, key)
+}
+
+// checkContext reads the request's evaluation context and checks that its
+// targetingKey, if any, is the request's subject. It returns an error code
+// and details, or "".
+func (h *Handler) checkContext(w http.ResponseWriter, r *http.Request, d *gray.Decisions) (code, details string) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.cfg.maxBody))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return codeParseError, "the request body is above the size limit"
+		}
+		return codeParseError, "the request body could not be read"
+	}
+	var req struct {
+		Context json.RawMessage `json:"context"`
+	}
+	if err := json.Unmarshal(body, &req); err != nil {
+		return codeParseError, "the request body is not a JSON object: " + err.Error()
+	}
+	if len(req.Context) == 0 {
+		return "", "" // no context: the request's subject decides
+	}
+	var fields map[string]json.RawMessage
+	if c := bytes.TrimSpace(req.Context); len(c) == 0 || c[0] != '{' || json.Unmarshal(c, &fields) != nil {
+		return codeInvalidContext, "the evaluation context is not an object"
+	}
+	raw, ok := fields["targetingKey"]
+	if !ok {
+		return "", ""
+	}
+	var tk string
+	if err := json.Unmarshal(raw, &tk); err != nil {
+		return codeInvalidContext, "the targetingKey is not a string"
+	}
+	if tk != "" && tk != d.Subject().Key {
+		return codeInvalidContext, "the targetingKey is not the subject this request identifies"
+	}
+	return "", ""
+}
+
+func (h *Handler) serveSingle(w http.ResponseWriter, d *gray.Decisions, key string) {
+	if r := clientRollout(d.Config(), key); r != nil {
+		writeJSON(w, http.StatusOK, evaluate(d, r.Name))
+		return
+	}
+	writeJSON(w, http.StatusNotFound, evaluation{Key: key, ErrorCode: codeFlagNotFound, ErrorDetails: "no client-visible flag of that key"})
+}
+
+func (h *Handler) serveBulk(w http.ResponseWriter, r *http.Request, d *gray.Decisions) {
+	resp := bulkResponse{Flags: []evaluation{}}
+	if cfg := d.Config(); cfg != nil {
+		for i := range cfg.Rollouts {
+			if ro := &cfg.Rollouts[i]; ro.Client {
+				resp.Flags = append(resp.Flags, evaluate(d, ro.Name))
+			}
+		}
+	}
+	body, err := json.Marshal(resp)
+	if err != nil {
+		writeJSON(w, http.StatusInternalServerError, failure{ErrorDetails: "the answer could not be encoded"})
+		return
+	}
+	sum := xxhash.Sum64(body)
+	var tag [2 + 16]byte
+	tag[0], tag[len(tag)-1] = '"', '"'
+	hex.Encode(tag[1:17], []byte{byte(sum >> 56), byte(sum >> 48), byte(sum >> 40), byte(sum >> 32), byte(sum >> 24), byte(sum >> 16), byte(sum >> 8), byte(sum)})
+	etag := string(tag[:])
+	hdr := w.Header()
+	hdr.Set("ETag", etag)
+	hdr.Set("Cache-Control", h.cfg.cacheControl)
+	if noneMatch(r.Header.Values("If-None-Match"), etag) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	hdr.Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(body)
+}
+
+// noneMatch reports whether an If-None-Match header names etag (weak
+// comparison, as RFC 9110 asks for If-None-Match) or is "*".
+func noneMatch(values []string, etag string) bool {
+	for _, v := range values {
+		for t := range strings.SplitSeq(v, ",") {
+			t = strings.TrimSpace(t)
+			if t == "*" || strings.TrimPrefix(t, "W/") == etag {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// clientRollout returns the named rollout of cfg if clients may see it.
+func clientRollout(cfg *gray.Config, name string) *gray.Rollout {
+	if cfg == nil {
+		return nil
+	}
+	for i := range cfg.Rollouts {
+		if r := &cfg.Rollouts[i]; r.Name == name {
+			if r.Client {
+				return r
+			}
+			return nil
+		}
+	}
+	return nil
+}
+
+// evaluate answers one rollout with the request's decision in it.
+func evaluate(d *gray.Decisions, rollout string) evaluation {
+	dec := d.Get(rollout)
+	return evaluation{
+		Key:      rollout,
+		Value:    dec.Variant,
+		Reason:   reason(dec.Reason),
+		Variant:  dec.Variant,
+		Metadata: &metadata{GraykitReason: dec.Reason.String()},
+	}
+}
+
+// reason maps graykit's reason onto the protocol's (STATIC,
+// TARGETING_MATCH, SPLIT, DISABLED, UNKNOWN).
+func reason(r gray.Reason) string {
+	switch r {
+	case gray.ReasonRule:
+		return "TARGETING_MATCH"
+	case gray.ReasonSplit, gray.ReasonDefault:
+		return "SPLIT"
+	case gray.ReasonOff:
+		return "DISABLED"
+	case gray.ReasonNoKey:
+		return "STATIC"
+	}
+	return "UNKNOWN"
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil { // cannot happen for the types above
+		status, body = http.StatusInternalServerError, []byte(`{"errorDetails":"the answer could not be encoded"}`)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+// cors sets the CORS headers for an allowed origin.
+func (h *Handler) cors(w http.ResponseWriter, r *http.Request) {
+	if h.cfg.origins == nil {
+		return
+	}
+	hdr := w.Header()
+	hdr.Add("Vary", "Origin")
+	origin := r.Header.Get("Origin")
+	switch {
+	case origin == "":
+		return
+	case h.cfg.origins[origin]:
+		hdr.Set("Access-Control-Allow-Origin", origin)
+		hdr.Set("Access-Control-Allow-Credentials", "true")
+	case h.cfg.anyOrigin:
+		hdr.Set("Access-Control-Allow-Origin", "*")
+	default:
+		return
+	}
+	hdr.Set("Access-Control-Expose-Headers", "ETag")
+	if r.Method == http.MethodOptions {
+		hdr.Set("Access-Control-Allow-Methods", "POST")
+		hdr.Set("Access-Control-Allow-Headers", h.cfg.corsHeaders)
+		hdr.Set("Access-Control-Max-Age", h.cfg.corsMaxAge)
+	}
+}
