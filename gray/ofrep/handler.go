@@ -2,12 +2,15 @@ package ofrep
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
 	"strings"
+	"sync"
+	"unicode/utf8"
 
 	"github.com/cespare/xxhash/v2"
 
@@ -31,7 +34,8 @@ const (
 // [gray.Decisions]. It is safe for concurrent use. Build it with
 // [NewHandler].
 type Handler struct {
-	cfg *config
+	cfg     *config
+	buffers sync.Pool // of *[]byte: request bodies and answers
 }
 
 var _ http.Handler = (*Handler)(nil)
@@ -45,24 +49,12 @@ func NewHandler(opts ...Option) *Handler {
 	return &Handler{cfg: newConfig(opts)}
 }
 
-// evaluation is one flag's answer: a success (Value, Reason, Variant) or a
-// failure (ErrorCode, ErrorDetails).
+// evaluation is one flag's failure; successes are written by
+// appendEvaluation.
 type evaluation struct {
-	Key          string    `json:"key"`
-	Value        any       `json:"value,omitempty"`
-	Reason       string    `json:"reason,omitempty"`
-	Variant      string    `json:"variant,omitempty"`
-	ErrorCode    string    `json:"errorCode,omitempty"`
-	ErrorDetails string    `json:"errorDetails,omitempty"`
-	Metadata     *metadata `json:"metadata,omitempty"`
-}
-
-type metadata struct {
-	GraykitReason string `json:"graykitReason"`
-}
-
-type bulkResponse struct {
-	Flags []evaluation `json:"flags"`
+	Key          string `json:"key"`
+	ErrorCode    string `json:"errorCode"`
+	ErrorDetails string `json:"errorDetails,omitempty"`
 }
 
 // failure is a request's failure: the bulk endpoint's (no key) and the
@@ -131,7 +123,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // targetingKey, if any, is the request's subject. It returns an error code
 // and details, or "".
 func (h *Handler) checkContext(w http.ResponseWriter, r *http.Request, d *gray.Decisions) (code, details string) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.cfg.maxBody))
+	buf := h.getBuffer()
+	defer h.putBuffer(buf)
+	body, err := readAll(http.MaxBytesReader(w, r.Body, h.cfg.maxBody), (*buf)[:0])
+	*buf = body
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
@@ -148,16 +143,18 @@ func (h *Handler) checkContext(w http.ResponseWriter, r *http.Request, d *gray.D
 	if len(req.Context) == 0 {
 		return "", "" // no context: the request's subject decides
 	}
-	var fields map[string]json.RawMessage
+	// Unknown attributes are skipped, not kept: only the key matters here.
+	var fields struct {
+		TargetingKey json.RawMessage `json:"targetingKey"`
+	}
 	if c := bytes.TrimSpace(req.Context); len(c) == 0 || c[0] != '{' || json.Unmarshal(c, &fields) != nil {
 		return codeInvalidContext, "the evaluation context is not an object"
 	}
-	raw, ok := fields["targetingKey"]
-	if !ok {
+	if len(fields.TargetingKey) == 0 {
 		return "", ""
 	}
 	var tk string
-	if err := json.Unmarshal(raw, &tk); err != nil {
+	if fields.TargetingKey[0] != '"' || json.Unmarshal(fields.TargetingKey, &tk) != nil {
 		return codeInvalidContext, "the targetingKey is not a string"
 	}
 	if tk != "" && tk != d.Subject().Key {
@@ -168,30 +165,43 @@ func (h *Handler) checkContext(w http.ResponseWriter, r *http.Request, d *gray.D
 
 func (h *Handler) serveSingle(w http.ResponseWriter, d *gray.Decisions, key string) {
 	if r := clientRollout(d.Config(), key); r != nil {
-		writeJSON(w, http.StatusOK, evaluate(d, r.Name))
+		buf := h.getBuffer()
+		defer h.putBuffer(buf)
+		body := appendEvaluation((*buf)[:0], r.Name, d.Get(r.Name))
+		*buf = body
+		hdr := w.Header()
+		hdr.Set("Content-Type", "application/json")
+		hdr.Set("Cache-Control", h.cfg.cacheControl)
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write(body)
 		return
 	}
 	writeJSON(w, http.StatusNotFound, evaluation{Key: key, ErrorCode: codeFlagNotFound, ErrorDetails: "no client-visible flag of that key"})
 }
 
 func (h *Handler) serveBulk(w http.ResponseWriter, r *http.Request, d *gray.Decisions) {
-	resp := bulkResponse{Flags: []evaluation{}}
+	buf := h.getBuffer()
+	defer h.putBuffer(buf)
+	body := append((*buf)[:0], `{"flags":[`...)
 	if cfg := d.Config(); cfg != nil {
+		n := 0
 		for i := range cfg.Rollouts {
 			if ro := &cfg.Rollouts[i]; ro.Client {
-				resp.Flags = append(resp.Flags, evaluate(d, ro.Name))
+				if n > 0 {
+					body = append(body, ',')
+				}
+				body = appendEvaluation(body, ro.Name, d.Get(ro.Name))
+				n++
 			}
 		}
 	}
-	body, err := json.Marshal(resp)
-	if err != nil {
-		writeJSON(w, http.StatusInternalServerError, failure{ErrorDetails: "the answer could not be encoded"})
-		return
-	}
+	body = append(body, "]}"...)
+	*buf = body // the grown array serves the next request
+
 	sum := xxhash.Sum64(body)
 	var tag [2 + 16]byte
 	tag[0], tag[len(tag)-1] = '"', '"'
-	hex.Encode(tag[1:17], []byte{byte(sum >> 56), byte(sum >> 48), byte(sum >> 40), byte(sum >> 32), byte(sum >> 24), byte(sum >> 16), byte(sum >> 8), byte(sum)})
+	hex.Encode(tag[1:17], binary.BigEndian.AppendUint64(nil, sum))
 	etag := string(tag[:])
 	hdr := w.Header()
 	hdr.Set("ETag", etag)
@@ -235,15 +245,108 @@ func clientRollout(cfg *gray.Config, name string) *gray.Rollout {
 	return nil
 }
 
-// evaluate answers one rollout with the request's decision in it.
-func evaluate(d *gray.Decisions, rollout string) evaluation {
-	dec := d.Get(rollout)
-	return evaluation{
-		Key:      rollout,
-		Value:    dec.Variant,
-		Reason:   reason(dec.Reason),
-		Variant:  dec.Variant,
-		Metadata: &metadata{GraykitReason: dec.Reason.String()},
+// appendEvaluation appends the answer for a rollout with the request's
+// decision dec in it: the same bytes encoding/json would write for an
+// evaluation, without reflection, as this is the bulk answer's inner loop.
+func appendEvaluation(b []byte, rollout string, dec gray.Decision) []byte {
+	b = append(b, `{"key":`...)
+	b = appendString(b, rollout)
+	b = append(b, `,"value":`...)
+	b = appendString(b, dec.Variant)
+	b = append(b, `,"reason":"`...)
+	b = append(b, reason(dec.Reason)...)
+	b = append(b, `","variant":`...)
+	b = appendString(b, dec.Variant)
+	b = append(b, `,"metadata":{"graykitReason":`...)
+	b = appendString(b, dec.Reason.String())
+	return append(b, "}}"...)
+}
+
+// appendString appends s as a JSON string. Rollout and variant names are
+// letters, digits, '_', '.' and '-' (gray validates them), but a string is
+// escaped fully anyway, as encoding/json would (without its HTML escaping).
+func appendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
+			continue
+		}
+		if c >= utf8.RuneSelf {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if (r != utf8.RuneError || size != 1) && r != '\u2028' && r != '\u2029' {
+				i += size - 1
+				continue
+			}
+			b = append(b, s[start:i]...)
+			if r == utf8.RuneError && size == 1 {
+				b = append(b, `\ufffd`...)
+			} else {
+				b = append(b, `\u202`...)
+				b = append(b, hexDigits[r&0xf])
+			}
+			i += size - 1
+			start = i + 1
+			continue
+		}
+		b = append(b, s[start:i]...)
+		switch c {
+		case '"', '\\':
+			b = append(b, '\\', c)
+		case '\n':
+			b = append(b, `\n`...)
+		case '\r':
+			b = append(b, `\r`...)
+		case '\t':
+			b = append(b, `\t`...)
+		case '\b':
+			b = append(b, `\b`...)
+		case '\f':
+			b = append(b, `\f`...)
+		default:
+			b = append(b, `\u00`...)
+			b = append(b, hexDigits[c>>4], hexDigits[c&0xf])
+		}
+		start = i + 1
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+const hexDigits = "0123456789abcdef"
+
+// getBuffer returns a buffer for a request body or an answer; putBuffer
+// keeps it for another request.
+func (h *Handler) getBuffer() *[]byte {
+	if b, ok := h.buffers.Get().(*[]byte); ok {
+		return b
+	}
+	b := make([]byte, 0, 1024)
+	return &b
+}
+
+func (h *Handler) putBuffer(b *[]byte) {
+	if cap(*b) > 256<<10 {
+		return // an outsized one: let it go
+	}
+	h.buffers.Put(b)
+}
+
+// readAll is io.ReadAll into b's spare capacity.
+func readAll(r io.Reader, b []byte) ([]byte, error) {
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
 	}
 }
 
