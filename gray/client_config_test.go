@@ -46,3 +46,27 @@ func TestDecisionsConfigIsPinned(t *testing.T) {
 	assert.Equal(t, "canary", d.Variant("a"))
 	assert.Empty(t, e.Config().Rollouts)
 }
+
+func TestClientRolloutWithArrayValuesIsRefused(t *testing.T) {
+	_, err := gray.ParseConfig([]byte(`
+rollouts:
+  - name: menu
+    client: true
+    default_value: [a, b]
+    variants: [{name: canary, percent: 5, value: [a, b, c]}]
+`))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "rollouts[0].client: clients read values over OFREP, which has no arrays")
+
+	_, err = gray.ParseConfig([]byte(`
+rollouts:
+  - name: menu
+    default_value: [a, b]
+    variants: [{name: canary, percent: 5, value: [a, b, c]}]
+  - name: menu-for-clients
+    client: true
+    default_value: {items: [a, b]}
+    variants: [{name: canary, percent: 5, value: {items: [a, b, c]}}]
+`))
+	require.NoError(t, err, "arrays off clients, and objects on them, are fine")
+}

@@ -188,6 +188,7 @@ func compileRollout(spec *Rollout, at *path, ps *compiler) *rollout {
 		ps.add(at.field("variants"), "percentages add up to %v, above 100", float64(end)/100)
 	}
 	compileValues(spec, r, at, ps)
+	checkClient(spec, at, ps)
 
 	ruleNames := make(map[string]bool, len(spec.Rules))
 	for j := range spec.Rules {

@@ -28,7 +28,11 @@
 // one rollout.
 //
 // Each answer carries the variant's name as "variant" and its value as
-// "value" (the variant's name, as a string). The reason maps graykit's:
+// "value": the variant's typed value ([gray.VariantSpec.Value]: a boolean,
+// a number, a string or an object), or, for a rollout whose variants carry
+// no values, the variant's name as a string. (OFREP has no array values;
+// gray refuses "client: true" on a rollout with array values.) The reason
+// maps graykit's:
 // a rule → TARGETING_MATCH, the split (inside a variant's range or past all
 // of them) → SPLIT, the brake → DISABLED, no key → STATIC, a propagated
 // decision → UNKNOWN; graykit's own reason is in metadata.graykitReason.

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -251,8 +252,12 @@ func clientRollout(cfg *gray.Config, name string) *gray.Rollout {
 func appendEvaluation(b []byte, rollout string, dec gray.Decision) []byte {
 	b = append(b, `{"key":`...)
 	b = appendString(b, rollout)
+	v := dec.Value()
+	if v.Kind() == gray.ValueArray { // refused for client rollouts by gray; never sent
+		return append(b, `,"errorCode":"GENERAL","errorDetails":"an array value, which OFREP cannot carry"}`...)
+	}
 	b = append(b, `,"value":`...)
-	b = appendString(b, dec.Variant)
+	b = appendValue(b, v, dec.Variant)
 	b = append(b, `,"reason":"`...)
 	b = append(b, reason(dec.Reason)...)
 	b = append(b, `","variant":`...)
@@ -260,6 +265,23 @@ func appendEvaluation(b []byte, rollout string, dec gray.Decision) []byte {
 	b = append(b, `,"metadata":{"graykitReason":`...)
 	b = appendString(b, dec.Reason.String())
 	return append(b, "}}"...)
+}
+
+// appendValue appends the value a decision serves: its typed value, or the
+// variant's name for a rollout without values.
+func appendValue(b []byte, v gray.Value, variant string) []byte {
+	switch v.Kind() {
+	case gray.ValueNone:
+		return appendString(b, variant)
+	case gray.ValueString:
+		s, _ := v.Text()
+		return appendString(b, s)
+	case gray.ValueNumber:
+		if i, ok := v.Int(); ok { // a whole number, written as one
+			return strconv.AppendInt(b, i, 10)
+		}
+	}
+	return append(b, v.JSON()...) // bool, object, fractional number: no allocation but the last
 }
 
 // appendString appends s as a JSON string. Rollout and variant names are

@@ -343,3 +343,66 @@ func TestSameAnswerAsTheRequest(t *testing.T) {
 	assert.Equal(t, before, got.Variant)
 	assert.Equal(t, "stable", e.Decide("new-checkout", gray.Subject{Key: uid}).Variant, "later requests see the reload")
 }
+
+func TestTypedValues(t *testing.T) {
+	cfg, err := gray.ParseConfig([]byte(`
+rollouts:
+  - name: names-only
+    client: true
+    percent: 100
+  - name: dark-mode
+    client: true
+    default_value: false
+    variants: [{name: canary, percent: 100, value: true}]
+  - name: page-size
+    client: true
+    default_value: 20
+    variants: [{name: canary, percent: 100, value: 50}]
+  - name: ratio
+    client: true
+    default_value: 0.25
+    variants: [{name: canary, percent: 100, value: 2.0}]
+  - name: greeting
+    client: true
+    default_value: "Hello"
+    variants: [{name: canary, percent: 100, value: "Grüß \"dich\""}]
+  - name: theme
+    client: true
+    default_value: {color: grey}
+    variants: [{name: canary, percent: 0, value: {color: blue, sizes: [1, 2]}}]
+`))
+	require.NoError(t, err)
+	e, err := gray.New(cfg)
+	require.NoError(t, err)
+	rec := serve(t, behindMiddleware(e), http.MethodPost, "/ofrep/v1/evaluate/flags", "u-1", `{"context":{}}`, nil)
+	require.Equal(t, http.StatusOK, rec.Code)
+	var got struct {
+		Flags []struct {
+			Key     string
+			Variant string
+			Value   json.RawMessage
+		}
+	}
+	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &got))
+	want := map[string]string{
+		"names-only": `"canary"`,
+		"dark-mode":  `true`,
+		"page-size":  `50`,
+		"ratio":      `2`,
+		"greeting":   `"Grüß \"dich\""`,
+		"theme":      `{"color":"grey"}`,
+	}
+	require.Len(t, got.Flags, len(want))
+	for _, f := range got.Flags {
+		assert.JSONEq(t, want[f.Key], string(f.Value), f.Key)
+		assert.Equal(t, e.Decide(f.Key, gray.Subject{Key: "u-1"}).Variant, f.Variant, f.Key)
+	}
+	assert.Contains(t, rec.Body.String(), `"key":"page-size","value":50,`, "whole numbers stay whole")
+
+	// Each value as the engine gives it.
+	for _, f := range got.Flags {
+		if v := e.Decide(f.Key, gray.Subject{Key: "u-1"}).Value(); !v.IsZero() {
+			assert.JSONEq(t, v.JSON(), string(f.Value), f.Key)
+		}
+	}
+}
