@@ -38,9 +38,26 @@ rollouts:
   - name: banner
     client: true
     percent: 10
+  - name: dark-mode
+    client: true
+    default_value: false
+    variants: [{name: canary, percent: 40, value: true}]
+  - name: page-size
+    client: true
+    default_value: 20
+    variants: [{name: canary, percent: 40, value: 50}]
+  - name: theme
+    client: true
+    default_value: {color: grey}
+    variants: [{name: canary, percent: 40, value: {color: blue, accent: "#0af"}}]
 `
 
-var clientFlags = []string{"new-checkout", "search", "banner"}
+// clientFlags are the page's flags, each with the OpenFeature getter the
+// page reads it with.
+var clientFlags = []string{"new-checkout", "search", "banner", "dark-mode:boolean", "page-size:number", "theme:object"}
+
+// flagKey is a clientFlags entry's key.
+func flagKey(f string) string { k, _, _ := strings.Cut(f, ":"); return k }
 
 // bundle builds the page with the pinned esbuild from integration/ofrep/web
 // (npm ci there first) into a temporary file, or ends t by testenv.Missing.
@@ -150,7 +167,7 @@ func newSite(t *testing.T, e *gray.Engine, js []byte) (*httptest.Server, *status
 	mux.Handle("POST /api/variants", mw(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		out := map[string]string{}
 		for _, f := range clientFlags {
-			out[f] = gray.Variant(r.Context(), f)
+			out[flagKey(f)] = gray.Variant(r.Context(), flagKey(f))
 		}
 		_ = json.NewEncoder(w).Encode(out)
 	})))
@@ -196,24 +213,31 @@ func TestBrowserSeesTheServersDecisions(t *testing.T) {
 	news := map[string]int{}
 	for i := range 200 {
 		uid := fmt.Sprintf("user-%d", i)
-		shown, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]string](`asUser(`+jsString(uid)+`)`, chromedp.EvalAwaitPromise))
+		shown, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]shownFlag](`asUser(`+jsString(uid)+`)`, chromedp.EvalAwaitPromise))
 		require.NoError(t, err, uid)
 		api, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]string](`apiVariants()`, chromedp.EvalAwaitPromise))
 		require.NoError(t, err, uid)
 		for _, f := range clientFlags {
-			want := e.Decide(f, gray.Subject{Key: uid}).Variant
-			require.Equal(t, want, shown[f], "%s: %s on the page", uid, f)
-			require.Equal(t, want, api[f], "%s: %s from gray.Variant", uid, f)
-			if want != e.Decide(f, gray.Subject{}).Variant {
-				news[f]++
+			k := flagKey(f)
+			want := e.Decide(k, gray.Subject{Key: uid})
+			require.Empty(t, shown[k].Error, "%s: %s", uid, k)
+			require.Equal(t, want.Variant, shown[k].Variant, "%s: %s on the page", uid, k)
+			require.Equal(t, want.Variant, api[k], "%s: %s from gray.Variant", uid, k)
+			wantValue := jsString(want.Variant) // a rollout without values serves the name
+			if v := want.Value(); !v.IsZero() {
+				wantValue = v.JSON()
+			}
+			require.JSONEq(t, wantValue, shown[k].Value, "%s: %s's value on the page", uid, k)
+			if want.IsNew() {
+				news[k]++
 			}
 		}
 		require.NotContains(t, shown, "internal-cache")
 	}
 	// The users really are split, so agreeing is not trivial.
 	for _, f := range clientFlags {
-		assert.Greater(t, news[f], 5, f)
-		assert.Less(t, news[f], 195, f)
+		assert.Greater(t, news[flagKey(f)], 5, f)
+		assert.Less(t, news[flagKey(f)], 195, f)
 	}
 	assert.GreaterOrEqual(t, counts.ok.Load(), int64(200))
 	assert.Zero(t, counts.other.Load(), "no OFREP request failed")
@@ -270,6 +294,9 @@ func TestBrowserFollowsAConfigChange(t *testing.T) {
 	assert.Equal(t, okBefore+1, counts.ok.Load(), "one full answer for the change")
 	assert.Zero(t, counts.other.Load())
 }
+
+// shownFlag is what the page shows for a flag.
+type shownFlag struct{ Variant, Value, Error string }
 
 func jsString(s string) string {
 	b, _ := json.Marshal(s)

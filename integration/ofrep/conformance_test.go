@@ -173,7 +173,7 @@ rollouts:
         serve: canary
   - name: internal-only
     percent: 100
-  - name: dark-mode
+  - name: braked
     client: true
     enabled: false
     percent: 100
@@ -183,6 +183,22 @@ rollouts:
       - name: beta-testers
         when: {field: "header:X-Beta", eq: "1"}
         serve: canary
+  - name: dark-mode
+    client: true
+    default_value: false
+    variants: [{name: canary, percent: 50, value: true}]
+  - name: page-size
+    client: true
+    default_value: 20
+    variants: [{name: canary, percent: 50, value: 50}]
+  - name: ratio
+    client: true
+    default_value: 0.25
+    variants: [{name: canary, percent: 50, value: 0.75}]
+  - name: theme
+    client: true
+    default_value: {color: grey, sizes: [1, 2]}
+    variants: [{name: canary, percent: 50, value: {color: blue}}]
 `
 
 // TestConformance sends the handler every kind of request and validates
@@ -243,9 +259,13 @@ func TestConformance(t *testing.T) {
 	}{
 		{"single, split", give{path: "/ofrep/v1/evaluate/flags/new-checkout", uid: "u-1", body: `{"context":{"targetingKey":"u-1"}}`, token: "good"}, false, 200, single},
 		{"single, rule", give{path: "/ofrep/v1/evaluate/flags/new-checkout", uid: "staff-1", body: `{"context":{"targetingKey":"staff-1","email":"s@example.com"}}`, token: "good"}, false, 200, single},
-		{"single, braked", give{path: "/ofrep/v1/evaluate/flags/dark-mode", uid: "u-1", body: `{"context":{}}`, token: "good"}, false, 200, single},
+		{"single, braked", give{path: "/ofrep/v1/evaluate/flags/braked", uid: "u-1", body: `{"context":{}}`, token: "good"}, false, 200, single},
 		{"single, no key", give{path: "/ofrep/v1/evaluate/flags/anonymous-banner", body: `{"context":{}}`, token: "good"}, false, 200, single},
 		{"single, no key, rule", give{path: "/ofrep/v1/evaluate/flags/anonymous-banner", body: `{"context":{}}`, token: "good", beta: true}, false, 200, single},
+		{"single, bool", give{path: "/ofrep/v1/evaluate/flags/dark-mode", uid: "u-1", body: `{"context":{}}`, token: "good"}, false, 200, single},
+		{"single, integer", give{path: "/ofrep/v1/evaluate/flags/page-size", uid: "u-1", body: `{"context":{}}`, token: "good"}, false, 200, single},
+		{"single, float", give{path: "/ofrep/v1/evaluate/flags/ratio", uid: "u-1", body: `{"context":{}}`, token: "good"}, false, 200, single},
+		{"single, object", give{path: "/ofrep/v1/evaluate/flags/theme", uid: "u-1", body: `{"context":{}}`, token: "good"}, false, 200, single},
 		{"single, unknown", give{path: "/ofrep/v1/evaluate/flags/nope", uid: "u-1", body: `{"context":{}}`, token: "good"}, false, 404, single},
 		{"single, not for clients", give{path: "/ofrep/v1/evaluate/flags/internal-only", uid: "u-1", body: `{"context":{}}`, token: "good"}, false, 404, single},
 		{"single, parse error", give{path: "/ofrep/v1/evaluate/flags/new-checkout", uid: "u-1", body: `{`, token: "good"}, false, 400, single},

@@ -5,19 +5,41 @@ import { OpenFeature, ProviderEvents } from '@openfeature/web-sdk';
 import { OFREPWebProvider } from '@openfeature/ofrep-web-provider';
 
 const params = new URLSearchParams(location.search);
-const flags = (params.get('flags') || '').split(',').filter(Boolean);
+// flags=key or key:type, comma-separated; type is string (the default),
+// boolean, number or object: the getter the application would call.
+const flags = (params.get('flags') || '')
+  .split(',')
+  .filter(Boolean)
+  .map((f) => {
+    const [key, type = 'string'] = f.split(':');
+    return { key, type };
+  });
+const defaults = { string: 'code-default', boolean: false, number: -1, object: {} };
 const client = OpenFeature.getClient();
 let changes = 0;
+
+function details({ key, type }) {
+  switch (type) {
+    case 'boolean':
+      return client.getBooleanDetails(key, defaults.boolean);
+    case 'number':
+      return client.getNumberDetails(key, defaults.number);
+    case 'object':
+      return client.getObjectDetails(key, defaults.object);
+  }
+  return client.getStringDetails(key, defaults.string);
+}
 
 function render() {
   const list = document.getElementById('flags');
   list.replaceChildren(
-    ...flags.map((key) => {
-      const d = client.getStringDetails(key, 'code-default');
+    ...flags.map((flag) => {
+      const d = details(flag);
       const li = document.createElement('li');
-      li.id = 'flag-' + key;
+      li.id = 'flag-' + flag.key;
       li.dataset.reason = d.reason || '';
       li.dataset.error = d.errorCode || '';
+      li.dataset.value = JSON.stringify(d.value);
       li.textContent = d.errorCode ? 'code-default' : d.variant;
       return li;
     }),
@@ -32,7 +54,12 @@ window.asUser = async (uid) => {
   document.cookie = 'uid=' + encodeURIComponent(uid) + '; path=/';
   await OpenFeature.setContext({ targetingKey: uid });
   render();
-  return Object.fromEntries(flags.map((key) => [key, document.getElementById('flag-' + key).textContent]));
+  return Object.fromEntries(
+    flags.map(({ key }) => {
+      const li = document.getElementById('flag-' + key);
+      return [key, { variant: li.textContent, value: li.dataset.value, error: li.dataset.error }];
+    }),
+  );
 };
 
 // apiVariants is what the server's own handlers decide for the same
