@@ -302,3 +302,54 @@ func jsString(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
 }
+
+// TestBrowserOnAnotherOrigin serves the page from one origin and the OFREP
+// handler, with ofrep.WithCORS, from another: the browser's preflight, the
+// session cookie sent with credentials and the exposed ETag all work, so
+// the page shows the server's decision and polls get 304. A page from an
+// origin the handler does not list gets nothing and shows its code
+// defaults.
+func TestBrowserOnAnotherOrigin(t *testing.T) {
+	js := bundle(t)
+	ctx := newBrowser(t)
+	e := newBrowserEngine(t)
+	page, _ := newSite(t, e, js)
+	stranger, _ := newSite(t, e, js)
+
+	counts := &statusCounts{}
+	mw := gray.Middleware(e, gray.WithKeyFromCookie("uid"))
+	flagsSrv := httptest.NewServer(mw(counts.wrap(ofrep.NewHandler(ofrep.WithCORS(page.URL)))))
+	t.Cleanup(flagsSrv.Close)
+
+	uid := ""
+	for i := 0; uid == ""; i++ {
+		if k := fmt.Sprintf("remote-%d", i); e.Decide("new-checkout", gray.Subject{Key: k}).Variant == "canary" {
+			uid = k
+		}
+	}
+	_, err := chromedp.Run(ctx, chromedp.Navigate(page.URL+"/?poll=200&uid="+uid+"&base="+flagsSrv.URL+"&flags="+strings.Join(clientFlags, ",")))
+	require.NoError(t, err)
+	waitReady(t, ctx)
+	for _, f := range clientFlags {
+		k := flagKey(f)
+		shown, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("flag-"+k)))
+		require.NoError(t, err)
+		assert.Equal(t, e.Decide(k, gray.Subject{Key: uid}).Variant, shown, k)
+	}
+	require.Eventually(t, func() bool { return counts.notModified.Load() >= 2 }, 20*time.Second, 50*time.Millisecond,
+		"cross-origin polls read the exposed ETag and get 304")
+
+	// Another origin: the handler answers, the browser withholds it.
+	_, err = chromedp.Run(ctx, chromedp.Navigate(stranger.URL+"/?uid="+uid+"&base="+flagsSrv.URL+"&flags=new-checkout"))
+	require.NoError(t, err)
+	_, err = chromedp.Run(ctx, chromedp.Poll[bool](`!!document.body.dataset.error || document.body.dataset.ready === 'true'`,
+		chromedp.WithPollingTimeout(30*time.Second)))
+	require.NoError(t, err)
+	failed, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body.dataset.error || ''`))
+	require.NoError(t, err)
+	assert.NotEmpty(t, failed, "the provider cannot read the answer")
+	shown, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById('flag-new-checkout')?.textContent ?? 'not shown'`))
+	require.NoError(t, err)
+	t.Logf("unlisted origin: %s; the page shows %q", failed, shown)
+	assert.NotEqual(t, "canary", shown, "a page on an unlisted origin never learns the variant")
+}

@@ -75,7 +75,12 @@ async function main() {
   });
   await OpenFeature.setProviderAndWait(
     new OFREPWebProvider({
-      baseUrl: location.origin,
+      // base: an OFREP server on another origin, called with the cookies
+      // (credentials) that identify the user.
+      baseUrl: params.get('base') || location.origin,
+      fetchImplementation: params.get('base')
+        ? (req, init) => fetch(req, { ...init, credentials: 'include' })
+        : undefined,
       pollInterval: Number(params.get('poll') || 0),
       cacheMode: 'disabled',
       disableVisibilityRefresh: true,
