@@ -68,7 +68,7 @@ func bundle(t *testing.T) []byte {
 	esbuild := filepath.Join(web, "node_modules", ".bin", "esbuild")
 	for _, p := range []string{esbuild, filepath.Join(web, "node_modules", "@openfeature", "ofrep-web-provider"), filepath.Join(web, "node_modules", "@openfeature", "web-sdk")} {
 		if _, err := os.Stat(p); err != nil {
-			testenv.Missing(t, "the page's npm packages", "run `npm ci` in integration/ofrep/web (Node and npm; .ci/run does it)")
+			testenv.Missing(t, "integration/ofrep/web/node_modules", "run `npm ci` in integration/ofrep/web (Node and npm; .ci/run does it)")
 		}
 	}
 	out := filepath.Join(t.TempDir(), "page.js")
