@@ -44,8 +44,8 @@
 // the evaluation context must equal the key the middleware found, or the
 // request is refused with 400 INVALID_CONTEXT (the client then falls back to
 // its code defaults — never to a new variant for someone else's key). An
-// empty or absent targetingKey is accepted and the request's subject
-// decides. Other context attributes are ignored: attributes come from the
+// empty, null or absent targetingKey (or context) is accepted and the
+// request's subject decides. Other context attributes are ignored: attributes come from the
 // server's [gray.WithAttributes], which a client cannot set.
 //
 // # Errors

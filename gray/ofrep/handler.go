@@ -1,7 +1,6 @@
 package ofrep
 
 import (
-	"bytes"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
@@ -135,29 +134,26 @@ func (h *Handler) checkContext(w http.ResponseWriter, r *http.Request, d *gray.D
 		}
 		return codeParseError, "the request body could not be read"
 	}
+	// One pass: other context attributes are skipped, not kept.
 	var req struct {
-		Context json.RawMessage `json:"context"`
+		Context *struct {
+			TargetingKey *string `json:"targetingKey"`
+		} `json:"context"`
 	}
 	if err := json.Unmarshal(body, &req); err != nil {
-		return codeParseError, "the request body is not a JSON object: " + err.Error()
-	}
-	if len(req.Context) == 0 {
-		return "", "" // no context: the request's subject decides
-	}
-	// Unknown attributes are skipped, not kept: only the key matters here.
-	var fields struct {
-		TargetingKey json.RawMessage `json:"targetingKey"`
-	}
-	if c := bytes.TrimSpace(req.Context); len(c) == 0 || c[0] != '{' || json.Unmarshal(c, &fields) != nil {
-		return codeInvalidContext, "the evaluation context is not an object"
-	}
-	if len(fields.TargetingKey) == 0 {
-		return "", ""
-	}
-	var tk string
-	if fields.TargetingKey[0] != '"' || json.Unmarshal(fields.TargetingKey, &tk) != nil {
+		var typeErr *json.UnmarshalTypeError
+		switch {
+		case !errors.As(err, &typeErr) || typeErr.Field == "":
+			return codeParseError, "the request body is not a JSON object: " + err.Error()
+		case typeErr.Field == "context":
+			return codeInvalidContext, "the evaluation context is not an object"
+		}
 		return codeInvalidContext, "the targetingKey is not a string"
 	}
+	if req.Context == nil || req.Context.TargetingKey == nil {
+		return "", "" // no context or no key: the request's subject decides
+	}
+	tk := *req.Context.TargetingKey
 	if tk != "" && tk != d.Subject().Key {
 		return codeInvalidContext, "the targetingKey is not the subject this request identifies"
 	}

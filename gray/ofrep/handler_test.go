@@ -163,7 +163,8 @@ func TestErrors(t *testing.T) {
 		{"trailing garbage", "/ofrep/v1/evaluate/flags", "u", `{"context":{}} x`, 400, "PARSE_ERROR", ""},
 		{"too big", "/ofrep/v1/evaluate/flags", "u", `{"context":{"a":"` + strings.Repeat("x", 300) + `"}}`, 400, "PARSE_ERROR", ""},
 		{"context not an object", "/ofrep/v1/evaluate/flags", "u", `{"context":[1]}`, 400, "INVALID_CONTEXT", ""},
-		{"context null", "/ofrep/v1/evaluate/flags/banner", "u", `{"context":null}`, 400, "INVALID_CONTEXT", "banner"},
+		{"context a string", "/ofrep/v1/evaluate/flags/banner", "u", `{"context":"u"}`, 400, "INVALID_CONTEXT", "banner"},
+		{"body an array", "/ofrep/v1/evaluate/flags/banner", "u", `[{"context":{}}]`, 400, "PARSE_ERROR", "banner"},
 		{"targetingKey not a string", "/ofrep/v1/evaluate/flags", "u", `{"context":{"targetingKey":42}}`, 400, "INVALID_CONTEXT", ""},
 		{"someone else's key", "/ofrep/v1/evaluate/flags", "u", `{"context":{"targetingKey":"staff-1"}}`, 400, "INVALID_CONTEXT", ""},
 		{"a key on a request without one", "/ofrep/v1/evaluate/flags/new-checkout", "", `{"context":{"targetingKey":"staff-1"}}`, 400, "INVALID_CONTEXT", "new-checkout"},
@@ -404,5 +405,16 @@ rollouts:
 		if v := e.Decide(f.Key, gray.Subject{Key: "u-1"}).Value(); !v.IsZero() {
 			assert.JSONEq(t, v.JSON(), string(f.Value), f.Key)
 		}
+	}
+}
+
+func TestContextWithoutKey(t *testing.T) {
+	e := newEngine(t)
+	h := behindMiddleware(e)
+	uid := userIn(t, e, "new-checkout", "canary")
+	for _, body := range []string{`{}`, `{"context":null}`, `{"context":{}}`, `{"context":{"targetingKey":null}}`, `{"context":{"targetingKey":""}}`, `{"context":{"email":"a@example.com","plan":{"tier":2}}}`} {
+		rec := serve(t, h, http.MethodPost, "/ofrep/v1/evaluate/flags/new-checkout", uid, body, nil)
+		require.Equal(t, http.StatusOK, rec.Code, body)
+		assert.Contains(t, rec.Body.String(), `"variant":"canary"`, "%s: the request's subject decides", body)
 	}
 }
