@@ -43,7 +43,9 @@ func (*rewindBody) Close() error { return nil }
 // OFREP handler behind gray.Middleware (the key from a cookie), called with
 // ServeHTTP, no network. bulk-20 answers the 20 client rollouts in full;
 // bulk-20/304 is a poll that finds them unchanged (the whole answer is still
-// computed, to compare its ETag); single is one flag.
+// computed, to compare its ETag); single is one flag;
+// decide-20-without-ofrep is the same request deciding the same rollouts
+// with no OFREP at all.
 func BenchmarkOFREP(b *testing.B) {
 	e, err := gray.New(ofrepConfig())
 	require.NoError(b, err)
@@ -76,6 +78,24 @@ func BenchmarkOFREP(b *testing.B) {
 		{"bulk-20/304", "/ofrep/v1/evaluate/flags", etag, http.StatusNotModified},
 		{"single", "/ofrep/v1/evaluate/flags/flag-07", "", http.StatusOK},
 	}
+	// The same request's decisions without OFREP: gray.Middleware and the 20
+	// client rollouts decided by gray.Variant. bulk-20 minus this row is what
+	// reading the context and writing the answer cost.
+	b.Run("decide-20-without-ofrep", func(b *testing.B) {
+		names := e.Rollouts()[:20]
+		plain := gray.Middleware(e, gray.WithKeyFromCookie("uid"))(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			for _, n := range names {
+				sinkStr = gray.Variant(r.Context(), n)
+			}
+			w.WriteHeader(http.StatusOK)
+		}))
+		r, _ := newReq("/ofrep/v1/evaluate/flags")
+		w := &statusWriter{h: http.Header{}}
+		b.ReportAllocs()
+		for b.Loop() {
+			plain.ServeHTTP(w, r)
+		}
+	})
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
 			r, rb := newReq(c.path)
