@@ -32,7 +32,8 @@ const (
 
 // Handler answers OFREP evaluation requests from the request's
 // [gray.Decisions]. It is safe for concurrent use. Build it with
-// [NewHandler].
+// [NewHandler]; a zero Handler works as NewHandler() does without options,
+// but builds its settings on every request.
 type Handler struct {
 	cfg     *config
 	buffers sync.Pool // of *[]byte: request bodies and answers
@@ -66,6 +67,10 @@ type failure struct {
 
 // ServeHTTP answers one OFREP request; see [NewHandler].
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h.cfg == nil { // the zero Handler: as NewHandler() without options
+		NewHandler().ServeHTTP(w, r)
+		return
+	}
 	h.cors(w, r)
 	path := r.URL.Path
 	var key string

@@ -418,3 +418,11 @@ func TestContextWithoutKey(t *testing.T) {
 		assert.Contains(t, rec.Body.String(), `"variant":"canary"`, "%s: the request's subject decides", body)
 	}
 }
+
+func TestZeroHandler(t *testing.T) {
+	e := newEngine(t)
+	h := gray.Middleware(e, gray.WithKeyFromCookie("uid"))(&ofrep.Handler{})
+	rec := serve(t, h, http.MethodPost, "/ofrep/v1/evaluate/flags/banner", "u", `{"context":{}}`, nil)
+	assert.Equal(t, http.StatusOK, rec.Code)
+	assert.Contains(t, rec.Body.String(), `"variant":"on"`)
+}
