@@ -52,8 +52,9 @@
 //
 // A body that is not JSON (or above 64 KiB) gets 400 PARSE_ERROR; a context
 // that is not an object, or a targetingKey that is not a string, 400
-// INVALID_CONTEXT; a single evaluation of an unknown or non-client rollout
-// 404 FLAG_NOT_FOUND. [WithAuth] refuses with 401 or 403 and no body, as the
+// INVALID_CONTEXT; with [WithRequireKey], a request whose subject has no key
+// 400 TARGETING_KEY_MISSING; a single evaluation of an unknown or non-client
+// rollout 404 FLAG_NOT_FOUND. [WithAuth] refuses with 401 or 403 and no body, as the
 // protocol's OpenAPI document has it. Other methods than POST get 405.
 //
 // # Browsers on another origin

@@ -28,6 +28,7 @@ const (
 	codeFlagNotFound   = "FLAG_NOT_FOUND"
 	codeParseError     = "PARSE_ERROR"
 	codeInvalidContext = "INVALID_CONTEXT"
+	codeKeyMissing     = "TARGETING_KEY_MISSING"
 )
 
 // Handler answers OFREP evaluation requests from the request's
@@ -156,11 +157,19 @@ func (h *Handler) checkContext(w http.ResponseWriter, r *http.Request, d *gray.D
 		return codeInvalidContext, "the targetingKey is not a string"
 	}
 	if req.Context == nil || req.Context.TargetingKey == nil {
-		return "", "" // no context or no key: the request's subject decides
+		return h.checkKey(d) // no context or no key: the request's subject decides
 	}
 	tk := *req.Context.TargetingKey
 	if tk != "" && tk != d.Subject().Key {
 		return codeInvalidContext, "the targetingKey is not the subject this request identifies"
+	}
+	return h.checkKey(d)
+}
+
+// checkKey refuses a request without a subject key under WithRequireKey.
+func (h *Handler) checkKey(d *gray.Decisions) (code, details string) {
+	if h.cfg.requireKey && d.Subject().Key == "" {
+		return codeKeyMissing, "the request identifies no subject"
 	}
 	return "", ""
 }

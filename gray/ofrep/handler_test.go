@@ -426,3 +426,32 @@ func TestZeroHandler(t *testing.T) {
 	assert.Equal(t, http.StatusOK, rec.Code)
 	assert.Contains(t, rec.Body.String(), `"variant":"on"`)
 }
+
+func TestRequireKey(t *testing.T) {
+	e := newEngine(t)
+	h := behindMiddleware(e, ofrep.WithRequireKey())
+	tests := []struct {
+		name       string
+		giveUID    string
+		giveBody   string
+		wantStatus int
+		wantBody   string
+	}{
+		{"no key, bulk", "", `{"context":{}}`, 400, `{"errorCode":"TARGETING_KEY_MISSING","errorDetails":"the request identifies no subject"}`},
+		{"no key, no context", "", `{}`, 400, `{"errorCode":"TARGETING_KEY_MISSING","errorDetails":"the request identifies no subject"}`},
+		{"no key, empty targetingKey", "", `{"context":{"targetingKey":""}}`, 400, `{"errorCode":"TARGETING_KEY_MISSING","errorDetails":"the request identifies no subject"}`},
+		{"no key, a claimed one", "", `{"context":{"targetingKey":"u"}}`, 400, `{"errorCode":"INVALID_CONTEXT","errorDetails":"the targetingKey is not the subject this request identifies"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := serve(t, h, http.MethodPost, "/ofrep/v1/evaluate/flags", tt.giveUID, tt.giveBody, nil)
+			assert.Equal(t, tt.wantStatus, rec.Code)
+			assert.JSONEq(t, tt.wantBody, rec.Body.String())
+		})
+	}
+	rec := serve(t, h, http.MethodPost, "/ofrep/v1/evaluate/flags/banner", "", `{"context":{}}`, nil)
+	assert.Equal(t, http.StatusBadRequest, rec.Code)
+	assert.JSONEq(t, `{"key":"banner","errorCode":"TARGETING_KEY_MISSING","errorDetails":"the request identifies no subject"}`, rec.Body.String())
+	rec = serve(t, h, http.MethodPost, "/ofrep/v1/evaluate/flags", "u", `{"context":{}}`, nil)
+	assert.Equal(t, http.StatusOK, rec.Code, "a request with a key is answered")
+}

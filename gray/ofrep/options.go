@@ -26,6 +26,7 @@ type config struct {
 	maxBody       int64
 	cacheControl  string
 	extraCORSHdrs []string
+	requireKey    bool
 }
 
 // ErrForbidden, returned (or wrapped) by a [WithAuth] function, answers 403
@@ -75,6 +76,15 @@ func WithCORSHeaders(names ...string) Option {
 // default is 10 minutes.
 func WithCORSMaxAge(d time.Duration) Option {
 	return optionFunc(func(c *config) { c.corsMaxAge = strconv.FormatInt(int64(d/time.Second), 10) })
+}
+
+// WithRequireKey refuses requests whose subject has no key (no signed-in
+// user, no anonymous cookie) with 400 TARGETING_KEY_MISSING, so the client
+// falls back to its code defaults. Without it, such requests are answered
+// as the middleware decides for them: the default variant, unless a rule
+// that needs no key matches.
+func WithRequireKey() Option {
+	return optionFunc(func(c *config) { c.requireKey = true })
 }
 
 // WithMaxBody sets the largest request body read, in bytes; a larger one is

@@ -253,43 +253,49 @@ func TestConformance(t *testing.T) {
 	tests := []struct {
 		name       string
 		give       give
-		noMW       bool
+		noMW       bool // the handler alone
+		strict     bool // WithRequireKey
 		wantStatus int
 		wantSpec   string // the document's path
 	}{
-		{"single, split", give{path: "/ofrep/v1/evaluate/flags/new-checkout", uid: "u-1", body: `{"context":{"targetingKey":"u-1"}}`, token: "good"}, false, 200, single},
-		{"single, rule", give{path: "/ofrep/v1/evaluate/flags/new-checkout", uid: "staff-1", body: `{"context":{"targetingKey":"staff-1","email":"s@example.com"}}`, token: "good"}, false, 200, single},
-		{"single, braked", give{path: "/ofrep/v1/evaluate/flags/braked", uid: "u-1", body: `{"context":{}}`, token: "good"}, false, 200, single},
-		{"single, no key", give{path: "/ofrep/v1/evaluate/flags/anonymous-banner", body: `{"context":{}}`, token: "good"}, false, 200, single},
-		{"single, no key, rule", give{path: "/ofrep/v1/evaluate/flags/anonymous-banner", body: `{"context":{}}`, token: "good", beta: true}, false, 200, single},
-		{"single, bool", give{path: "/ofrep/v1/evaluate/flags/dark-mode", uid: "u-1", body: `{"context":{}}`, token: "good"}, false, 200, single},
-		{"single, integer", give{path: "/ofrep/v1/evaluate/flags/page-size", uid: "u-1", body: `{"context":{}}`, token: "good"}, false, 200, single},
-		{"single, float", give{path: "/ofrep/v1/evaluate/flags/ratio", uid: "u-1", body: `{"context":{}}`, token: "good"}, false, 200, single},
-		{"single, object", give{path: "/ofrep/v1/evaluate/flags/theme", uid: "u-1", body: `{"context":{}}`, token: "good"}, false, 200, single},
-		{"single, unknown", give{path: "/ofrep/v1/evaluate/flags/nope", uid: "u-1", body: `{"context":{}}`, token: "good"}, false, 404, single},
-		{"single, not for clients", give{path: "/ofrep/v1/evaluate/flags/internal-only", uid: "u-1", body: `{"context":{}}`, token: "good"}, false, 404, single},
-		{"single, parse error", give{path: "/ofrep/v1/evaluate/flags/new-checkout", uid: "u-1", body: `{`, token: "good"}, false, 400, single},
-		{"single, invalid context", give{path: "/ofrep/v1/evaluate/flags/new-checkout", uid: "u-1", body: `{"context":"u-1"}`, token: "good"}, false, 400, single},
-		{"single, another user", give{path: "/ofrep/v1/evaluate/flags/new-checkout", uid: "u-1", body: `{"context":{"targetingKey":"staff-1"}}`, token: "good"}, false, 400, single},
-		{"single, unauthorized", give{path: "/ofrep/v1/evaluate/flags/new-checkout", uid: "u-1", body: `{"context":{}}`}, false, 401, single},
-		{"single, forbidden", give{path: "/ofrep/v1/evaluate/flags/new-checkout", uid: "u-1", body: `{"context":{}}`, token: "read-only"}, false, 403, single},
-		{"single, outside the middleware", give{path: "/ofrep/v1/evaluate/flags/new-checkout", uid: "u-1", body: `{"context":{}}`, token: "good"}, true, 500, single},
-		{"bulk", give{path: bulk, uid: "u-1", body: `{"context":{"targetingKey":"u-1"}}`, token: "good"}, false, 200, bulk},
-		{"bulk, staff", give{path: bulk, uid: "staff-1", body: `{"context":{"targetingKey":"staff-1"}}`, token: "good"}, false, 200, bulk},
-		{"bulk, no key", give{path: bulk, body: `{"context":{}}`, token: "good"}, false, 200, bulk},
-		{"bulk, unchanged", give{path: bulk, uid: "u-1", body: `{"context":{"targetingKey":"u-1"}}`, token: "good", ifNoneMatch: etag}, false, 304, bulk},
-		{"bulk, parse error", give{path: bulk, uid: "u-1", body: `[`, token: "good"}, false, 400, bulk},
-		{"bulk, invalid context", give{path: bulk, uid: "u-1", body: `{"context":{"targetingKey":7}}`, token: "good"}, false, 400, bulk},
-		{"bulk, unauthorized", give{path: bulk, uid: "u-1", body: `{"context":{}}`, token: "bad"}, false, 401, bulk},
-		{"bulk, forbidden", give{path: bulk, uid: "u-1", body: `{"context":{}}`, token: "read-only"}, false, 403, bulk},
-		{"bulk, outside the middleware", give{path: bulk, uid: "u-1", body: `{"context":{}}`, token: "good"}, true, 500, bulk},
+		{"single, split", give{path: "/ofrep/v1/evaluate/flags/new-checkout", uid: "u-1", body: `{"context":{"targetingKey":"u-1"}}`, token: "good"}, false, false, 200, single},
+		{"single, rule", give{path: "/ofrep/v1/evaluate/flags/new-checkout", uid: "staff-1", body: `{"context":{"targetingKey":"staff-1","email":"s@example.com"}}`, token: "good"}, false, false, 200, single},
+		{"single, braked", give{path: "/ofrep/v1/evaluate/flags/braked", uid: "u-1", body: `{"context":{}}`, token: "good"}, false, false, 200, single},
+		{"single, no key", give{path: "/ofrep/v1/evaluate/flags/anonymous-banner", body: `{"context":{}}`, token: "good"}, false, false, 200, single},
+		{"single, no key, rule", give{path: "/ofrep/v1/evaluate/flags/anonymous-banner", body: `{"context":{}}`, token: "good", beta: true}, false, false, 200, single},
+		{"single, bool", give{path: "/ofrep/v1/evaluate/flags/dark-mode", uid: "u-1", body: `{"context":{}}`, token: "good"}, false, false, 200, single},
+		{"single, integer", give{path: "/ofrep/v1/evaluate/flags/page-size", uid: "u-1", body: `{"context":{}}`, token: "good"}, false, false, 200, single},
+		{"single, float", give{path: "/ofrep/v1/evaluate/flags/ratio", uid: "u-1", body: `{"context":{}}`, token: "good"}, false, false, 200, single},
+		{"single, object", give{path: "/ofrep/v1/evaluate/flags/theme", uid: "u-1", body: `{"context":{}}`, token: "good"}, false, false, 200, single},
+		{"single, unknown", give{path: "/ofrep/v1/evaluate/flags/nope", uid: "u-1", body: `{"context":{}}`, token: "good"}, false, false, 404, single},
+		{"single, not for clients", give{path: "/ofrep/v1/evaluate/flags/internal-only", uid: "u-1", body: `{"context":{}}`, token: "good"}, false, false, 404, single},
+		{"single, parse error", give{path: "/ofrep/v1/evaluate/flags/new-checkout", uid: "u-1", body: `{`, token: "good"}, false, false, 400, single},
+		{"single, invalid context", give{path: "/ofrep/v1/evaluate/flags/new-checkout", uid: "u-1", body: `{"context":"u-1"}`, token: "good"}, false, false, 400, single},
+		{"single, another user", give{path: "/ofrep/v1/evaluate/flags/new-checkout", uid: "u-1", body: `{"context":{"targetingKey":"staff-1"}}`, token: "good"}, false, false, 400, single},
+		{"single, unauthorized", give{path: "/ofrep/v1/evaluate/flags/new-checkout", uid: "u-1", body: `{"context":{}}`}, false, false, 401, single},
+		{"single, forbidden", give{path: "/ofrep/v1/evaluate/flags/new-checkout", uid: "u-1", body: `{"context":{}}`, token: "read-only"}, false, false, 403, single},
+		{"single, outside the middleware", give{path: "/ofrep/v1/evaluate/flags/new-checkout", uid: "u-1", body: `{"context":{}}`, token: "good"}, true, false, 500, single},
+		{"bulk", give{path: bulk, uid: "u-1", body: `{"context":{"targetingKey":"u-1"}}`, token: "good"}, false, false, 200, bulk},
+		{"bulk, staff", give{path: bulk, uid: "staff-1", body: `{"context":{"targetingKey":"staff-1"}}`, token: "good"}, false, false, 200, bulk},
+		{"bulk, no key", give{path: bulk, body: `{"context":{}}`, token: "good"}, false, false, 200, bulk},
+		{"bulk, unchanged", give{path: bulk, uid: "u-1", body: `{"context":{"targetingKey":"u-1"}}`, token: "good", ifNoneMatch: etag}, false, false, 304, bulk},
+		{"bulk, parse error", give{path: bulk, uid: "u-1", body: `[`, token: "good"}, false, false, 400, bulk},
+		{"bulk, invalid context", give{path: bulk, uid: "u-1", body: `{"context":{"targetingKey":7}}`, token: "good"}, false, false, 400, bulk},
+		{"bulk, unauthorized", give{path: bulk, uid: "u-1", body: `{"context":{}}`, token: "bad"}, false, false, 401, bulk},
+		{"bulk, forbidden", give{path: bulk, uid: "u-1", body: `{"context":{}}`, token: "read-only"}, false, false, 403, bulk},
+		{"single, no key, required", give{path: "/ofrep/v1/evaluate/flags/new-checkout", body: `{"context":{}}`, token: "good"}, false, true, 400, single},
+		{"bulk, no key, required", give{path: bulk, body: `{"context":{}}`, token: "good"}, false, true, 400, bulk},
+		{"bulk, outside the middleware", give{path: bulk, uid: "u-1", body: `{"context":{}}`, token: "good"}, true, false, 500, bulk},
 	}
 	seen := map[string]map[int]bool{single: {}, bulk: {}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			handler := h
-			if tt.noMW {
+			switch {
+			case tt.noMW:
 				handler = ofrep.NewHandler(auth)
+			case tt.strict:
+				handler = gray.Middleware(e, gray.WithKeyFromCookie("uid"))(ofrep.NewHandler(auth, ofrep.WithRequireKey()))
 			}
 			rec := send(handler, tt.give)
 			require.Equal(t, tt.wantStatus, rec.Code, rec.Body.String())
