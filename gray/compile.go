@@ -52,6 +52,7 @@ type rollout struct {
 	variants []variantRange
 	declared map[string]bool
 	rules    []rule
+	values   []variantValue // nil when the variants carry no values
 }
 
 // variantRange owns buckets [previous end, end).
@@ -186,6 +187,8 @@ func compileRollout(spec *Rollout, at *path, ps *compiler) *rollout {
 	if end > Buckets {
 		ps.add(at.field("variants"), "percentages add up to %v, above 100", float64(end)/100)
 	}
+	compileValues(spec, r, at, ps)
+	checkClient(spec, at, ps)
 
 	ruleNames := make(map[string]bool, len(spec.Rules))
 	for j := range spec.Rules {
