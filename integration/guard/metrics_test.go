@@ -6,8 +6,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"strconv"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
