@@ -268,6 +268,16 @@ func Judge(plan gray.Plan, r Reading) Evidence {
 	}
 	ev.Verdict = VerdictAdvance
 	ev.Why = fmt.Sprintf("held %v with %d canary requests; error rate increase at most %.4f", r.StepAge, r.StepRequests, ev.ErrorUpper)
+	for _, m := range ev.Metrics {
+		switch {
+		case m.Unread != "":
+			ev.Why += fmt.Sprintf("; %s not judged: %s", m.Name, m.Unread)
+		case m.Kind == gray.MetricPrometheus:
+			ev.Why += fmt.Sprintf("; %s %.6g within range", m.Name, m.Canary)
+		default:
+			ev.Why += fmt.Sprintf("; %s %+.2f%% in [%+.2f%%, %+.2f%%]", m.Name, 100*m.Change, 100*m.Lower, 100*m.Upper)
+		}
+	}
 	return ev
 }
 
