@@ -139,10 +139,7 @@ func (p profile) slower(f float64) profile {
 // a canary 1.5× slower is rolled back in at least 95% of 200 seeded runs
 // and an equally fast one in at most α of them.
 func TestLatencyOperatingCharacteristics(t *testing.T) {
-	runs := 200
-	if testing.Short() {
-		runs = 40
-	}
+	runs := simRuns()
 	const maxTicks = 6 * 360 // six hours of 10s ticks
 	alpha := gray.Plan{}.WithDefaults().Guard.Alpha
 	for _, pos := range []float64{0.05, 0.25, 0.5, 0.75, 0.95} {
@@ -169,10 +166,7 @@ func TestLatencyOperatingCharacteristics(t *testing.T) {
 // +0.2-point one too; with error_tolerance 0.5 points it rolls back such a
 // canary in at most α of 200 runs (one exactly 0.5 points worse too) and still catches +2 points.
 func TestErrorToleranceOperatingCharacteristics(t *testing.T) {
-	runs := 200
-	if testing.Short() {
-		runs = 40
-	}
+	runs := simRuns()
 	const maxTicks = 6 * 360
 	stable := latencyProfile(0.5)
 	worse := func(points float64) profile {
@@ -204,10 +198,7 @@ func TestErrorToleranceOperatingCharacteristics(t *testing.T) {
 // a rate metric (5% of requests convert) and a mean one (order value 40,
 // sd 20, 10% lower for the worse canary).
 func TestMetricOperatingCharacteristics(t *testing.T) {
-	runs := 200
-	if testing.Short() {
-		runs = 40
-	}
+	runs := simRuns()
 	plan := simPlan()
 	plan.Guard.Metrics = []gray.PlanMetric{{Name: "checkout_completed"}, {Name: "order_value", Kind: gray.MetricMean}}
 	alpha := plan.WithDefaults().Guard.Alpha
@@ -250,4 +241,16 @@ func TestMetricOperatingCharacteristics(t *testing.T) {
 			require.GreaterOrEqual(t, b.metric[tt.wantTest], 0.9)
 		})
 	}
+}
+
+// simRuns is how many seeded rollouts a simulation runs: 200, or 40 with
+// -short or under the race detector, which slows the simulations about
+// fivefold and adds nothing to single-goroutine arithmetic; the figures in
+// the README come from the full runs (.ci/run also runs every module
+// without -race).
+func simRuns() int {
+	if testing.Short() || raceDetector {
+		return 40
+	}
+	return 200
 }
