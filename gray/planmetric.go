@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"text/template"
+	"text/template/parse"
 )
 
 // PlanMetric is a metric the guard's judge weighs besides errors and
@@ -108,11 +109,42 @@ func (m PlanMetric) RenderQuery(data QueryData) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("gray: metric %q: query: %w", m.Name, err)
 	}
+	// A query template fills in values; one that defines or calls
+	// templates could call itself, and a configuration must not be able to
+	// make the guard recurse.
+	if len(t.Templates()) > 1 || callsTemplate(t.Root) {
+		return "", fmt.Errorf("gray: metric %q: query: define, block and template are not allowed", m.Name)
+	}
 	var b strings.Builder
 	if err := t.Execute(&b, data); err != nil {
 		return "", fmt.Errorf("gray: metric %q: query: %w", m.Name, err)
 	}
 	return b.String(), nil
+}
+
+// callsTemplate reports whether the parse tree under n holds a
+// {{template}} call.
+func callsTemplate(n parse.Node) bool {
+	switch n := n.(type) {
+	case *parse.ListNode:
+		if n == nil {
+			return false
+		}
+		for _, c := range n.Nodes {
+			if callsTemplate(c) {
+				return true
+			}
+		}
+	case *parse.TemplateNode:
+		return true
+	case *parse.IfNode:
+		return callsTemplate(n.List) || callsTemplate(n.ElseList)
+	case *parse.RangeNode:
+		return callsTemplate(n.List) || callsTemplate(n.ElseList)
+	case *parse.WithNode:
+		return callsTemplate(n.List) || callsTemplate(n.ElseList)
+	}
+	return false
 }
 
 // validateMetrics adds the problems of a plan's metrics, under at
