@@ -180,15 +180,25 @@ func mixtureRadius(v, tau2, alpha float64) float64 {
 // v = p̄(1−p̄)(1/n_canary + 1/n_stable), τ = plan.Guard.ErrorEffect; with
 // a tolerance t > 0 the variance at the null's edge, p_c = p_s + t, if it
 // is larger: v = p_c(1−p_c)/n_canary + p_s(1−p_s)/n_stable. It
-// regresses when the lower bound is above 0 and lets the rollout advance
-// only when the upper bound is at most plan.Guard.MaxErrorIncrease.
+// regresses when the lower bound is above plan.Guard.ErrorTolerance (0 by
+// default) and lets the rollout advance only when the upper bound is at
+// most plan.Guard.MaxErrorIncrease.
 //
 // The latency test takes the threshold T = LatencyRatio × the stable
-// variant's LatencyQuantile q and the fraction f of canary requests
-// certainly slower than T (in histogram buckets wholly above it). A canary
-// whose q-quantile is at most T has f ≤ 1−q; the judge regresses when the
-// lower bound of the same mixture confidence sequence on f, with v =
+// variant's LatencyQuantile q and the fraction f of canary requests slower
+// than T. Both are read from the histograms with interpolation inside a
+// bucket ([gray.HistogramSnapshot.Estimate], [gray.HistogramSnapshot.Above]),
+// so that T does not jump with the bucket edges (reading q as its bucket's
+// upper bound and counting only buckets wholly above T made the effective
+// cut-off 1.25 to 1.56 times the ratio asked for). A canary whose
+// q-quantile is at most T has f ≤ 1−q; the judge regresses when the lower
+// bound of the same mixture confidence sequence on f, with v =
 // q(1−q)/n_canary and τ = 1−q, is above 1−q.
+//
+// The plan's metrics (plan.Guard.Metrics) are read into Evidence.Metrics:
+// tracked ones by the test of trackedTest, prometheus ones from
+// r.Queries against their min and max. The first metric the canary is
+// worse on regresses; a prometheus metric that could not be read holds.
 //
 // Under the null each test's chance of ever raising a false alarm, however
 // many ticks it looks at, is at most Alpha (asymptotically: the variances
