@@ -196,7 +196,9 @@ func mixtureRadius(v, tau2, alpha float64) float64 {
 // q(1−q)/n_canary and τ = 1−q, is above 1−q.
 //
 // The plan's metrics (plan.Guard.Metrics) are read into Evidence.Metrics:
-// tracked ones by the test of trackedTest, prometheus ones from
+// tracked ones by the same sequence on canary − (1−tolerance)·stable
+// (direction higher; (1+tolerance)·stable − canary for lower), prometheus
+// ones from
 // r.Queries against their min and max. The first metric the canary is
 // worse on regresses; a prometheus metric that could not be read holds.
 //
