@@ -198,9 +198,9 @@ func mixtureRadius(v, tau2, alpha float64) float64 {
 // The plan's metrics (plan.Guard.Metrics) are read into Evidence.Metrics:
 // tracked ones by the same sequence on canary − (1−tolerance)·stable
 // (direction higher; (1+tolerance)·stable − canary for lower), prometheus
-// ones from
-// r.Queries against their min and max. The first metric the canary is
-// worse on regresses; a prometheus metric that could not be read holds.
+// ones from r.Queries against their min and max. The first metric the
+// canary is worse on regresses; a prometheus metric that could not be read
+// holds.
 //
 // Under the null each test's chance of ever raising a false alarm, however
 // many ticks it looks at, is at most Alpha (asymptotically: the variances
