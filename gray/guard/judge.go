@@ -358,9 +358,11 @@ func trackedTest(m *MetricEvidence, pm gray.PlanMetric, alpha float64, r Reading
 			return
 		}
 		ns, nc = float64(r.Stable.Requests), float64(r.Canary.Requests)
-		ms, mc = sc.Sum/ns, cc.Sum/nc
-		vs = rateVariance((sc.Sum + 1) / (ns + 2))
-		vc = max(rateVariance((cc.Sum+1)/(nc+2)), rateVariance(k*(sc.Sum+1)/(ns+2)))
+		// Occurrences: the count, whatever values TrackValue gave.
+		cs, ccnt := float64(sc.Count), float64(cc.Count)
+		ms, mc = cs/ns, ccnt/nc
+		vs = rateVariance((cs + 1) / (ns + 2))
+		vc = max(rateVariance((ccnt+1)/(nc+2)), rateVariance(k*(cs+1)/(ns+2)))
 	}
 	m.Stable, m.Canary, m.Change = ms, mc, relChange(mc, ms)
 	v := vc/nc + k*k*vs/ns
