@@ -25,6 +25,7 @@ type config struct {
 	poll         time.Duration
 	retention    time.Duration
 	engine       *gray.Engine
+	querier      Querier // nil: prometheus metrics stay unread
 }
 
 func newConfig(opts []Option) config {
@@ -124,4 +125,16 @@ func WithRetention(d time.Duration) Option {
 // [New] always uses its own engine.
 func WithEngine(e *gray.Engine) Option {
 	return optionFunc(func(c *config) { c.engine = e })
+}
+
+// WithQuerier gives the controller a metrics backend for the plan's
+// metrics of kind prometheus (gray.PlanMetric): at every tick of a running
+// rollout it renders each such metric's query for the stable and the
+// canary variant and runs it, with a timeout of the poll interval (at
+// most 10s). Without one, or when a query fails, the metric is unread:
+// the rollout holds at its step (it never advances on a metric it cannot
+// read) but errors, latency and tracked metrics may still roll it back.
+// [NewPrometheus] makes one.
+func WithQuerier(q Querier) Option {
+	return optionFunc(func(c *config) { c.querier = q })
 }
