@@ -201,7 +201,8 @@ func (p *Provider) evaluate(ctx context.Context, flag string, flat of.FlattenedC
 	return dec, detail, ok
 }
 
-// mismatch turns detail into a TYPE_MISMATCH error.
+// mismatch turns detail into a TYPE_MISMATCH error. It names no variant:
+// the caller gets its default value, which no variant serves.
 func mismatch(detail of.ProviderResolutionDetail, dec gray.Decision, want string) of.ProviderResolutionDetail {
 	got := "no value (its variants are names only)"
 	if v := dec.Value(); !v.IsZero() {
@@ -209,7 +210,6 @@ func mismatch(detail of.ProviderResolutionDetail, dec gray.Decision, want string
 	}
 	return of.ProviderResolutionDetail{
 		Reason:          of.ErrorReason,
-		Variant:         detail.Variant,
 		FlagMetadata:    detail.FlagMetadata,
 		ResolutionError: of.NewTypeMismatchResolutionError("graykit: rollout " + strconv.Quote(dec.Rollout) + " serves " + got + ", not " + want),
 	}
