@@ -60,20 +60,20 @@ func TestOnTickReportsStoreHealth(t *testing.T) {
 	}))
 	require.NoError(t, err)
 	require.NoError(t, ctrl.Start(t.Context()))
-	last := func() (error, int) {
+	last := func() (n int, err error) {
 		mu.Lock()
 		defer mu.Unlock()
 		if len(got) == 0 {
-			return nil, 0
+			return 0, nil
 		}
-		return got[len(got)-1], len(got)
+		return len(got), got[len(got)-1]
 	}
-	require.Eventually(t, func() bool { err, n := last(); return n > 0 && errors.Is(err, errDown) }, 2*time.Second, 5*time.Millisecond)
+	require.Eventually(t, func() bool { n, err := last(); return n > 0 && errors.Is(err, errDown) }, 2*time.Second, 5*time.Millisecond)
 	st.down.Store(false)
-	require.Eventually(t, func() bool { err, n := last(); return n > 1 && err == nil }, 2*time.Second, 5*time.Millisecond)
+	require.Eventually(t, func() bool { n, err := last(); return n > 1 && err == nil }, 2*time.Second, 5*time.Millisecond)
 	require.NoError(t, ctrl.Close())
-	_, n := last()
+	n, _ := last()
 	time.Sleep(20 * time.Millisecond)
-	_, after := last()
+	after, _ := last()
 	assert.Equal(t, n, after, "no tick after Close")
 }
