@@ -37,6 +37,7 @@ type Provider struct {
 	cfg      config
 	events   chan of.Event
 	static   atomic.Pointer[staticSet]
+	attrs    sync.Pool // of map[string]string, for the subjects of evaluations
 	health   health
 	runMu    sync.Mutex
 	cancel   context.CancelFunc // nil while not running
@@ -86,7 +87,12 @@ func (p *Provider) resolve(ctx context.Context, flag string, flat of.FlattenedCo
 			return d.Get(flag)
 		}
 	}
-	dec := p.e.Decide(flag, gray.Subject{Key: key, Attrs: attributes(flat)})
+	attrs := attributes(flat, &p.attrs)
+	dec := p.e.Decide(flag, gray.Subject{Key: key, Attrs: attrs})
+	if attrs != nil { // Decide keeps nothing of the subject
+		clear(attrs)
+		p.attrs.Put(attrs)
+	}
 	if dec.Reason != gray.ReasonUnknownRollout {
 		for _, o := range p.cfg.observers {
 			o.ObserveDecision(dec)
@@ -99,8 +105,8 @@ func (p *Provider) resolve(ctx context.Context, flag string, flat of.FlattenedCo
 // targeting key, into the subject's attributes (attr:NAME in rules): text
 // as it is, bools as "true" and "false", numbers in decimal, times in RFC
 // 3339. Other values (lists, maps, nil) are left out. nil when there are
-// none.
-func attributes(flat of.FlattenedContext) map[string]string {
+// none. The map comes from pool when it is not nil.
+func attributes(flat of.FlattenedContext, pool *sync.Pool) map[string]string {
 	var attrs map[string]string
 	for k, v := range flat {
 		if k == of.TargetingKey {
@@ -142,7 +148,12 @@ func attributes(flat of.FlattenedContext) map[string]string {
 			continue
 		}
 		if attrs == nil {
-			attrs = make(map[string]string, len(flat))
+			if pool != nil {
+				attrs, _ = pool.Get().(map[string]string)
+			}
+			if attrs == nil {
+				attrs = make(map[string]string, len(flat))
+			}
 		}
 		attrs[k] = s
 	}

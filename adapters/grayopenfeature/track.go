@@ -49,7 +49,7 @@ func (p *Provider) Track(ctx context.Context, name string, ec of.EvaluationConte
 		key = d.Subject().Key
 		decs = d.Decided()
 	} else if key != "" {
-		s := gray.Subject{Key: key, Attrs: attributes(ec.Attributes())}
+		s := gray.Subject{Key: key, Attrs: attributes(ec.Attributes(), nil)}
 		for _, r := range p.e.Rollouts() {
 			decs = append(decs, p.e.Decide(r, s))
 		}
