@@ -23,7 +23,7 @@ type snapshot struct {
 	cfg      *Config
 	clock    func() time.Time // the engine's, for time-window conditions
 	byName   map[string]*rollout
-	rollouts []*rollout // in config order
+	rollouts []*rollout    // in config order
 	replaced chan struct{} // closed when a newer snapshot replaces this one
 }
 
