@@ -59,7 +59,10 @@
 //
 // [Provider.Track] attributes OpenFeature tracking events to the variants
 // their subject got and hands them to [TrackObserver]s, such as
-// [TrackCounters]. They are not request outcomes, so graykit's outcome
-// observers (and the guard's judge) do not count them; evaluations outside
-// a request report their decisions to [WithObserver]'s observers.
+// [TrackCounters]. Events that [WithTrackOutcome] maps to an outcome (a
+// payment that failed, say) reach graykit's observers ([WithObserver]: a
+// *gray.Counters, the Prometheus collector, the guard's counts) as outcomes
+// of those variants; other events are not request outcomes and are left
+// out of them. Evaluations outside a request report their decisions to the
+// same observers.
 package grayopenfeature

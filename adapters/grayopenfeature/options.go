@@ -1,6 +1,10 @@
 package grayopenfeature
 
-import "github.com/graykit/graykit/gray"
+import (
+	of "github.com/open-feature/go-sdk/openfeature"
+
+	"github.com/graykit/graykit/gray"
+)
 
 // Option configures a [Provider] in [New].
 type Option interface {
@@ -8,8 +12,9 @@ type Option interface {
 }
 
 type config struct {
-	observers []gray.Observer
-	trackers  []TrackObserver
+	observers    []gray.Observer
+	trackers     []TrackObserver
+	trackOutcome func(name string, details of.TrackingEventDetails) (gray.Outcome, bool)
 }
 
 type optionFunc func(*config)
@@ -42,4 +47,21 @@ func WithTrackObserver(t TrackObserver) Option {
 			c.trackers = append(c.trackers, t)
 		}
 	})
+}
+
+// WithTrackOutcome turns chosen tracking events into outcomes for
+// [WithObserver]'s observers, so that graykit's metrics and a guarded
+// rollout's judge count them: f maps an event to an outcome (its Rollout
+// and Variant are filled in from each decision the event is attributed to)
+// or reports false to leave it out. For example, a payment the user saw
+// fail:
+//
+//	grayopenfeature.WithTrackOutcome(func(name string, _ openfeature.TrackingEventDetails) (gray.Outcome, bool) {
+//		return gray.Outcome{Status: 500, Code: name, Error: true}, name == "payment-failed"
+//	})
+//
+// Off by default: a tracking event is not a request, and counting every one
+// as a request would change the error rates the judge compares.
+func WithTrackOutcome(f func(name string, details of.TrackingEventDetails) (gray.Outcome, bool)) Option {
+	return optionFunc(func(c *config) { c.trackOutcome = f })
 }

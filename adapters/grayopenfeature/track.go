@@ -33,14 +33,20 @@ type TrackObserver interface {
 }
 
 // Track attributes a tracking event to the variants its subject got and
-// sends it to the track observers ([WithTrackObserver], [WithObserver]).
+// sends it to the track observers ([WithTrackObserver], [WithObserver]),
+// and, as an outcome, to graykit's observers when [WithTrackOutcome] says so.
 // Inside a request behind graykit's middleware, it is attributed to every
 // rollout the request decided so far (its pinned decisions), unless the
 // evaluation context names another subject; otherwise to every configured
 // rollout, decided for the evaluation context's subject. A subject without
 // a key is attributed to nothing: it has no variant of its own.
 func (p *Provider) Track(ctx context.Context, name string, ec of.EvaluationContext, details of.TrackingEventDetails) {
-	if len(p.cfg.trackers) == 0 || p.e == nil {
+	var outcome gray.Outcome
+	toOutcome := false
+	if p.cfg.trackOutcome != nil && len(p.cfg.observers) > 0 {
+		outcome, toOutcome = p.cfg.trackOutcome(name, details)
+	}
+	if len(p.cfg.trackers) == 0 && !toOutcome || p.e == nil {
 		return
 	}
 	key := ec.TargetingKey()
@@ -65,6 +71,13 @@ func (p *Provider) Track(ctx context.Context, name string, ec of.EvaluationConte
 		ev := TrackEvent{Name: name, Decision: dec, Key: key, Value: details.Value(), Attributes: attrs}
 		for _, t := range p.cfg.trackers {
 			t.ObserveTrack(ev)
+		}
+		if toOutcome {
+			o := outcome
+			o.Rollout, o.Variant = dec.Rollout, dec.Variant
+			for _, obs := range p.cfg.observers {
+				obs.ObserveOutcome(o)
+			}
 		}
 	}
 }

@@ -77,3 +77,21 @@ func TestTrackInsideARequestUsesItsDecisions(t *testing.T) {
 	assert.Equal(t, uint64(1), rec.Stats("flag-bool", v).Decisions)
 	assert.Empty(t, rec.Stats("missing", "stable").Decisions)
 }
+
+func TestTrackOutcomesFeedGraykitsObservers(t *testing.T) {
+	e := newEngine(t, testConfig)
+	counters := gray.NewCounters()
+	_, client := newClient(t, grayopenfeature.New(e,
+		grayopenfeature.WithObserver(counters),
+		grayopenfeature.WithTrackOutcome(func(name string, _ of.TrackingEventDetails) (gray.Outcome, bool) {
+			return gray.Outcome{Status: 500, Code: name, Error: true}, name == "payment-failed"
+		})))
+	on := keyIn(t, "flag-bool", 0, 5000)
+	client.Track(context.Background(), "payment-failed", of.NewEvaluationContext(on, nil), of.NewTrackingEventDetails(0))
+	client.Track(context.Background(), "purchase", of.NewEvaluationContext(on, nil), of.NewTrackingEventDetails(10))
+
+	st := counters.Stats("flag-bool", "on")
+	assert.Equal(t, uint64(1), st.Requests, "only the mapped event")
+	assert.Equal(t, uint64(1), st.Errors)
+	assert.Equal(t, uint64(0), counters.Stats("flag-bool", "off").Requests)
+}
