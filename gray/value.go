@@ -1,7 +1,6 @@
 package gray
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -112,7 +111,7 @@ func JSONValue(data []byte) (Value, error) {
 	if len(data) > lim.maxSize {
 		return Value{}, &ConfigError{Problems: []Problem{*lim.sizeProblem(int64(len(data)))}}
 	}
-	r := jsonReader{data: bytes.TrimSpace(data), lim: lim}
+	r := jsonReader{data: data, lim: lim}
 	n, prob := r.document()
 	if prob != nil {
 		return Value{}, &ConfigError{Problems: []Problem{*prob}}
