@@ -116,7 +116,7 @@ func (e *Engine) Update(cfg *Config) error {
 		}
 	}
 	e.base = cfg
-	e.cur.Store(snap)
+	e.swap(snap)
 	return nil
 }
 
@@ -132,7 +132,7 @@ func (e *Engine) SetOverride(rollout string, o Override) error {
 		return err
 	}
 	e.overrides = next
-	e.cur.Store(snap)
+	e.swap(snap)
 	return nil
 }
 
@@ -189,7 +189,7 @@ func (e *Engine) ClearOverride(rollout string) {
 		return
 	}
 	e.overrides = next
-	e.cur.Store(snap)
+	e.swap(snap)
 }
 
 // Overrides returns a copy of the overrides in force.

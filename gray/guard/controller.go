@@ -125,8 +125,12 @@ func (c *Controller) loop(ctx context.Context) {
 	t := time.NewTicker(c.cfg.poll)
 	defer t.Stop()
 	for {
-		if err := c.Tick(ctx); err != nil && ctx.Err() == nil {
+		err := c.Tick(ctx)
+		if err != nil && ctx.Err() == nil {
 			c.cfg.log.Error("guard: tick", "replica", c.cfg.replica, "err", err)
+		}
+		if c.cfg.onTick != nil && ctx.Err() == nil {
+			c.cfg.onTick(err)
 		}
 		select {
 		case <-ctx.Done():

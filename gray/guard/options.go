@@ -20,6 +20,7 @@ type config struct {
 	now          func() time.Time
 	log          *slog.Logger
 	onTransition func(State)
+	onTick       func(error)
 	replica      string
 	stats        StatsSource
 	poll         time.Duration
@@ -80,6 +81,16 @@ func WithLogger(l *slog.Logger) Option {
 // synchronously and must not block for long.
 func WithOnTransition(f func(State)) Option {
 	return optionFunc(func(c *config) { c.onTransition = f })
+}
+
+// WithOnTick sets a function called after every tick of the goroutine
+// [Controller.Start] runs, with nil when the tick succeeded or the error
+// it met (the store failed, say): for health reporting, such as an
+// OpenFeature provider's PROVIDER_STALE. While ticks fail, this replica
+// keeps the state it applied last. It is called synchronously and must not
+// block for long.
+func WithOnTick(f func(error)) Option {
+	return optionFunc(func(c *config) { c.onTick = f })
 }
 
 // WithReplica names this replica in the outcome windows it records and in
