@@ -200,6 +200,10 @@ type PlanGuard struct {
 	// LatencyRatio rolls back a canary whose LatencyQuantile is, with
 	// confidence, above this multiple of the stable one (≥ 1). Default 1.2.
 	LatencyRatio float64 `yaml:"latency_ratio,omitempty" json:"latency_ratio,omitempty"`
+	// Metrics are further metrics the judge weighs: outcomes the
+	// application tracks (gray.Track) and Prometheus queries; see
+	// [PlanMetric]. Empty: errors and latency only.
+	Metrics []PlanMetric `yaml:"metrics,omitempty" json:"metrics,omitempty"`
 	// DisableLatency turns the latency test off.
 	DisableLatency bool `yaml:"disable_latency,omitempty" json:"disable_latency,omitempty"`
 	// OnRegression is what the judge does when it finds the canary worse:
@@ -269,6 +273,13 @@ func (p Plan) WithDefaults() Plan {
 	}
 	if g.OnRegression == "" {
 		g.OnRegression = OnRegressionRollback
+	}
+	if g.Metrics != nil {
+		ms := make([]PlanMetric, len(g.Metrics))
+		for i, m := range g.Metrics {
+			ms[i] = m.WithDefaults()
+		}
+		g.Metrics = ms
 	}
 	return p
 }
@@ -345,6 +356,7 @@ func validatePlan(p *Plan, at *path, ps *problems) {
 	if bad(g.LatencyRatio) || (g.LatencyRatio != 0 && g.LatencyRatio < 1) {
 		ps.add(gp.field("latency_ratio"), "%v is below 1", g.LatencyRatio)
 	}
+	validateMetrics(g.Metrics, gp.field("metrics"), ps)
 	switch g.OnRegression {
 	case "", OnRegressionRollback, OnRegressionPause:
 	default:
