@@ -307,7 +307,7 @@ func (r *Recorder) run() {
 	for {
 		select {
 		case <-r.stop:
-			w.drain(true)
+			r.drainLast(w)
 			return
 		case ack := <-r.flushes:
 			w.drain(true)
@@ -326,6 +326,21 @@ func (r *Recorder) run() {
 				timer.Reset(pollInterval)
 			}
 		}
+	}
+}
+
+// drainLast exports what is left at Close. A request that saw the recorder
+// open may still be copying its event into the ring: it counted itself in
+// Recorded before looking, so the goroutine drains until every recorded
+// event is exported, failed or dropped (for at most about a second).
+func (r *Recorder) drainLast(w *worker) {
+	for i := 0; ; i++ {
+		w.drain(true)
+		st := r.Stats()
+		if st.Recorded == st.Exported+st.Dropped+st.Failed || i == 10000 {
+			return
+		}
+		time.Sleep(100 * time.Microsecond)
 	}
 }
 

@@ -329,3 +329,29 @@ func TestFlushExportsWhatWasRecorded(t *testing.T) {
 	require.NoError(t, rec.Flush(t.Context()))
 	assert.Len(t, mem.got(), 2)
 }
+
+func TestCloseDuringTrafficAccountsForEveryEvent(t *testing.T) {
+	for range 20 {
+		mem := &memExporter{}
+		rec, err := exposure.NewRecorder(mem, exposure.WithBufferSize(1<<14))
+		require.NoError(t, err)
+		h := handler(newEngine(t), rec)
+		var wg sync.WaitGroup
+		for range 4 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for range 200 {
+					serve(t, h, "u-1", "eu")
+				}
+			}()
+		}
+		time.Sleep(time.Millisecond)
+		require.NoError(t, rec.Close(t.Context()))
+		wg.Wait()
+		st := rec.Stats()
+		assert.Equal(t, uint64(1600), st.Recorded)
+		assert.Equal(t, st.Recorded, st.Exported+st.Dropped, "%+v", st)
+		assert.Len(t, mem.got(), int(st.Exported))
+	}
+}
