@@ -1,6 +1,7 @@
 package gray
 
 import (
+	"context"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -18,6 +19,22 @@ type Observer interface {
 	// ObserveOutcome is called when a request ends, once per rollout that
 	// was decided during it.
 	ObserveOutcome(Outcome)
+}
+
+// ExposureObserver is an [Observer] that also learns who was exposed: when
+// an observer given with [WithObserver] implements it, the hook calls
+// ObserveExposure instead of ObserveDecision, once per rollout decided in a
+// request, with the request's context and subject. Exposure logs (package
+// gray/exposure) and tracing adapters use it; the rules for Observer apply
+// (the request's goroutine, fast, never blocking).
+type ExposureObserver interface {
+	Observer
+	// ObserveExposure reports a decision with the request's context (the
+	// handler's: its span and its [Decisions]) and the subject it was made
+	// for. s is the request's own subject: read it during the call, never
+	// modify it, and copy what must outlive the call (its strings may be
+	// kept; its Attrs map must not be).
+	ObserveExposure(ctx context.Context, s *Subject, d Decision)
 }
 
 // Outcome is how a request ended, for one rollout it decided.
