@@ -46,6 +46,7 @@ func commands() []command {
 		{"promote", "give the new variant 100%", actionCommand("promote")},
 		{"advance", "move a rollout to its plan's next step", actionCommand("advance")},
 		{"set-share", "set a rollout's share: set-share ROLLOUT PERCENT", runSetShare},
+		{"contract-check", "has anything used a migration's old side lately? contract-check MIGRATION", runContractCheck},
 		{"ddl", "check SQL migrations for changes that break running code: ddl check FILE|DIR...", runDDL},
 	}
 }

@@ -92,13 +92,14 @@ func NewReporter(store guard.Store, replica string, opts ...ReporterOption) (*Re
 	return r, nil
 }
 
-// Track adds a migration's usage to what the Reporter writes. Tracking the
-// same name again replaces its usage.
+// Track adds a migration's usage to what the Reporter writes. What u has
+// counted so far lands in the next flush's window (late, never early).
+// Tracking the same name again replaces its usage.
 func (r *Reporter) Track(migration string, u *dualwrite.Usage) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.usages[migration] = u
-	r.last[migration] = u.Counts()
+	r.last[migration] = dualwrite.UsageCounts{}
 }
 
 func sub(a, b dualwrite.UsageCounts) dualwrite.UsageCounts {
@@ -171,7 +172,11 @@ func (r *Reporter) Run(ctx context.Context, interval time.Duration, onErr func(e
 			}
 			return
 		case <-t.C:
-			if err := r.Flush(ctx); err != nil && onErr != nil {
+			if ctx.Err() != nil {
+				continue // the final flush above runs next
+			}
+			// A flush cut short by cancellation is redone by the final one.
+			if err := r.Flush(ctx); err != nil && ctx.Err() == nil && onErr != nil {
 				onErr(err)
 			}
 		}
