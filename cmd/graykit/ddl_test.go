@@ -2,6 +2,10 @@ package main
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -78,5 +82,36 @@ func TestDDLRules(t *testing.T) {
 	require.Equal(t, exitOK, code)
 	for _, r := range ddlcheck.Rules() {
 		assert.Contains(t, out, r.Name)
+	}
+}
+
+// TestDDLCheckREADME runs the `graykit ddl check` lines of the README's CI
+// examples, with the fixture folders in place of db/migrations/.
+func TestDDLCheckREADME(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	require.NoError(t, err)
+	var lines [][]string
+	for _, l := range strings.Split(string(data), "\n") {
+		l = strings.TrimSpace(l)
+		if !strings.HasPrefix(l, "- graykit ddl check") && !strings.HasPrefix(l, "- run: graykit ddl check") {
+			continue
+		}
+		cmd, _, _ := strings.Cut(l[strings.Index(l, "graykit ")+len("graykit "):], " #")
+		lines = append(lines, strings.Fields(cmd))
+	}
+	require.Len(t, lines, 2, "the GitLab CI and GitHub Actions examples")
+	for _, args := range lines {
+		dialect := args[slices.Index(args, "--dialect")+1]
+		if dialect == "postgres" && !ddlcheck.PostgresAvailable {
+			testenv.Missing(t, "the PostgreSQL parser (cgo)", "build with CGO_ENABLED=1 and a C compiler")
+		}
+		for i, a := range args {
+			if a == "db/migrations/" {
+				args[i] = filepath.Join("testdata", "migrations", dialect)
+			}
+		}
+		code, out, errOut := runCLI(t, args...)
+		assert.Equal(t, exitFail, code, "%v: %s%s", args, out, errOut)
+		assert.Contains(t, out, "finding(s)")
 	}
 }
