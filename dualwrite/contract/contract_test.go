@@ -126,6 +126,11 @@ func TestStaleReplicaKeepsTheOldSideInUse(t *testing.T) {
 	assert.Equal(t, t0.Add(10*time.Hour), inUseAt[0], "in use from the late read on")
 	assert.Equal(t, t0.Add(34*time.Hour), inUseAt[len(inUseAt)-1], "until the period has passed since the read's window")
 	assert.Len(t, inUseAt, 49)
+	// Before the late read, and after the period, the reporting replicas saw no old-side use.
+	require.Len(t, unusedAt, 20+11)
+	assert.Equal(t, t0, unusedAt[0])
+	assert.Equal(t, t0.Add(9*time.Hour+30*time.Minute), unusedAt[19])
+	assert.Equal(t, t0.Add(34*time.Hour+30*time.Minute), unusedAt[20])
 
 	r := check(t0.Add(12 * time.Hour))
 	assert.Equal(t, contract.InUse, r.Verdict)
