@@ -6,6 +6,7 @@ go 1.25
 replace github.com/graykit/graykit => ..
 
 require (
+	github.com/go-sql-driver/mysql v1.10.1
 	github.com/graykit/graykit v0.0.0-00010101000000-000000000000
 	github.com/pganalyze/pg_query_go/v6 v6.2.5
 	github.com/pingcap/tidb/pkg/parser v0.0.0-20260725000935-05b396fb6636
@@ -14,6 +15,7 @@ require (
 )
 
 require (
+	filippo.io/edwards25519 v1.2.0 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/coreos/go-semver v0.3.1 // indirect
 	github.com/pingcap/errors v0.11.5-0.20250523034308-74f78ae071ee // indirect

@@ -125,6 +125,12 @@ func mysqlAlter(s *ast.AlterTableStmt) []hit {
 	add := func(rule, column, detail string) {
 		hs = append(hs, hit{rule: rule, table: table, column: column, detail: detail})
 	}
+	addsPrimaryKey := false
+	for _, sp := range s.Specs {
+		if sp.Tp == ast.AlterTableAddConstraint && sp.Constraint != nil && sp.Constraint.Tp == ast.ConstraintPrimaryKey {
+			addsPrimaryKey = true
+		}
+	}
 	for _, sp := range s.Specs {
 		switch sp.Tp {
 		case ast.AlterTableAddColumns:
@@ -135,7 +141,7 @@ func mysqlAlter(s *ast.AlterTableStmt) []hit {
 					add(RuleAddNotNullNoDefault, name, "")
 				}
 				if hasOption(c, ast.ColumnOptionAutoIncrement) != nil {
-					add(RuleMySQLCopy, name, "adding an AUTO_INCREMENT column copies the table")
+					add(RuleMySQLSharedLock, name, "adding an AUTO_INCREMENT column allows no concurrent writes")
 				}
 				if g := hasOption(c, ast.ColumnOptionGenerated); g != nil && g.Stored {
 					add(RuleMySQLCopy, name, "adding a STORED generated column copies the table")
@@ -152,15 +158,15 @@ func mysqlAlter(s *ast.AlterTableStmt) []hit {
 			case ast.ConstraintForeignKey:
 				add(RuleChangeForeignKey, "", "ADD FOREIGN KEY")
 				add(RuleMySQLCopy, "", "ADD FOREIGN KEY copies the table unless foreign_key_checks=0")
-			case ast.ConstraintPrimaryKey:
-				add(RuleMySQLCopy, "", "ADD PRIMARY KEY rebuilds the clustered index")
 			case ast.ConstraintFulltext:
 				add(RuleMySQLSharedLock, "", "FULLTEXT index builds allow no concurrent writes")
 			}
 		case ast.AlterTableDropColumn:
 			add(RuleDropColumn, sp.OldColumnName.Name.O, "")
 		case ast.AlterTableDropPrimaryKey:
-			add(RuleMySQLCopy, "", "DROP PRIMARY KEY rebuilds the clustered index")
+			if !addsPrimaryKey { // replacing it is an in-place rebuild
+				add(RuleMySQLCopy, "", "dropping the primary key without a new one copies the table")
+			}
 		case ast.AlterTableDropForeignKey:
 			add(RuleChangeForeignKey, "", "DROP FOREIGN KEY "+sp.Name)
 		case ast.AlterTableModifyColumn:
@@ -197,8 +203,9 @@ func mysqlAlter(s *ast.AlterTableStmt) []hit {
 				switch {
 				case o.Tp == ast.TableOptionCharset && o.UintValue == ast.TableOptionCharsetWithConvertTo:
 					add(RuleMySQLCopy, "", "CONVERT TO CHARACTER SET rewrites every row")
-				case o.Tp == ast.TableOptionEngine:
-					add(RuleMySQLCopy, "", "changing the ENGINE copies the table")
+				case o.Tp == ast.TableOptionEngine && !strings.EqualFold(o.StrValue, "InnoDB"):
+					// ENGINE=InnoDB on an InnoDB table is an in-place rebuild.
+					add(RuleMySQLCopy, "", "moving the table to another ENGINE copies it")
 				}
 			}
 		case ast.AlterTableOrderByColumns:

@@ -137,7 +137,7 @@ var rules = []Rule{
 	{
 		Name: RuleMySQLSharedLock, Family: Locks, Dialects: []Dialect{MySQL},
 		Why:      "the change holds LOCK=SHARED or LOCK=EXCLUSIVE: writes to %[1]s (or all access) wait until it ends",
-		SafePath: "drop the explicit LOCK clause, or use LOCK=NONE where the operation allows it; run FULLTEXT/SPATIAL index builds off-peak or through an online schema change tool",
+		SafePath: "drop the explicit LOCK clause, or use LOCK=NONE where the operation allows it; run FULLTEXT/SPATIAL index builds and AUTO_INCREMENT columns off-peak or through an online schema change tool",
 	},
 	{
 		Name: RuleSplitTable, Family: SeedTable, Dialects: both,
