@@ -1,6 +1,6 @@
 module github.com/graykit/graykit/cmd/graykit
 
-go 1.25
+go 1.25.0
 
 // Development and GOWORK=off builds use this checkout's root module and
 // DDL checker; a released CLI requires the versions tagged with it.
@@ -28,8 +28,8 @@ require (
 	go.uber.org/multierr v1.11.0 // indirect
 	go.uber.org/zap v1.27.0 // indirect
 	go.yaml.in/yaml/v3 v3.0.6 // indirect
-	golang.org/x/mod v0.27.0 // indirect
-	golang.org/x/text v0.19.0 // indirect
+	golang.org/x/mod v0.38.0 // indirect
+	golang.org/x/text v0.41.0 // indirect
 	google.golang.org/protobuf v1.33.0 // indirect
 	gopkg.in/natefinch/lumberjack.v2 v2.2.1 // indirect
 )
