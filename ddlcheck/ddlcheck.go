@@ -80,6 +80,13 @@ type Note struct {
 	Line    int    `json:"line"`
 	Rule    string `json:"rule"`
 	Message string `json:"message"`
+	// Migration, Table, Column and Statement name the contraction a
+	// complete migration allowed, so a caller can confirm it with the
+	// measured usage (graykit ddl check --url).
+	Migration string `json:"migration,omitempty"`
+	Table     string `json:"table,omitempty"`
+	Column    string `json:"column,omitempty"`
+	Statement string `json:"statement,omitempty"`
 }
 
 // Report is the result of checking one or more files.
@@ -150,7 +157,8 @@ func Check(d Dialect, name, src string, opts Options) (*Report, error) {
 			if h.rule == RuleDropColumn && opts.Migrations != nil {
 				if m, ok := opts.Migrations.contractible(h.table, h.column); ok {
 					rep.Notes = append(rep.Notes, Note{File: name, Line: line, Rule: h.rule,
-						Message: fmt.Sprintf("%s.%s may be dropped: migration %q is complete everywhere", h.table, h.column, m.Name)})
+						Message:   fmt.Sprintf("%s.%s may be dropped: migration %q is complete everywhere", h.table, h.column, m.Name),
+						Migration: m.Name, Table: h.table, Column: h.column, Statement: oneLine(st.text)})
 					continue
 				}
 			}

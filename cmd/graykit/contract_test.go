@@ -105,3 +105,46 @@ func TestContractCheckUsage(t *testing.T) {
 		})
 	}
 }
+
+// TestDDLCheckConfirmsContraction: with --url, a column drop that the
+// migrations file allows (its migration is complete) also needs the
+// application to say the old side is unused.
+func TestDDLCheckConfirmsContraction(t *testing.T) {
+	store := guard.NewMemoryStore()
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	cfg, err := gray.ParseConfig([]byte(remoteConfig))
+	require.NoError(t, err)
+	e, err := gray.New(cfg)
+	require.NoError(t, err)
+	actions, err := guard.NewActions(store, guard.PlansFromEngine(e))
+	require.NoError(t, err)
+	backend, err := admin.GuardBackend(store, actions)
+	require.NoError(t, err)
+	h, err := admin.New(admin.Config{Engine: e, Backend: backend, Clock: clock, Logger: slog.New(slog.DiscardHandler),
+		Tokens: []admin.Token{{Name: "vera", Secret: viewerToken, Role: admin.RoleViewer}}})
+	require.NoError(t, err)
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+
+	u := &dualwrite.Usage{}
+	rep, err := contract.NewReporter(store, "pod-old", contract.WithClock(clock))
+	require.NoError(t, err)
+	rep.Track("users-phone", u)
+	u.Add(dualwrite.SideOld, dualwrite.OpRead)
+	require.NoError(t, rep.Flush(t.Context()))
+
+	args := []string{"ddl", "check", "--url", srv.URL, "--token", viewerToken, "testdata/migrations/mysql"}
+	code, out, errOut := runCLI(t, args...)
+	require.Equal(t, exitFail, code, errOut)
+	assert.Contains(t, out, `0002_contract.sql:2: drop-column: migration "users-phone" is complete in graykit-migrations.yaml, but the application says its old side is in-use in the last 24h0m0s (1 reads, 0 writes; last 2026-03-01T12:01:00Z)`)
+	assert.NotContains(t, out, "ok: users.phone may be dropped")
+
+	// A day and more later, the replica still reports and nothing reads phone.
+	now = now.Add(25 * time.Hour)
+	require.NoError(t, rep.Flush(t.Context()))
+	code, out, _ = runCLI(t, args...)
+	assert.Equal(t, exitFail, code, "status's drop is still a finding")
+	assert.Contains(t, out, `ok: users.phone may be dropped: migration "users-phone" is complete everywhere, and no replica used its old side in the last 24h0m0s`)
+	assert.NotContains(t, out, "0002_contract.sql:2: drop-column")
+}

@@ -1,15 +1,20 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/graykit/graykit/ddlcheck"
+	"github.com/graykit/graykit/dualwrite/contract"
 )
 
 // ddlResult is what `ddl check --json` prints.
@@ -24,7 +29,7 @@ type ddlResult struct {
 
 func runDDL(e *env, args []string) int {
 	if len(args) == 0 || (args[0] != "check" && args[0] != "rules") {
-		fmt.Fprintln(e.stderr, "usage: graykit ddl check [--dialect mysql|postgres] [--migrations FILE] [--json] FILE|DIR...")
+		fmt.Fprintln(e.stderr, "usage: graykit ddl check [--dialect mysql|postgres] [--migrations FILE] [--url U [--period D]] [--json] FILE|DIR...")
 		fmt.Fprintln(e.stderr, "       graykit ddl rules [--json]")
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
 			return exitOK
@@ -60,10 +65,13 @@ func runDDLRules(e *env, args []string) int {
 }
 
 func runDDLCheck(e *env, args []string) int {
-	fs := newFlags("ddl check", "[--dialect mysql|postgres] [--migrations FILE] [--json] FILE|DIR...", e.stderr)
+	fs := newFlags("ddl check", "[--dialect mysql|postgres] [--migrations FILE] [--url U [--period D]] [--json] FILE|DIR...", e.stderr)
 	dialect := fs.String("dialect", "mysql", "SQL dialect: mysql (also MariaDB) or postgres")
 	migrations := fs.String("migrations", "", "the dualwrite migrations file (default: "+ddlcheck.MigrationsFile+" next to each SQL file)")
 	asJSON := fs.Bool("json", false, "print JSON")
+	confirmURL := fs.String("url", "", "a running application's console: confirm each contraction a complete migration allows with its measured usage (graykit contract-check)")
+	token := fs.String("token", "", "bearer token for --url (default $GRAYKIT_TOKEN)")
+	period := fs.Duration("period", 24*time.Hour, "with --url: how far back the old side must be unused")
 	paths, code := parse(fs, args)
 	if code >= 0 {
 		return code
@@ -124,6 +132,12 @@ func runDDLCheck(e *env, args []string) int {
 		res.Notes = append(res.Notes, rep.Notes...)
 		res.Failed = res.Failed || rep.Failed()
 	}
+	if *confirmURL != "" && len(res.Notes) > 0 {
+		rf := &remoteFlags{url: *confirmURL, token: *token, timeout: 15 * time.Second}
+		if code := confirmContractions(e, rf, *period, &res); code != exitOK {
+			return code
+		}
+	}
 	if *asJSON {
 		writeJSON(e.stdout, res)
 	} else {
@@ -133,6 +147,59 @@ func runDDLCheck(e *env, args []string) int {
 		return exitFail
 	}
 	return exitOK
+}
+
+// confirmContractions asks the console whether the old side of each
+// migration that allowed a contraction is really unused; one that is in use
+// or has no data becomes a finding.
+func confirmContractions(e *env, rf *remoteFlags, period time.Duration, res *ddlResult) int {
+	c, err := rf.client(e)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "graykit ddl check: --url: %v\n", err)
+		return exitUsage
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), rf.timeout)
+	defer cancel()
+	asked := map[string]contract.Readiness{}
+	kept := res.Notes[:0]
+	for _, n := range res.Notes {
+		rd, ok := asked[n.Migration]
+		if !ok {
+			path := "api/contract/" + url.PathEscape(n.Migration) + "?period=" + url.QueryEscape(period.String())
+			if err := c.call(ctx, http.MethodGet, path, nil, &rd); err != nil {
+				fmt.Fprintf(e.stderr, "graykit ddl check: --url: %v\n", err)
+				return exitUsage
+			}
+			asked[n.Migration] = rd
+		}
+		if rd.Ready() {
+			n.Message += fmt.Sprintf(", and no replica used its old side in the last %v", period)
+			kept = append(kept, n)
+			continue
+		}
+		r := ddlRule(ddlcheck.RuleDropColumn)
+		why := fmt.Sprintf("migration %q is complete in %s, but the application says its old side is %s in the last %v", n.Migration, ddlcheck.MigrationsFile, rd.Verdict, period)
+		if rd.Verdict == contract.InUse {
+			why += fmt.Sprintf(" (%d reads, %d writes; last %s)", rd.OldReads, rd.OldWrites, rd.LastOldUse.Format(time.RFC3339))
+		}
+		res.Findings = append(res.Findings, ddlcheck.Finding{
+			File: n.File, Line: n.Line, Rule: r.Name, Family: r.Family, Table: n.Table, Column: n.Column,
+			Statement: n.Statement, Why: why, Playbook: r.Playbook,
+			SafePath: "find what still uses the old side (graykit contract-check " + n.Migration + "), stop it, and drop the column once the period has passed without use",
+		})
+		res.Failed = true
+	}
+	res.Notes = kept
+	return exitOK
+}
+
+func ddlRule(name string) ddlcheck.Rule {
+	for _, r := range ddlcheck.Rules() {
+		if r.Name == name {
+			return r
+		}
+	}
+	return ddlcheck.Rule{Name: name}
 }
 
 func printDDL(e *env, res ddlResult) {
