@@ -2,7 +2,10 @@ package ddlcheck
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -48,7 +51,7 @@ func ParseMigrations(data []byte) (*Migrations, error) {
 	var m Migrations
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
-	if err := dec.Decode(&m); err != nil && err.Error() != "EOF" {
+	if err := dec.Decode(&m); err != nil && !errors.Is(err, io.EOF) { // an empty file declares nothing
 		return nil, fmt.Errorf("ddlcheck: migrations: %w", err)
 	}
 	for i, mg := range m.Migrations {
@@ -81,8 +84,8 @@ func LoadMigrations(path string) (*Migrations, error) {
 // there is none.
 func FindMigrations(dir string) (*Migrations, error) {
 	path := filepath.Join(dir, MigrationsFile)
-	if _, err := os.Stat(path); err != nil {
-		return nil, nil //nolint:nilerr // no file: nothing declared
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return nil, nil // no file: nothing declared
 	}
 	return LoadMigrations(path)
 }
