@@ -14,6 +14,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/graykit/graykit/dualwrite/contract"
 	"github.com/graykit/graykit/gray"
 	"github.com/graykit/graykit/gray/guard"
 )
@@ -70,6 +71,10 @@ type RolloutView struct {
 	StateError string `json:"state_error,omitempty"`
 	// Metrics are outcomes per variant over the recent windows.
 	Metrics Metrics `json:"metrics"`
+	// Contract says, for each migration bound to the rollout
+	// (Config.Migrations), whether its old side was read or written on any
+	// replica within Config.ContractPeriod.
+	Contract []contract.Readiness `json:"contract,omitempty"`
 }
 
 // RolloutsResponse is the answer of GET api/rollouts.
@@ -203,6 +208,7 @@ func (h *Handler) view(r *http.Request, ro *gray.Rollout, now time.Time) (Rollou
 			v.Metrics.Source, v.Metrics.Variants = "store", aggregate(ws, h.step())
 		}
 	}
+	v.Contract = h.contracts(ctx, ro.Name, now)
 	if v.Metrics.Source == "none" && h.sampler != nil {
 		if ws := h.sampler.windowsOf(ro.Name, since); len(ws) > 0 {
 			v.Metrics.Source, v.Metrics.Variants = "local", aggregate(ws, h.step())
