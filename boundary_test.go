@@ -36,6 +36,8 @@ var heavy = []string{
 	"github.com/gin-gonic/gin", "github.com/labstack/echo", "google.golang.org/grpc",
 	"google.golang.org/protobuf", "github.com/prometheus/client_golang", "github.com/jackc/pgx",
 	"modernc.org/sqlite", "github.com/chromedp/", "go.mongodb.org/", "github.com/go-sql-driver/mysql",
+	// The DDL checker's SQL parsers (ddlcheck module; the PostgreSQL one is cgo).
+	"github.com/pingcap/", "github.com/pganalyze/",
 }
 
 var frameworks = []string{"github.com/gin-gonic/", "github.com/labstack/", "google.golang.org/grpc"}

@@ -83,5 +83,7 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed 's/^ 
 	echo '```'
 	"$benchstat" raw.txt
 	echo '```'
+	# Measured elsewhere (adapters/grayotel) and kept as written.
+	[ ! -f telemetry.md ] || cat telemetry.md
 } > RESULTS.md
 echo "wrote raw.txt and RESULTS.md" >&2

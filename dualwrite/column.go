@@ -43,6 +43,11 @@ type Columns[O, N any] struct {
 	NewFallback N
 	// Observer receives PhaseFallback events. Optional.
 	Observer Observer
+	// Usage counts the column each read used and the columns each write sets (contract
+	// readiness). Optional. In [Complete] a read still falls back to the old column of a row
+	// whose new column is NULL (a row the backfill missed), and counts it: the old column is
+	// then still in use.
+	Usage *Usage
 }
 
 // Values are the two column values for one write. A side the phase does not write is NULL
@@ -101,9 +106,11 @@ func (c *Columns[O, N]) values(p Phase, o O, n N) Values[O, N] {
 	v := Values[O, N]{Phase: p}
 	if first == SideOld || second == SideOld {
 		v.Old = sql.Null[O]{V: o, Valid: true}
+		c.Usage.Add(SideOld, OpWrite)
 	}
 	if first == SideNew || second == SideNew {
 		v.New = sql.Null[N]{V: n, Valid: true}
+		c.Usage.Add(SideNew, OpWrite)
 	}
 	return v
 }
@@ -149,10 +156,13 @@ func (c *Columns[O, N]) ReadNew(ctx context.Context, old sql.Null[O], new sql.Nu
 	read, _ := p.Reads()
 	switch {
 	case read == SideNew && new.Valid:
+		c.Usage.Add(SideNew, OpRead)
 		return new.V, nil
 	case old.Valid:
+		c.Usage.Add(SideOld, OpRead)
 		return c.ToNew(old.V)
 	case new.Valid:
+		c.Usage.Add(SideNew, OpRead)
 		return new.V, nil
 	}
 	var zero N
@@ -170,8 +180,10 @@ func (c *Columns[O, N]) ReadOld(ctx context.Context, old sql.Null[O], new sql.Nu
 	read, _ := p.Reads()
 	switch {
 	case (read == SideOld || !new.Valid) && old.Valid:
+		c.Usage.Add(SideOld, OpRead)
 		return old.V, nil
 	case new.Valid:
+		c.Usage.Add(SideNew, OpRead)
 		return c.ToOld(new.V)
 	}
 	var zero O

@@ -58,6 +58,8 @@ type Config[K comparable, V any] struct {
 	Keys KeyCodec[K]
 	// Observer receives shadow comparisons, failed writes and phase fallbacks. Optional.
 	Observer Observer
+	// Usage counts the reads and writes of each side (contract readiness). Optional.
+	Usage *Usage
 }
 
 // Pair is a store over two stores, old and new, that writes and reads them as the phase of each call
@@ -183,6 +185,10 @@ func (p *Pair[K, V]) op(ctx context.Context, s Side, key K, value V, del bool) e
 
 func (p *Pair[K, V]) write(ctx context.Context, key K, value V, del bool) error {
 	ph := p.Phase(ctx)
+	if first, second := ph.Writes(); p.cfg.Usage != nil {
+		p.cfg.Usage.Add(first, OpWrite)
+		p.cfg.Usage.Add(second, OpWrite)
+	}
 	switch {
 	case p.co == nil:
 		return p.writeAlone(ctx, ph, key, value, del)
@@ -488,8 +494,10 @@ func (p *Pair[K, V]) Get(ctx context.Context, key K) (V, error) {
 		}
 	}
 	v, err := p.store(read).Get(ctx, key)
+	p.cfg.Usage.Add(read, OpRead)
 	if compare != 0 && (err == nil || errors.Is(err, ErrNotFound)) &&
 		(p.cfg.SampleRate >= 1 || rand.Float64() < p.cfg.SampleRate) {
+		p.cfg.Usage.Add(compare, OpRead)
 		p.shadow(ctx, ph, compare, key, v, err == nil)
 	}
 	return v, err

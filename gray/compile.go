@@ -23,7 +23,8 @@ type snapshot struct {
 	cfg      *Config
 	clock    func() time.Time // the engine's, for time-window conditions
 	byName   map[string]*rollout
-	rollouts []*rollout // in config order
+	rollouts []*rollout    // in config order
+	replaced chan struct{} // closed when a newer snapshot replaces this one
 }
 
 // linearFind is the number of rollouts up to which find compares names one
@@ -52,6 +53,7 @@ type rollout struct {
 	variants []variantRange
 	declared map[string]bool
 	rules    []rule
+	values   []variantValue // nil when the variants carry no values
 }
 
 // variantRange owns buckets [previous end, end).
@@ -106,7 +108,7 @@ type compiler struct {
 // when there are any.
 func compileConfig(cfg *Config) (*snapshot, *problems) {
 	ps := &compiler{problems: &problems{}}
-	snap := &snapshot{cfg: cfg, byName: make(map[string]*rollout, len(cfg.Rollouts))}
+	snap := &snapshot{cfg: cfg, byName: make(map[string]*rollout, len(cfg.Rollouts)), replaced: make(chan struct{})}
 	root := (*path)(nil).field("rollouts")
 	for i := range cfg.Rollouts {
 		at := root.elem(i)
@@ -186,6 +188,8 @@ func compileRollout(spec *Rollout, at *path, ps *compiler) *rollout {
 	if end > Buckets {
 		ps.add(at.field("variants"), "percentages add up to %v, above 100", float64(end)/100)
 	}
+	compileValues(spec, r, at, ps)
+	checkClient(spec, at, ps)
 
 	ruleNames := make(map[string]bool, len(spec.Rules))
 	for j := range spec.Rules {

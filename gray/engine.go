@@ -116,7 +116,7 @@ func (e *Engine) Update(cfg *Config) error {
 		}
 	}
 	e.base = cfg
-	e.cur.Store(snap)
+	e.swap(snap)
 	return nil
 }
 
@@ -132,7 +132,7 @@ func (e *Engine) SetOverride(rollout string, o Override) error {
 		return err
 	}
 	e.overrides = next
-	e.cur.Store(snap)
+	e.swap(snap)
 	return nil
 }
 
@@ -189,7 +189,7 @@ func (e *Engine) ClearOverride(rollout string) {
 		return
 	}
 	e.overrides = next
-	e.cur.Store(snap)
+	e.swap(snap)
 }
 
 // Overrides returns a copy of the overrides in force.
@@ -274,7 +274,7 @@ func (snap *snapshot) decide(name string, s *Subject, trace *[]TraceStep) Decisi
 	// Decisions.decideLocked: a helper that returns one (even inlined) makes
 	// the compiler build a temporary and copy it, which costs the hot path
 	// a larger frame and a store-forwarding stall (measured; see git log).
-	return Decision{Rollout: r.name, Variant: variant, Default: r.def, Bucket: bucket, Reason: reason, Rule: r.ruleName(rule)}
+	return Decision{Rollout: r.name, Variant: variant, Default: r.def, Bucket: bucket, Reason: reason, Rule: r.ruleName(rule), val: r.valueOf(variant)}
 }
 
 // compile compiles cfg into a snapshot that reads e's clock.

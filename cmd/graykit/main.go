@@ -46,6 +46,8 @@ func commands() []command {
 		{"promote", "give the new variant 100%", actionCommand("promote")},
 		{"advance", "move a rollout to its plan's next step", actionCommand("advance")},
 		{"set-share", "set a rollout's share: set-share ROLLOUT PERCENT", runSetShare},
+		{"contract-check", "has anything used a migration's old side lately? contract-check MIGRATION", runContractCheck},
+		{"ddl", "check SQL migrations for changes that break running code: ddl check FILE|DIR...", runDDL},
 	}
 }
 
@@ -80,7 +82,7 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "commands:")
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-14s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Run 'graykit help COMMAND' (or 'graykit COMMAND -h') for a command's flags.")

@@ -169,18 +169,20 @@ func printExplain(e *env, res admin.ExplainResult) {
 	if d.Rule != "" {
 		reason += " " + strconv.Quote(d.Rule)
 	}
-	table(e.stdout, [][]string{
-		{"rollout", d.Rollout},
-		{"variant", d.Variant},
+	rows := [][]string{{"rollout", d.Rollout}, {"variant", d.Variant}}
+	if !d.Value.IsZero() {
+		rows = append(rows, []string{"value", d.Value.JSON()})
+	}
+	table(e.stdout, append(rows, [][]string{
 		{"bucket", bucket},
 		{"reason", reason},
 		{"why", res.Summary},
-	})
+	}...))
 	if len(res.Rules) == 0 {
 		return
 	}
 	fmt.Fprintln(e.stdout)
-	rows := [][]string{{"RULE", "SERVES", "OUTCOME", "CONDITION", "VALUE", "HELD"}}
+	rows = [][]string{{"RULE", "SERVES", "OUTCOME", "CONDITION", "VALUE", "HELD"}}
 	for _, r := range res.Rules {
 		if len(r.Steps) == 0 {
 			rows = append(rows, []string{r.Rule, r.Serve, r.Outcome, "", "", ""})

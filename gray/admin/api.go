@@ -14,6 +14,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/graykit/graykit/dualwrite/contract"
 	"github.com/graykit/graykit/gray"
 	"github.com/graykit/graykit/gray/guard"
 )
@@ -43,6 +44,9 @@ type RolloutView struct {
 	Name    string `json:"name"`
 	Salt    string `json:"salt"`
 	Default string `json:"default"`
+	// DefaultValue is the default variant's value, when the variants carry
+	// values (each variant's is in Variants).
+	DefaultValue gray.Value `json:"default_value,omitzero"`
 	// Enabled and Variants are in force on the replica that answered,
 	// overrides applied; Share is the first new variant's percentage.
 	Enabled  bool               `json:"enabled"`
@@ -67,6 +71,10 @@ type RolloutView struct {
 	StateError string `json:"state_error,omitempty"`
 	// Metrics are outcomes per variant over the recent windows.
 	Metrics Metrics `json:"metrics"`
+	// Contract says, for each migration bound to the rollout
+	// (Config.Migrations), whether its old side was read or written on any
+	// replica within Config.ContractPeriod.
+	Contract []contract.Readiness `json:"contract,omitempty"`
 }
 
 // RolloutsResponse is the answer of GET api/rollouts.
@@ -165,7 +173,7 @@ func (h *Handler) getRollout(r *http.Request, _ Principal) (any, error) {
 func (h *Handler) view(r *http.Request, ro *gray.Rollout, now time.Time) (RolloutView, error) {
 	ctx := r.Context()
 	v := RolloutView{
-		Name: ro.Name, Salt: ro.Salt, Default: ro.Default, Enabled: ro.Enabled == nil || *ro.Enabled,
+		Name: ro.Name, Salt: ro.Salt, Default: ro.Default, DefaultValue: ro.DefaultValue, Enabled: ro.Enabled == nil || *ro.Enabled,
 		Variants: variantsOf(ro), Rules: ro.Rules, Plan: ro.Plan,
 	}
 	if v.Salt == "" {
@@ -200,6 +208,7 @@ func (h *Handler) view(r *http.Request, ro *gray.Rollout, now time.Time) (Rollou
 			v.Metrics.Source, v.Metrics.Variants = "store", aggregate(ws, h.step())
 		}
 	}
+	v.Contract = h.contracts(ctx, ro.Name, now)
 	if v.Metrics.Source == "none" && h.sampler != nil {
 		if ws := h.sampler.windowsOf(ro.Name, since); len(ws) > 0 {
 			v.Metrics.Source, v.Metrics.Variants = "local", aggregate(ws, h.step())

@@ -50,6 +50,15 @@ type Config struct {
 	// Logger receives actions and unexpected backend errors. Default
 	// slog.Default().
 	Logger *slog.Logger
+
+	// Migrations names, per rollout, the dualwrite migrations bound to it
+	// (dualwrite.FromRollout). The rollout's view then shows whether each
+	// one's old side is still read or written on any replica, from the
+	// windows their contract.Reporters write to the Backend's store.
+	Migrations map[string][]string
+	// ContractPeriod is how far back "still in use" looks, in the view and
+	// by default in api/contract. Default 24 hours.
+	ContractPeriod time.Duration
 }
 
 // Limits on requests.
@@ -117,6 +126,9 @@ func New(cfg Config) (*Handler, error) {
 	if h.cfg.Clock == nil {
 		h.cfg.Clock = time.Now
 	}
+	if h.cfg.ContractPeriod <= 0 {
+		h.cfg.ContractPeriod = 24 * time.Hour
+	}
 	if h.cfg.Logger == nil {
 		h.cfg.Logger = slog.Default()
 	}
@@ -145,6 +157,7 @@ func (h *Handler) routes() {
 	m.HandleFunc("/api/rollouts/{name}/{action}", h.api(http.MethodPost, RoleOperator, h.act))
 	m.HandleFunc("/api/audit", h.api(http.MethodGet, RoleViewer, h.audit))
 	m.HandleFunc("/api/explain", h.api(http.MethodPost, RoleViewer, h.explain))
+	m.HandleFunc("/api/contract/{migration}", h.api(http.MethodGet, RoleViewer, h.contractCheck))
 	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "admin: no such API endpoint")
 	})

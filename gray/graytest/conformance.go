@@ -370,6 +370,43 @@ func Run(t *testing.T, target Target) {
 	t.Run("anonymous stickiness", func(t *testing.T) { runAnonymous(t, target) })
 	t.Run("hot reload during traffic", func(t *testing.T) { runReload(t, target) })
 	t.Run("nil engine", func(t *testing.T) { runNilEngine(t, target) })
+	t.Run("exposures", func(t *testing.T) { runExposures(t, target) })
+}
+
+// exposureSpy records what a gray.ExposureObserver is given.
+type exposureSpy struct {
+	mu  sync.Mutex
+	got []string
+}
+
+func (x *exposureSpy) ObserveDecision(gray.Decision) {}
+func (x *exposureSpy) ObserveOutcome(gray.Outcome)   {}
+func (x *exposureSpy) ObserveExposure(ctx context.Context, s *gray.Subject, d gray.Decision) {
+	// The context is the handler's: it carries the same decisions.
+	inCtx := "no decisions in ctx"
+	if ds, ok := gray.FromContext(ctx); ok && ds.Subject().Key == s.Key {
+		inCtx = ds.Get(d.Rollout).Variant
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.got = append(x.got, fmt.Sprintf("%s %s=%s ctx=%s platform=%s", s.Key, d.Rollout, d.Variant, inCtx, s.Attrs["platform"]))
+}
+
+// runExposures: an observer that implements gray.ExposureObserver gets,
+// under every adapter, each rollout a request decided once, with the
+// subject (key and attributes) and the handler's context.
+func runExposures(t *testing.T, target Target) {
+	spy := &exposureSpy{}
+	call := target.Serve(t, NewEngine(t), Options(spy))
+	got := call(t.Context(), Call{Key: CanaryKey, Headers: map[string]string{"X-Platform": "ios"}})
+	require.True(t, got.OK)
+	want := make([]string, 0, len(rollouts))
+	for i, v := range []string{c, s, c, s, c} { // attr: the ios rule
+		want = append(want, fmt.Sprintf("%s %s=%s ctx=%s platform=ios", CanaryKey, rollouts[i], v, v))
+	}
+	spy.mu.Lock()
+	defer spy.mu.Unlock()
+	assert.Equal(t, want, spy.got)
 }
 
 func runAnonymous(t *testing.T, target Target) {

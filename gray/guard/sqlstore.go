@@ -105,8 +105,8 @@ func NewSQLStore(db *sql.DB, d Dialect, tables SQLTables) (*SQLStore, error) {
 	s.qInsert = "INSERT INTO " + tables.State + " (version, phase, step, share, started, step_started, last, rollout) VALUES (" +
 		s.phs(1, 8) + ") ON CONFLICT (rollout) DO NOTHING"
 	s.qAudit = "INSERT INTO " + tables.Audit + " (rollout, version, at, body) VALUES (" + s.phs(1, 4) + ")"
-	s.qWindow = "INSERT INTO " + tables.Windows + " (rollout, replica, variant, start, requests, errors, latency) VALUES (" +
-		s.phs(1, 7) + ") ON CONFLICT (rollout, replica, variant, start) DO UPDATE SET requests = excluded.requests, errors = excluded.errors, latency = excluded.latency"
+	s.qWindow = "INSERT INTO " + tables.Windows + " (rollout, replica, variant, start, requests, errors, latency, metrics) VALUES (" +
+		s.phs(1, 8) + ") ON CONFLICT (rollout, replica, variant, start) DO UPDATE SET requests = excluded.requests, errors = excluded.errors, latency = excluded.latency, metrics = excluded.metrics"
 	if d == MySQL {
 		// INSERT IGNORE affects 0 rows on a duplicate whatever the connection's clientFoundRows,
 		// where ON DUPLICATE KEY UPDATE rollout = rollout would count a found row as 1.
@@ -114,8 +114,8 @@ func NewSQLStore(db *sql.DB, d Dialect, tables SQLTables) (*SQLStore, error) {
 		// MariaDB lacks) and MariaDB.
 		s.qInsert = "INSERT IGNORE INTO " + tables.State + " (version, phase, step, share, started, step_started, last, rollout) VALUES (" +
 			s.phs(1, 8) + ")"
-		s.qWindow = "INSERT INTO " + tables.Windows + " (rollout, replica, variant, start, requests, errors, latency) VALUES (" +
-			s.phs(1, 7) + ") ON DUPLICATE KEY UPDATE requests = VALUES(requests), errors = VALUES(errors), latency = VALUES(latency)"
+		s.qWindow = "INSERT INTO " + tables.Windows + " (rollout, replica, variant, start, requests, errors, latency, metrics) VALUES (" +
+			s.phs(1, 8) + ") ON DUPLICATE KEY UPDATE requests = VALUES(requests), errors = VALUES(errors), latency = VALUES(latency), metrics = VALUES(metrics)"
 	}
 	return s, nil
 }
@@ -137,7 +137,7 @@ func (s *SQLStore) phs(from, to int) string {
 
 // CreateTables creates the store's tables and index if they do not exist.
 func (s *SQLStore) CreateTables(ctx context.Context) error {
-	seq, name := "seq INTEGER PRIMARY KEY AUTOINCREMENT", "TEXT"
+	seq, name, metrics := "seq INTEGER PRIMARY KEY AUTOINCREMENT", "TEXT", "metrics TEXT NOT NULL DEFAULT ''"
 	switch s.d {
 	case Postgres:
 		seq = "seq BIGSERIAL PRIMARY KEY"
@@ -145,6 +145,9 @@ func (s *SQLStore) CreateTables(ctx context.Context) error {
 		// MySQL indexes no TEXT without a prefix length; 191 characters of utf8mb4 fit InnoDB's
 		// key limit even three to a key.
 		seq, name = "seq BIGINT AUTO_INCREMENT PRIMARY KEY", "VARCHAR(191)"
+		// MySQL 8 allows no literal default on a TEXT column; every write gives metrics, and
+		// ADD COLUMN fills existing rows with '' anyway.
+		metrics = "metrics TEXT NOT NULL"
 	}
 	// An index name takes no schema: PostgreSQL puts it in the table's.
 	idx := s.t.Audit
@@ -175,6 +178,7 @@ func (s *SQLStore) CreateTables(ctx context.Context) error {
 	requests BIGINT NOT NULL,
 	errors BIGINT NOT NULL,
 	latency TEXT NOT NULL,
+	` + metrics + `,
 	PRIMARY KEY (rollout, replica, variant, start))`,
 		"CREATE TABLE IF NOT EXISTS " + s.t.Audit + " (\n\t" + seq + `,
 	rollout ` + name + ` NOT NULL,
@@ -189,6 +193,13 @@ func (s *SQLStore) CreateTables(ctx context.Context) error {
 		if _, err := s.db.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("guard: create tables: %w", err)
 		}
+	}
+	// Tables created before tracked metrics lack their column: add it.
+	if rows, err := s.db.QueryContext(ctx, "SELECT metrics FROM "+s.t.Windows+" WHERE 1 = 0"); err == nil {
+		return rows.Close()
+	}
+	if _, err := s.db.ExecContext(ctx, "ALTER TABLE "+s.t.Windows+" ADD COLUMN "+metrics); err != nil {
+		return fmt.Errorf("guard: add the metrics column: %w", err)
 	}
 	return nil
 }
@@ -321,7 +332,7 @@ func (s *SQLStore) Audit(ctx context.Context, rollout string, limit int) ([]Audi
 // PutWindow implements [Store].
 func (s *SQLStore) PutWindow(ctx context.Context, w Window) error {
 	_, err := s.db.ExecContext(ctx, s.qWindow, w.Rollout, w.Replica, w.Variant, w.Start.UnixNano(),
-		clampInt64(w.Requests), clampInt64(w.Errors), encodeHist(&w.Latency))
+		clampInt64(w.Requests), clampInt64(w.Errors), encodeHist(&w.Latency), encodeMetrics(w.Metrics))
 	if err != nil {
 		return fmt.Errorf("guard: put window: %w", err)
 	}
@@ -330,7 +341,7 @@ func (s *SQLStore) PutWindow(ctx context.Context, w Window) error {
 
 // Windows implements [Store].
 func (s *SQLStore) Windows(ctx context.Context, rollout string, since time.Time) ([]Window, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT replica, variant, start, requests, errors, latency FROM "+s.t.Windows+
+	rows, err := s.db.QueryContext(ctx, "SELECT replica, variant, start, requests, errors, latency, metrics FROM "+s.t.Windows+
 		" WHERE rollout = "+s.ph(1)+" AND start >= "+s.ph(2), rollout, since.UnixNano())
 	if err != nil {
 		return nil, fmt.Errorf("guard: windows: %w", err)
@@ -340,13 +351,18 @@ func (s *SQLStore) Windows(ctx context.Context, rollout string, since time.Time)
 	for rows.Next() {
 		w := Window{Rollout: rollout}
 		var start, req, errs int64
-		var lat string
-		if err := rows.Scan(&w.Replica, &w.Variant, &start, &req, &errs, &lat); err != nil {
+		var lat, metrics string
+		if err := rows.Scan(&w.Replica, &w.Variant, &start, &req, &errs, &lat, &metrics); err != nil {
 			return nil, fmt.Errorf("guard: windows: %w", err)
 		}
 		w.Start, w.Requests, w.Errors = fromNanos(start), uint64(max(req, 0)), uint64(max(errs, 0))
 		if err := decodeHist(lat, &w.Latency); err != nil {
 			return nil, fmt.Errorf("guard: windows: %w", err)
+		}
+		if metrics != "" {
+			if err := json.Unmarshal([]byte(metrics), &w.Metrics); err != nil {
+				return nil, fmt.Errorf("%w: window metrics: %v", ErrCorrupt, err)
+			}
 		}
 		out = append(out, w)
 	}
@@ -384,6 +400,18 @@ func encodeHist(h *gray.HistogramSnapshot) string {
 		b.WriteString(strconv.FormatUint(c, 10))
 	}
 	return b.String()
+}
+
+// encodeMetrics writes tracked metrics as a JSON object, "" for none.
+func encodeMetrics(m map[string]gray.MetricSums) string {
+	if len(m) == 0 {
+		return ""
+	}
+	b, err := json.Marshal(m)
+	if err != nil { // a NaN or Inf sum: keep the counts of the window
+		return ""
+	}
+	return string(b)
 }
 
 // ErrCorrupt is returned for stored data the store cannot read.

@@ -237,6 +237,21 @@
       el("tbody", {}, rows));
   }
 
+  // contractBox shows, per migration bound to the rollout, whether any
+  // replica still reads or writes its old side (package dualwrite/contract).
+  function contractBox(r) {
+    if (!r.contract || r.contract.length === 0) return null;
+    const text = { "in-use": "old side in use", "unused": "old side unused: ready to contract", "no-data": "no replica reports" };
+    return el("div", { class: "contract" },
+      ...r.contract.map((c) => el("div", { "data-migration": c.migration, "data-verdict": c.verdict },
+        el("span", { class: "badge verdict " + c.verdict }, c.migration + ": " + (text[c.verdict] || c.verdict)),
+        c.verdict === "in-use"
+          ? el("span", { class: "meta" }, " " + c.old_reads + " reads, " + c.old_writes + " writes of the old side; last " +
+            new Date(c.last_old_use).toLocaleString() + " on " +
+            c.replicas.filter((x) => x.old_reads + x.old_writes > 0).map((x) => x.replica).join(", "))
+          : el("span", { class: "meta" }, " " + c.replicas.length + " replica" + (c.replicas.length === 1 ? "" : "s") + " reporting"))));
+  }
+
   function card(r) {
     const phase = phaseOf(r);
     const share = shareOf(r);
@@ -259,6 +274,7 @@
           stepsBar(r),
           approvalBox(r),
           lastTransition(r),
+          contractBox(r),
           actionButtons(r)),
         el("div", {}, chart("error rate", seriesOf(r, "error_rate"), rate), legend(r)),
         el("div", {}, chart("p95 latency", seriesOf(r, "p95_ms"), ms), variantTable(r))));

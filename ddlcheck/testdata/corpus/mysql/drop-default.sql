@@ -1,0 +1,4 @@
+-- want: drop-default
+ALTER TABLE users ALTER COLUMN status DROP DEFAULT;
+-- want: ok
+ALTER TABLE users ALTER COLUMN status SET DEFAULT 'active';

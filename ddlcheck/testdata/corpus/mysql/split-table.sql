@@ -1,0 +1,8 @@
+-- want: split-table
+CREATE TABLE profiles AS SELECT id, bio FROM users;
+-- want: split-table
+INSERT INTO profiles (id, bio) SELECT id, bio FROM users;
+-- want: ok
+CREATE TABLE profiles (id BIGINT PRIMARY KEY, bio TEXT);
+-- want: ok
+INSERT INTO settings (k, v) VALUES ('schema', '2');
