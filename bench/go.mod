@@ -14,6 +14,7 @@ replace (
 require (
 	github.com/cespare/xxhash/v2 v2.3.0
 	github.com/gin-gonic/gin v1.12.0
+	github.com/go-sql-driver/mysql v1.10.1
 	github.com/graykit/graykit v0.0.0-00010101000000-000000000000
 	github.com/graykit/graykit/adapters/grayecho v0.0.0-00010101000000-000000000000
 	github.com/graykit/graykit/adapters/graygin v0.0.0-00010101000000-000000000000
@@ -31,6 +32,7 @@ require (
 )
 
 require (
+	filippo.io/edwards25519 v1.2.0 // indirect
 	github.com/bytedance/gopkg v0.1.3 // indirect
 	github.com/bytedance/sonic v1.15.0 // indirect
 	github.com/bytedance/sonic/loader v0.5.0 // indirect

@@ -10,7 +10,33 @@ import (
 )
 
 // Dialect is the SQL flavour of a database. The package's SQL (repair queue, checkpoints, backfill,
-// [SQLStore]) is written for all three; SQLite and PostgreSQL are tested, MySQL is not.
+// [SQLStore], the per-key lock) is written for all three and tested on each: SQLite, PostgreSQL
+// and MySQL (on MariaDB 10.11).
+//
+// MySQL means MySQL 8.0+ or MariaDB 10.6+, and the package uses only what both have:
+//   - Upserts are INSERT … ON DUPLICATE KEY UPDATE col = VALUES(col). MySQL 8.0.20+ deprecates
+//     VALUES() in favour of a row alias (… AS new), which MariaDB does not know; it still works.
+//   - No RETURNING (MySQL has none; MariaDB's INSERT/DELETE … RETURNING has no UPDATE form): a
+//     backfill reads a batch's end with a plain SELECT and then moves its checkpoint with a
+//     conditional UPDATE; a Go-mode backfill writes its rows one UPDATE each.
+//   - SKIP LOCKED (MySQL 8.0.1, MariaDB 10.6) lets repairers claim disjoint queue rows.
+//   - No <=> or IS NOT DISTINCT FROM: the package compares non-NULL values only.
+//   - The package's own transactions run at READ COMMITTED, not the server's default REPEATABLE
+//     READ, whose shared next-key locks on rows a batch only reads deadlock with writers of those
+//     rows. Row-based or mixed binary logging is needed for that (the default on both).
+//   - The per-key lock is a named lock, GET_LOCK, which belongs to a connection, not to a
+//     transaction: a call takes it on a connection of its own before its transaction begins and
+//     releases it after the transaction ends, on every path; a connection that dies releases it
+//     on the server. It waits at most innodb_lock_wait_timeout (default 50s), like a row lock.
+//     Named locks are server-wide, so pairs over tables of the same names in two databases of one
+//     server only wait for each other more often. A call that needs the lock cannot join the
+//     caller's transaction ([ContextWithTx]) on MySQL: it returns [ErrTxUnsupported].
+//   - DDL commits implicitly (on both): never run a migration's ALTER TABLE in a transaction with
+//     data changes you may want to roll back.
+//   - Text keys are VARCHAR(255) in the package's tables (MySQL indexes no TEXT without a prefix).
+//
+// A DSN of github.com/go-sql-driver/mysql works as it comes; clientFoundRows does not change the
+// outcome of any statement the package counts rows of.
 type Dialect uint8
 
 // The supported dialects.
@@ -19,7 +45,8 @@ const (
 	SQLite Dialect = iota + 1
 	// Postgres, e.g. github.com/jackc/pgx/v5/stdlib (driver "pgx").
 	Postgres
-	// MySQL 8.0 or later (untested).
+	// MySQL 8.0 or later, or MariaDB 10.6 or later, e.g. github.com/go-sql-driver/mysql
+	// (driver "mysql").
 	MySQL
 )
 
@@ -102,6 +129,17 @@ func (d Dialect) concat(a, b string) string {
 		return "CONCAT(" + a + ", " + b + ")"
 	}
 	return a + " || " + b
+}
+
+// txOptions are the options of the package's own transactions: READ COMMITTED on MySQL, whose
+// default REPEATABLE READ would take shared next-key locks on the rows a backfill batch only reads
+// (an upgrade to an exclusive lock then deadlocks with a writer of the same row) and gap locks that
+// block inserts; the other dialects' defaults (PostgreSQL READ COMMITTED, SQLite serializable).
+func (d Dialect) txOptions() *sql.TxOptions {
+	if d == MySQL {
+		return &sql.TxOptions{Isolation: sql.LevelReadCommitted}
+	}
+	return nil
 }
 
 // skipLocked reports whether the dialect has SELECT … FOR UPDATE SKIP LOCKED.

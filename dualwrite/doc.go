@@ -62,7 +62,8 @@
 //
 // In every configuration but the last, each write and each repair of a key runs in a database
 // transaction that holds the key's lock (PostgreSQL: pg_advisory_xact_lock on a hash of the key;
-// SQLite: the database's write lock, which its first write takes; MySQL: GET_LOCK, untested) and
+// SQLite: the database's write lock, which its first write takes; MySQL: GET_LOCK on a connection
+// of the call's own, released after its transaction ends, see [Dialect]) and
 // that ends only after every write made under it has returned, also one to a store that ignores a
 // canceled context. Writers and repairs of a key, in any process, take turns. The lock costs
 // PostgreSQL one statement per call; on SQLite a write of both tables costs nothing more than its
@@ -113,8 +114,8 @@
 // [Backfill] walks a table in key order in batches, converting with a SQL expression or in Go,
 // writes only rows whose new column is still NULL, commits a checkpoint with every batch and
 // resumes from it, and can be throttled and paused. [Verify] walks both sides and reports matched,
-// mismatched and missing keys, optionally repairing them. SQL runs on SQLite and PostgreSQL
-// through database/sql ([Dialect]; MySQL's syntax is there but untested); the tables the package needs are created by
+// mismatched and missing keys, optionally repairing them. SQL runs on SQLite, PostgreSQL and MySQL
+// or MariaDB through database/sql (see [Dialect]); the tables the package needs are created by
 // [Queue.CreateTable] and [Checkpoints.CreateTable] under names you choose.
 //
 // # The smallest useful program

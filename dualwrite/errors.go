@@ -23,8 +23,10 @@ var (
 	ErrConcurrentChange = errors.New("dualwrite: value kept changing during repair")
 	// ErrTxUnsupported is returned by a [Pair] that has a store outside its [Queue]'s database when
 	// the call's context carries a transaction ([ContextWithTx]): a write outside the transaction
-	// cannot roll back with it. Call it outside the transaction.
-	ErrTxUnsupported = errors.New("dualwrite: a store outside the database cannot join the caller's transaction")
+	// cannot roll back with it. Call it outside the transaction. On MySQL every coordinated call
+	// returns it for such a context: the key's lock there is a named lock, which cannot be held
+	// until the caller's transaction ends (see [Dialect]).
+	ErrTxUnsupported = errors.New("dualwrite: the call cannot join the caller's transaction")
 	// ErrInvalidConfig is wrapped by every configuration error.
 	ErrInvalidConfig = errors.New("dualwrite: invalid config")
 )

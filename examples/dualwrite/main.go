@@ -1,28 +1,91 @@
 // Command dualwrite runs the users.status (int 0/1) → users.status_v2 (varchar
-// active/banned/pending) migration end to end on an embedded SQLite file, printing a short report
-// of each phase: expand, dual-write, backfill, verify, shadow, live (switch reads), ramp-down,
-// complete and contract.
+// active/banned/pending) migration end to end, printing a short report of each phase: expand,
+// dual-write, backfill, verify, shadow, live (switch reads), ramp-down, complete and contract.
+//
+// By default it runs on an embedded SQLite file. Given a DSN (-dsn, or GRAYKIT_EXAMPLE_DSN) it runs
+// on that database instead, in tables named graykit_example_*, which it drops at the end:
+//
+//	go run ./examples/dualwrite -dsn 'postgres://user@127.0.0.1:5432/app?sslmode=disable'
+//	go run ./examples/dualwrite -dsn 'root@tcp(127.0.0.1:3306)/app?parseTime=true'   # MySQL or MariaDB
 package main
 
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 
-	_ "modernc.org/sqlite"
+	_ "github.com/go-sql-driver/mysql" // driver "mysql"
+	_ "github.com/jackc/pgx/v5/stdlib" // driver "pgx"
+	_ "modernc.org/sqlite"             // driver "sqlite"
 
 	"github.com/graykit/graykit/dualwrite"
 )
 
 func main() {
-	if err := run(os.Stdout); err != nil {
+	dsn := flag.String("dsn", os.Getenv("GRAYKIT_EXAMPLE_DSN"),
+		"database to run on: postgres://… (PostgreSQL), user@tcp(host:port)/db (MySQL/MariaDB); empty: a temporary SQLite file")
+	flag.Parse()
+	if err := run(os.Stdout, *dsn, "graykit_example_"); err != nil {
 		fmt.Fprintln(os.Stderr, "dualwrite example:", err)
 		os.Exit(1)
 	}
+}
+
+// open opens dsn with the driver and dialect its form names, or a temporary SQLite file when it
+// is empty; done closes it and removes what it created.
+func open(dsn string) (db *sql.DB, d dualwrite.Dialect, done func(), err error) {
+	driver := "sqlite"
+	d = dualwrite.SQLite
+	var dir string
+	switch {
+	case dsn == "":
+		if dir, err = os.MkdirTemp("", "graykit-dualwrite-"); err != nil {
+			return nil, 0, nil, err
+		}
+		dsn = "file:" + filepath.Join(dir, "app.db") + "?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)"
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		driver, d = "pgx", dualwrite.Postgres
+	case strings.Contains(dsn, "@tcp("), strings.Contains(dsn, "@unix("), strings.HasPrefix(dsn, "mysql:"):
+		driver, d = "mysql", dualwrite.MySQL
+		dsn = strings.TrimPrefix(dsn, "mysql:")
+	default:
+		return nil, 0, nil, fmt.Errorf("dsn %q: want postgres://…, user@tcp(host:port)/db or nothing", dsn)
+	}
+	if db, err = sql.Open(driver, dsn); err != nil {
+		return nil, 0, nil, err
+	}
+	return db, d, func() {
+		_ = db.Close()
+		if dir != "" {
+			_ = os.RemoveAll(dir)
+		}
+	}, nil
+}
+
+// rebind turns ? placeholders into $n for PostgreSQL.
+func rebind(d dualwrite.Dialect, q string) string {
+	if d != dualwrite.Postgres {
+		return q
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range q {
+		if r == '?' {
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 func statusUp(s int) (string, error) {
@@ -53,32 +116,40 @@ func StatusColumns(phase dualwrite.Phaser) *dualwrite.Columns[int, string] {
 	}
 }
 
-func run(w io.Writer) error {
+// run runs the migration on dsn (see open) in tables whose names start with prefix.
+func run(w io.Writer, dsn, prefix string) (err error) {
 	ctx := context.Background()
-	dir, err := os.MkdirTemp("", "graykit-dualwrite-")
+	db, d, done, err := open(dsn)
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "app.db")+"?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)")
-	if err != nil {
-		return err
-	}
-	defer db.Close()
+	defer done()
+	users, cpTable := prefix+"users", prefix+"checkpoints"
+	// Statements name the users table as "users" and use ? placeholders.
 	exec := func(q string, args ...any) error {
-		_, err := db.ExecContext(ctx, q, args...)
+		_, err := db.ExecContext(ctx, rebind(d, strings.ReplaceAll(q, "users", users)), args...)
 		return err
 	}
+	drop := func() (err error) {
+		for _, t := range []string{users, cpTable} {
+			_, e := db.ExecContext(ctx, "DROP TABLE IF EXISTS "+t)
+			err = errors.Join(err, e)
+		}
+		return err
+	}
+	if err := drop(); err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, drop()) }()
 
-	const users = 10000
-	if err := exec("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL, status INTEGER)"); err != nil {
+	const n = 10000
+	if err := exec("CREATE TABLE users (id BIGINT PRIMARY KEY, name VARCHAR(64) NOT NULL, status INTEGER)"); err != nil {
 		return err
 	}
-	if err := exec(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
-		INSERT INTO users (id, name, status) SELECT i, 'user-' || i, i % 2 FROM n`, users); err != nil {
+	if err := insertUsers(ctx, db, d, users, n); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "off:        %d users with status 0/1\n", users)
+	fmt.Fprintf(w, "off:        %d users with status 0/1\n", n)
 
 	phase, _ := dualwrite.NewSwitch(dualwrite.Off)
 	cols := StatusColumns(phase)
@@ -113,7 +184,7 @@ func run(w io.Writer) error {
 	fmt.Fprintf(w, "dual-write: user 2 → status=%d status_v2=%s; user 3 → status=%d status_v2=%s\n", v2.Old.V, v2.New.V, v.Old.V, v.New.V)
 
 	// Backfill the history; rows a dual write already set are left alone.
-	cps, err := dualwrite.NewCheckpoints(db, dualwrite.SQLite, "dualwrite_checkpoints")
+	cps, err := dualwrite.NewCheckpoints(db, d, cpTable)
 	if err != nil {
 		return err
 	}
@@ -121,8 +192,8 @@ func run(w io.Writer) error {
 		return err
 	}
 	bf, err := dualwrite.NewBackfill(dualwrite.BackfillConfig{
-		DB: db, Dialect: dualwrite.SQLite, Checkpoints: cps,
-		Table: "users", KeyColumn: "id", OldColumn: "status", NewColumn: "status_v2",
+		DB: db, Dialect: d, Checkpoints: cps,
+		Table: users, KeyColumn: "id", OldColumn: "status", NewColumn: "status_v2",
 		Convert: cols.Convert, BatchSize: 1000, Logger: slog.New(slog.DiscardHandler),
 	})
 	if err != nil {
@@ -135,7 +206,7 @@ func run(w io.Writer) error {
 	fmt.Fprintf(w, "backfill:   walked %d rows, wrote %d, finished=%v\n", p.Done, p.Updated, p.Finished)
 
 	// Verify, comparing in old terms (pending counts as its declared fallback).
-	rep, err := verify(ctx, db, cols)
+	rep, err := verify(ctx, db, d, users, cols)
 	if err != nil {
 		return err
 	}
@@ -148,7 +219,7 @@ func run(w io.Writer) error {
 	read := func(id int64) (string, error) {
 		var o sql.Null[int]
 		var n sql.Null[string]
-		if err := db.QueryRowContext(ctx, "SELECT status, status_v2 FROM users WHERE id = ?", id).Scan(&o, &n); err != nil {
+		if err := db.QueryRowContext(ctx, rebind(d, "SELECT status, status_v2 FROM "+users+" WHERE id = ?"), id).Scan(&o, &n); err != nil {
 			return "", err
 		}
 		return cols.ReadNew(ctx, o, n)
@@ -180,20 +251,44 @@ func run(w io.Writer) error {
 	}
 	var nulls, active, banned, pending int
 	if err := db.QueryRowContext(ctx, `SELECT
-		SUM(status_v2 IS NULL), SUM(status_v2 = 'active'), SUM(status_v2 = 'banned'), SUM(status_v2 = 'pending')
-		FROM users`).Scan(&nulls, &active, &banned, &pending); err != nil {
+		SUM(CASE WHEN status_v2 IS NULL THEN 1 ELSE 0 END), SUM(CASE WHEN status_v2 = 'active' THEN 1 ELSE 0 END),
+		SUM(CASE WHEN status_v2 = 'banned' THEN 1 ELSE 0 END), SUM(CASE WHEN status_v2 = 'pending' THEN 1 ELSE 0 END)
+		FROM `+users).Scan(&nulls, &active, &banned, &pending); err != nil {
 		return err
 	}
 	fmt.Fprintf(w, "complete:   dropped users.status; active=%d banned=%d pending=%d null=%d\n", active, banned, pending, nulls)
 	return nil
 }
 
-func verify(ctx context.Context, db *sql.DB, cols *dualwrite.Columns[int, string]) (dualwrite.Report[int64], error) {
-	oldS, err := dualwrite.NewSQLStore[int64, int](db, dualwrite.SQLite, dualwrite.SQLStoreConfig{Table: "users", KeyColumn: "id", ValueColumn: "status"})
+// insertUsers inserts n users, status alternating 1, 0, a few hundred rows a statement.
+func insertUsers(ctx context.Context, db *sql.DB, d dualwrite.Dialect, table string, n int) error {
+	const per = 500
+	for lo := 1; lo <= n; lo += per {
+		var (
+			q    strings.Builder
+			args []any
+		)
+		q.WriteString("INSERT INTO " + table + " (id, name, status) VALUES ")
+		for i := lo; i < lo+per && i <= n; i++ {
+			if i > lo {
+				q.WriteString(", ")
+			}
+			q.WriteString("(?, ?, ?)")
+			args = append(args, i, "user-"+strconv.Itoa(i), i%2)
+		}
+		if _, err := db.ExecContext(ctx, rebind(d, q.String()), args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func verify(ctx context.Context, db *sql.DB, d dualwrite.Dialect, table string, cols *dualwrite.Columns[int, string]) (dualwrite.Report[int64], error) {
+	oldS, err := dualwrite.NewSQLStore[int64, int](db, d, dualwrite.SQLStoreConfig{Table: table, KeyColumn: "id", ValueColumn: "status"})
 	if err != nil {
 		return dualwrite.Report[int64]{}, err
 	}
-	newS, err := dualwrite.NewSQLStore[int64, string](db, dualwrite.SQLite, dualwrite.SQLStoreConfig{Table: "users", KeyColumn: "id", ValueColumn: "status_v2"})
+	newS, err := dualwrite.NewSQLStore[int64, string](db, d, dualwrite.SQLStoreConfig{Table: table, KeyColumn: "id", ValueColumn: "status_v2"})
 	if err != nil {
 		return dualwrite.Report[int64]{}, err
 	}

@@ -68,8 +68,8 @@
 // judges on every replica's windows. State changes are compare-and-swap, so a
 // step is taken once however many replicas judge; a brake pulled anywhere is
 // obeyed everywhere within one poll; a restarted replica picks the step up
-// from the store. [NewMemoryStore] serves one process, [NewSQLStore] SQLite
-// and PostgreSQL (create its tables with [SQLStore.CreateTables]).
+// from the store. [NewMemoryStore] serves one process, [NewSQLStore] SQLite,
+// PostgreSQL and MySQL/MariaDB (create its tables with [SQLStore.CreateTables]).
 //
 // # Actions
 //

@@ -1,11 +1,7 @@
 package admin_test
 
 import (
-	"database/sql"
-	"fmt"
-	"math/rand/v2"
 	"net/http"
-	"path/filepath"
 	"strconv"
 	"testing"
 
@@ -17,41 +13,31 @@ import (
 	"github.com/graykit/graykit/gray"
 	"github.com/graykit/graykit/gray/admin"
 	"github.com/graykit/graykit/gray/guard"
-	"github.com/graykit/graykit/internal/testenv"
+	"github.com/graykit/graykit/integration/sqltest"
 )
 
-// newStore opens a fresh guard store of the kind: "memory", "sqlite", or
-// "postgres" when GRAYKIT_TEST_POSTGRES_DSN is set (skipped otherwise).
+// newStore opens a fresh guard store of the kind: "memory", or a SQL store on a fresh database of
+// a sqltest kind (PostgreSQL and MySQL skipped without their DSNs).
 func newStore(t *testing.T, kind string) guard.Store {
 	t.Helper()
-	var db *sql.DB
-	var err error
-	var dialect guard.Dialect
-	prefix := "gk"
-	switch kind {
-	case "memory":
+	if kind == "memory" {
 		return guard.NewMemoryStore()
-	case "sqlite":
-		dsn := "file:" + filepath.Join(t.TempDir(), "guard.db") + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)"
-		db, err = sql.Open("sqlite", dsn)
-		dialect = guard.SQLite
-	default:
-		dsn := testenv.PostgresDSN(t)
-		db, err = sql.Open("pgx", dsn)
-		dialect = guard.Postgres
-		prefix = fmt.Sprintf("gk_admin_%08x", rand.Uint32())
-		t.Cleanup(func() {
-			for _, s := range []string{"_state", "_windows", "_audit"} {
-				_, _ = db.Exec("DROP TABLE IF EXISTS " + prefix + s)
-			}
-		})
 	}
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = db.Close() })
-	st, err := guard.NewSQLStore(db, dialect, guard.SQLTables{State: prefix + "_state", Windows: prefix + "_windows", Audit: prefix + "_audit"})
+	db := sqltest.Open(t, sqltest.Kind(kind))
+	dialect := map[sqltest.Kind]guard.Dialect{sqltest.SQLite: guard.SQLite, sqltest.Postgres: guard.Postgres, sqltest.MySQL: guard.MySQL}[db.Kind]
+	st, err := guard.NewSQLStore(db.DB, dialect, guard.SQLTables{State: "gk_state", Windows: "gk_windows", Audit: "gk_audit"})
 	require.NoError(t, err)
 	require.NoError(t, st.CreateTables(t.Context()))
 	return st
+}
+
+// storeKinds are the stores the admin tests run on: memory and every sqltest database.
+func storeKinds() []string {
+	kinds := []string{"memory"}
+	for _, k := range sqltest.Kinds {
+		kinds = append(kinds, string(k))
+	}
+	return kinds
 }
 
 // bannerSplit is the share of 2,000 users each replica puts on banner's
@@ -77,7 +63,7 @@ func bannerSplit(f *fixture) (shares []float64, allOff []bool) {
 // replica obeys after one poll, and each action is audited; advance and
 // pause still get 409 with a clear message.
 func TestUnplannedRolloutThroughTheAPI(t *testing.T) {
-	for _, kind := range []string{"memory", "sqlite", "postgres"} {
+	for _, kind := range storeKinds() {
 		t.Run(kind, func(t *testing.T) {
 			f := newFixtureStore(t, fixtureConfig, 3, newStore(t, kind))
 			act := func(action string, body any) admin.ActionResponse {

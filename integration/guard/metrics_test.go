@@ -1,12 +1,10 @@
 package guard_test
 
 import (
-	"database/sql"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
@@ -16,6 +14,7 @@ import (
 
 	"github.com/graykit/graykit/gray"
 	"github.com/graykit/graykit/gray/guard"
+	"github.com/graykit/graykit/integration/sqltest"
 )
 
 // TestStoreWindowMetrics: tracked outcomes round-trip through every store,
@@ -49,30 +48,30 @@ func TestStoreWindowMetrics(t *testing.T) {
 // TestSQLStoreAddsMetricsColumn: a windows table created before tracked
 // metrics gets its column from CreateTables, and keeps its rows.
 func TestSQLStoreAddsMetricsColumn(t *testing.T) {
-	ctx := t.Context()
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "old.db"))
-	require.NoError(t, err)
-	defer db.Close()
-	_, err = db.ExecContext(ctx, `CREATE TABLE old_windows (
-	rollout TEXT NOT NULL, replica TEXT NOT NULL, variant TEXT NOT NULL, start BIGINT NOT NULL,
+	sqltest.Each(t, func(t *testing.T, tdb sqltest.DB) {
+		ctx := t.Context()
+		db, key := tdb.DB, tdb.TextType()
+		_, err := db.ExecContext(ctx, `CREATE TABLE old_windows (
+	rollout `+key+` NOT NULL, replica `+key+` NOT NULL, variant `+key+` NOT NULL, start BIGINT NOT NULL,
 	requests BIGINT NOT NULL, errors BIGINT NOT NULL, latency TEXT NOT NULL,
 	PRIMARY KEY (rollout, replica, variant, start))`)
-	require.NoError(t, err)
-	_, err = db.ExecContext(ctx, `INSERT INTO old_windows VALUES ('r', 'a', 'canary', 0, 7, 1, '')`)
-	require.NoError(t, err)
-	st, err := guard.NewSQLStore(db, guard.SQLite, guard.SQLTables{State: "old_state", Windows: "old_windows", Audit: "old_audit"})
-	require.NoError(t, err)
-	require.NoError(t, st.CreateTables(ctx))
-	require.NoError(t, st.CreateTables(ctx), "idempotent")
-	ws, err := st.Windows(ctx, "r", time.Unix(0, 0))
-	require.NoError(t, err)
-	require.Len(t, ws, 1)
-	assert.Equal(t, uint64(7), ws[0].Requests)
-	require.NoError(t, st.PutWindow(ctx, guard.Window{Rollout: "r", Replica: "a", Variant: "canary", Start: time.Unix(0, 0), Requests: 8,
-		Metrics: map[string]gray.MetricSums{"x": {Count: 1, Sum: 1, SumSq: 1}}}))
-	ws, err = st.Windows(ctx, "r", time.Unix(0, 0))
-	require.NoError(t, err)
-	assert.Equal(t, uint64(1), ws[0].Metrics["x"].Count)
+		require.NoError(t, err)
+		_, err = db.ExecContext(ctx, `INSERT INTO old_windows VALUES ('r', 'a', 'canary', 0, 7, 1, '')`)
+		require.NoError(t, err)
+		st, err := guard.NewSQLStore(db, guardDialect[tdb.Kind], guard.SQLTables{State: "old_state", Windows: "old_windows", Audit: "old_audit"})
+		require.NoError(t, err)
+		require.NoError(t, st.CreateTables(ctx))
+		require.NoError(t, st.CreateTables(ctx), "idempotent")
+		ws, err := st.Windows(ctx, "r", time.Unix(0, 0))
+		require.NoError(t, err)
+		require.Len(t, ws, 1)
+		assert.Equal(t, uint64(7), ws[0].Requests)
+		require.NoError(t, st.PutWindow(ctx, guard.Window{Rollout: "r", Replica: "a", Variant: "canary", Start: time.Unix(0, 0), Requests: 8,
+			Metrics: map[string]gray.MetricSums{"x": {Count: 1, Sum: 1, SumSq: 1}}}))
+		ws, err = st.Windows(ctx, "r", time.Unix(0, 0))
+		require.NoError(t, err)
+		assert.Equal(t, uint64(1), ws[0].Metrics["x"].Count)
+	})
 }
 
 // TestTrackedMetricsAcrossReplicas: outcomes tracked through the

@@ -340,4 +340,9 @@ func main() {
 	t.plain("Backfill", "dualwrite: backfill of 200,000 rows on SQLite (ns/op is one whole backfill)", "")
 	t.plain("OFREP", "OFREP: one browser's flag fetch, 20 client rollouts (issue 17)",
 		"gray/ofrep behind gray.Middleware, called with ServeHTTP (no network). bulk-20: the full answer; bulk-20/304: a poll that finds it unchanged (the answer is still computed, to compare its ETag); single: one flag; decide-20-without-ofrep: the same request deciding the same 20 rollouts with gray.Variant and no OFREP (bulk-20 minus this row is what OFREP adds).")
+	// Rows present only when GRAYKIT_TEST_MYSQL_DSN was set for the run.
+	t.plain("MySQLPut", "dualwrite on MySQL/MariaDB: one write", "")
+	t.plain("MySQLBackfill", "dualwrite on MySQL/MariaDB: backfill of 200,000 rows (ns/op is one whole backfill)", "")
+	t.plain("MySQLRatio", "dualwrite on MySQL/MariaDB: targets as paired ratios",
+		"Each iteration times the reference and dualwrite back to back, order alternating. put: x-both = Pair.Put time / two autocommitted upserts (target ≤ 1.1), x-both-in-tx = Pair.Put / the two upserts in one transaction, x-locked-by-hand = Pair.Put / the same transaction under GET_LOCK by hand. backfill (50,000 rows): %hand = hand-written batched UPDATE time / Backfill (SQL mode) time × 100 (target ≥ 80).")
 }
