@@ -74,8 +74,9 @@ func TestLinearizability(t *testing.T) {
 		name string
 		run  func(t *testing.T, db testDB, c *linCheck)
 	}{
-		{"pair/one-database", func(t *testing.T, db testDB, c *linCheck) { runPair(t, db, c, false) }},
-		{"pair/sql+kv", func(t *testing.T, db testDB, c *linCheck) { runPair(t, db, c, true) }},
+		{"pair/one-database", func(t *testing.T, db testDB, c *linCheck) { runPair(t, db, c, nil) }},
+		{"pair/sql+kv", func(t *testing.T, db testDB, c *linCheck) { runPair(t, db, c, memKVStore) }},
+		{"pair/sql+mongo", func(t *testing.T, db testDB, c *linCheck) { runPair(t, db, c, mongoStore) }},
 		{"columns", runColumns},
 	}
 	for _, v := range variants {
@@ -493,16 +494,16 @@ func waitDrained(t *testing.T, q *dualwrite.Queue) {
 	}
 }
 
-// runPair checks a Pair: the new side a second table (kv false) or a key-value store outside the
-// database (kv true).
-func runPair(t *testing.T, db testDB, c *linCheck, kv bool) {
+// runPair checks a Pair: the new side a second table (outside nil) or a store outside the database
+// that outside returns.
+func runPair(t *testing.T, db testDB, c *linCheck, outside func(t *testing.T) dualwrite.Store[int64, string]) {
 	ctx := context.Background()
 	db.exec(t, "CREATE TABLE lin_old (id BIGINT PRIMARY KEY, v TEXT)")
 	oldStore, err := dualwrite.NewSQLStore[int64, string](db.DB, db.Dialect, dualwrite.SQLStoreConfig{Table: "lin_old", KeyColumn: "id", ValueColumn: "v"})
 	require.NoError(t, err)
 	var newStore dualwrite.Store[int64, string]
-	if kv {
-		newStore = newMemKV()
+	if outside != nil {
+		newStore = outside(t)
 	} else {
 		db.exec(t, "CREATE TABLE lin_new (id BIGINT PRIMARY KEY, v TEXT)")
 		newStore, err = dualwrite.NewSQLStore[int64, string](db.DB, db.Dialect, dualwrite.SQLStoreConfig{Table: "lin_new", KeyColumn: "id", ValueColumn: "v"})
