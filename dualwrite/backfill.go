@@ -81,6 +81,7 @@ type Backfill struct {
 	uOne                     string // Go mode on dialects without UPDATE … FROM: update one row
 	qFirstKey, qTypes        string
 	cpRead, cpFinish, qCount string
+	cpMove                   string // MySQL: move the checkpoint to a batch's end, if at the expected position
 }
 
 // position is where a backfill stands, as its checkpoint stores it.
@@ -146,6 +147,7 @@ func NewBackfill(cfg BackfillConfig) (*Backfill, error) {
 	}
 	b.qFirstKey = fmt.Sprintf("SELECT %s FROM %s ORDER BY %s LIMIT 1", k, t, k)
 	b.qTypes = "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = CAST($1 AS regclass) AND attname = $2 AND NOT attisdropped"
+	b.cpMove = fmt.Sprintf("UPDATE %s SET last_key = ?, done = done + ?, updated_at = ? WHERE name = ? AND COALESCE(last_key, '') = ? AND done = ?", ct)
 	b.cpRead = fmt.Sprintf("SELECT last_key, done FROM %s WHERE name = %s", ct, d.ph(1))
 	b.cpFinish = fmt.Sprintf("UPDATE %s SET finished = 1, updated_at = %s WHERE name = %s", ct, d.ph(1), d.ph(2))
 	b.qCount = fmt.Sprintf("SELECT COUNT(*) FROM %s", t)
@@ -164,11 +166,10 @@ func advanceSQL(d Dialect, ct, t, k string, after bool) string {
 	i := 0
 	ph := func() string { i++; return d.ph(i) }
 	if !d.updateFrom() {
-		// MySQL: a multi-table UPDATE, then the caller reads the checkpoint back.
-		return fmt.Sprintf("UPDATE %s AS c JOIN (SELECT MAX(%s) AS hi, COUNT(*) AS n FROM (%s) q) b"+
-			" SET c.last_key = CASE WHEN b.n > 0 THEN %s ELSE c.last_key END, c.done = c.done + b.n, c.updated_at = ?"+
-			" WHERE c.name = ? AND COALESCE(c.last_key, '') = ? AND c.done = ?",
-			ct, k, batchKeys(t, k, after, ph, ph), d.concat("?", "CAST(b.hi AS CHAR)"))
+		// MySQL: the batch's end by a plain read, then the checkpoint moves by cpMove. A read inside
+		// an UPDATE would lock the table's rows in share mode, and a later write of one of them in
+		// the batch would deadlock with a writer waiting for it.
+		return fmt.Sprintf("SELECT CAST(MAX(%s) AS CHAR), COUNT(*) FROM (%s) q", k, batchKeys(t, k, after, ph, ph))
 	}
 	prefix, size := ph(), ph()
 	// The batch is the next size keys after the last one (keyset pagination). The last key of a
@@ -403,7 +404,7 @@ func (r *backfillRun) batch(ctx context.Context, pos position) (walked, updated 
 			return 0, 0, pos, false, err // an error, or an empty table
 		}
 	}
-	tx, err := r.cfg.DB.BeginTx(ctx, nil)
+	tx, err := r.cfg.DB.BeginTx(ctx, r.cfg.Dialect.txOptions())
 	if err != nil {
 		return 0, 0, pos, false, err
 	}
@@ -454,7 +455,7 @@ func (r *backfillRun) keyPrefix(ctx context.Context, last any) (string, error) {
 // advance moves the checkpoint from pos over the next batch (see advanceSQL); ok is false when
 // the checkpoint was not at pos. The statement's arguments are the key kind prefix, the last key
 // (unless first), the batch size, now, the name, the expected stored key (” for none) and done;
-// MySQL's statement takes the prefix after the batch's two.
+// MySQL's (see advanceMySQL) takes the last key and the batch size.
 func (r *backfillRun) advance(ctx context.Context, tx *sql.Tx, pos position) (next position, ok bool, err error) {
 	cfg := r.cfg
 	var want string // the stored key expected; '' for none
@@ -471,27 +472,13 @@ func (r *backfillRun) advance(ctx context.Context, tx *sql.Tx, pos position) (ne
 	if err != nil {
 		return pos, false, err
 	}
+	if !cfg.Dialect.updateFrom() {
+		return r.advanceMySQL(ctx, tx, st, pos, want, slices.Concat(last, []any{size}))
+	}
 	var key sql.NullString
-	if cfg.Dialect.updateFrom() {
-		err = st.QueryRowContext(ctx, slices.Concat([]any{r.prefix, size}, last, []any{size - 1}, last, []any{size}, rest)...).Scan(&key, &next.done)
-		if errors.Is(err, sql.ErrNoRows) {
-			return pos, false, nil
-		}
-	} else {
-		var res sql.Result
-		if res, err = st.ExecContext(ctx, slices.Concat(last, []any{size, r.prefix}, rest)...); err != nil {
-			return pos, false, err
-		}
-		n, _ := res.RowsAffected()
-		var cp *sql.Stmt
-		if cp, err = r.stmt(ctx, tx, r.cpRead); err != nil {
-			return pos, false, err
-		}
-		err = cp.QueryRowContext(ctx, cfg.Name).Scan(&key, &next.done)
-		// No row changed: either the checkpoint moved, or it stands at pos and the batch is empty.
-		if errors.Is(err, sql.ErrNoRows) || err == nil && n == 0 && (key.String != want || next.done != pos.done) {
-			return pos, false, nil
-		}
+	err = st.QueryRowContext(ctx, slices.Concat([]any{r.prefix, size}, last, []any{size - 1}, last, []any{size}, rest)...).Scan(&key, &next.done)
+	if errors.Is(err, sql.ErrNoRows) {
+		return pos, false, nil
 	}
 	if err != nil {
 		return pos, false, err
@@ -502,6 +489,54 @@ func (r *backfillRun) advance(ctx context.Context, tx *sql.Tx, pos position) (ne
 		}
 	}
 	return next, true, nil
+}
+
+// advanceMySQL is advance on MySQL: st reads the end and the size of the batch after pos (a
+// consistent read, no locks), then the checkpoint moves there only if it still stands at pos. The
+// move changes done, so a row it matched is a row it changed whatever the connection's
+// clientFoundRows setting; the checkpoint row's lock orders concurrent runners.
+func (r *backfillRun) advanceMySQL(ctx context.Context, tx *sql.Tx, st *sql.Stmt, pos position, want string, args []any) (next position, ok bool, err error) {
+	var (
+		hi sql.NullString
+		n  int64
+	)
+	if err := st.QueryRowContext(ctx, args...).Scan(&hi, &n); err != nil {
+		return pos, false, err
+	}
+	if n == 0 || !hi.Valid {
+		// The end of the table: the checkpoint must still stand at pos.
+		cp, err := r.stmt(ctx, tx, r.cpRead)
+		if err != nil {
+			return pos, false, err
+		}
+		var key sql.NullString
+		var done int64
+		if err := cp.QueryRowContext(ctx, r.cfg.Name).Scan(&key, &done); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return pos, false, nil
+			}
+			return pos, false, err
+		}
+		return pos, key.String == want && done == pos.done, nil
+	}
+	enc := r.prefix + hi.String
+	if next.last, err = decodeKey(enc); err != nil {
+		return pos, false, err
+	}
+	next.done = pos.done + n
+	mv, err := r.stmt(ctx, tx, r.cpMove)
+	if err != nil {
+		return pos, false, err
+	}
+	res, err := mv.ExecContext(ctx, enc, n, time.Now().UnixMilli(), r.cfg.Name, want, pos.done)
+	if err != nil {
+		return pos, false, err
+	}
+	moved, err := res.RowsAffected()
+	if err != nil {
+		return pos, false, err
+	}
+	return next, moved == 1, nil
 }
 
 // sqlWrite converts the unset rows in (last, hi] with the SQL expression.

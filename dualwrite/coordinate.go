@@ -3,6 +3,7 @@ package dualwrite
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"strconv"
@@ -121,7 +122,8 @@ type section struct {
 	ctx context.Context
 	// enclosed: a savepoint in the caller's transaction makes the call all or nothing there.
 	enclosed bool
-	named    string // MySQL: the named lock to release
+	conn     *sql.Conn // MySQL: the connection that holds the key's named lock and tx
+	named    string    // MySQL: the named lock to release once tx has ended
 	ended    bool
 }
 
@@ -134,13 +136,24 @@ const (
 // begin starts key's section: in the caller's transaction ([ContextWithTx]) when every store the
 // section writes is inside the database (inside), else in a new one. With lock false SQLite's lock
 // is left to the section's first statement, which must then be a write.
+//
+// On MySQL the key's lock is a named lock (GET_LOCK), which belongs to a connection, not to a
+// transaction: the section takes it on a connection of its own before it begins its transaction
+// there, and releases it only after the transaction has ended, on every path (see end). A
+// connection that dies takes the lock and the transaction with it, together. Since a named lock
+// cannot be tied to the end of the caller's transaction, a section on MySQL never joins one: it
+// returns [ErrTxUnsupported] instead.
 func (co *coordinator) begin(ctx context.Context, key string, lock, inside bool) (*section, error) {
 	s := &section{co: co}
 	if tx, ok := TxFromContext(ctx); ok {
-		if !inside {
+		if !inside || co.d == MySQL {
 			return nil, fmt.Errorf("dualwrite: key %q: %w", key, ErrTxUnsupported)
 		}
 		s.tx = tx
+	} else if co.d == MySQL {
+		if err := s.beginMySQL(ctx, key); err != nil {
+			return nil, fmt.Errorf("dualwrite: lock key %q: %w", key, err)
+		}
 	} else {
 		// Not canceled with ctx: the transaction, and so the key's lock, must outlive every write
 		// made under it, also a write to another store that does not stop when ctx is done.
@@ -151,7 +164,7 @@ func (co *coordinator) begin(ctx context.Context, key string, lock, inside bool)
 		s.tx, s.own = tx, true
 	}
 	s.ctx = context.WithValue(ctx, scopeKey{}, scope{db: co.db, tx: s.tx})
-	if lock || co.d != SQLite {
+	if co.d != MySQL && (lock || co.d != SQLite) {
 		if err := s.lockKey(ctx, key); err != nil {
 			s.release()
 			return nil, fmt.Errorf("dualwrite: lock key %q: %w", key, err)
@@ -160,22 +173,51 @@ func (co *coordinator) begin(ctx context.Context, key string, lock, inside bool)
 	return s, nil
 }
 
+// errLockTimeout is a named lock that was not granted within innodb_lock_wait_timeout.
+var errLockTimeout = errors.New("GET_LOCK timed out (innodb_lock_wait_timeout): Lock wait timeout exceeded")
+
+// beginMySQL takes key's named lock on a connection of the section's own and begins the section's
+// transaction on it. The wait for the lock ends with ctx or after the session's
+// innodb_lock_wait_timeout, the same bound as a wait for a row lock.
+func (s *section) beginMySQL(ctx context.Context, key string) error {
+	c, err := s.co.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	name := "dualwrite:" + strconv.FormatUint(uint64(s.co.lockID(key)), 16)
+	var got sql.NullInt64
+	if err := c.QueryRowContext(ctx, "SELECT GET_LOCK(?, @@innodb_lock_wait_timeout)", name).Scan(&got); err != nil {
+		// The lock may have been granted as the wait was given up: the connection must not go
+		// back to the pool, and closing it ends its session, which releases the lock.
+		discard(c)
+		return err
+	}
+	if !got.Valid || got.Int64 != 1 {
+		_ = c.Close()
+		return errLockTimeout
+	}
+	s.conn, s.named = c, name
+	// READ COMMITTED: every read under the lock sees the latest committed state, and writes take
+	// no gap locks that could deadlock with other keys' writers.
+	tx, err := c.BeginTx(context.WithoutCancel(ctx), s.co.d.txOptions())
+	if err != nil {
+		s.unlockNamed()
+		return err
+	}
+	s.tx, s.own = tx, true
+	return nil
+}
+
+// discard closes c and keeps it out of the pool.
+func discard(c *sql.Conn) {
+	_ = c.Raw(func(any) error { return driver.ErrBadConn })
+	_ = c.Close()
+}
+
 func (s *section) lockKey(ctx context.Context, key string) error {
-	switch s.co.d {
-	case Postgres:
+	if s.co.d == Postgres {
 		_, err := s.tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", s.co.lockID(key))
 		return err
-	case MySQL:
-		name := "dualwrite:" + strconv.FormatUint(uint64(s.co.lockID(key)), 16)
-		var got sql.NullInt64
-		if err := s.tx.QueryRowContext(ctx, "SELECT GET_LOCK(?, -1)", name).Scan(&got); err != nil {
-			return err
-		}
-		if got.Int64 != 1 {
-			return errors.New("GET_LOCK did not grant the lock")
-		}
-		s.named = name
-		return nil
 	}
 	_, err := s.tx.ExecContext(ctx, s.co.lock)
 	return err
@@ -198,7 +240,6 @@ func (s *section) enclose() error {
 // commits or rolls back).
 func (s *section) commit() error {
 	s.ended = true
-	s.unlockNamed()
 	if s.enclosed {
 		if _, err := s.tx.ExecContext(context.WithoutCancel(s.ctx), "RELEASE SAVEPOINT "+spCall); err != nil {
 			return fmt.Errorf("dualwrite: release savepoint: %w", err)
@@ -207,6 +248,8 @@ func (s *section) commit() error {
 	if !s.own {
 		return nil
 	}
+	// The lock is released after the commit, so the next holder reads what this one wrote.
+	defer s.unlockNamed()
 	if err := s.tx.Commit(); err != nil {
 		return fmt.Errorf("dualwrite: commit: %w", err)
 	}
@@ -216,7 +259,6 @@ func (s *section) commit() error {
 // abandon ends the section undoing its writes in the database, and returns err.
 func (s *section) abandon(err error) error {
 	s.ended = true
-	s.unlockNamed()
 	if s.enclosed {
 		ctx := context.WithoutCancel(s.ctx)
 		if _, rerr := s.tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT "+spCall); rerr != nil {
@@ -228,6 +270,7 @@ func (s *section) abandon(err error) error {
 	}
 	if s.own {
 		_ = s.tx.Rollback()
+		s.unlockNamed()
 	}
 	return err
 }
@@ -239,11 +282,27 @@ func (s *section) release() {
 	}
 }
 
+// unlockNamed releases the section's named lock (MySQL) on the connection that holds it, after its
+// transaction has ended, and returns the connection to the pool. When the release fails the
+// connection is closed instead, which ends its session and so releases the lock on the server.
 func (s *section) unlockNamed() {
-	if s.named != "" {
-		_, _ = s.tx.ExecContext(context.WithoutCancel(s.ctx), "SELECT RELEASE_LOCK(?)", s.named)
-		s.named = ""
+	if s.conn == nil {
+		return
 	}
+	c := s.conn
+	s.conn = nil
+	if s.named == "" {
+		_ = c.Close()
+		return
+	}
+	var released sql.NullInt64
+	err := c.QueryRowContext(context.Background(), "SELECT RELEASE_LOCK(?)", s.named).Scan(&released)
+	s.named = ""
+	if err != nil || !released.Valid || released.Int64 != 1 {
+		discard(c)
+		return
+	}
+	_ = c.Close()
 }
 
 // guard runs f, a write that runs in the section's transaction when inside is true, in a

@@ -104,6 +104,17 @@ func (d Dialect) concat(a, b string) string {
 	return a + " || " + b
 }
 
+// txOptions are the options of the package's own transactions: READ COMMITTED on MySQL, whose
+// default REPEATABLE READ would take shared next-key locks on the rows a backfill batch only reads
+// (an upgrade to an exclusive lock then deadlocks with a writer of the same row) and gap locks that
+// block inserts; the other dialects' defaults (PostgreSQL READ COMMITTED, SQLite serializable).
+func (d Dialect) txOptions() *sql.TxOptions {
+	if d == MySQL {
+		return &sql.TxOptions{Isolation: sql.LevelReadCommitted}
+	}
+	return nil
+}
+
 // skipLocked reports whether the dialect has SELECT … FOR UPDATE SKIP LOCKED.
 func (d Dialect) skipLocked() bool { return d == Postgres || d == MySQL }
 

@@ -178,7 +178,7 @@ func (q *Queue) claim(ctx context.Context, owner string, n int, lease, intentTim
 	var tx *sql.Tx
 	if q.d.skipLocked() {
 		var err error
-		if tx, err = q.db.BeginTx(ctx, nil); err != nil {
+		if tx, err = q.db.BeginTx(ctx, q.d.txOptions()); err != nil {
 			return nil, err
 		}
 		defer func() { _ = tx.Rollback() }()

@@ -25,15 +25,21 @@ const (
 	SQLite Dialect = iota + 1
 	// Postgres, e.g. github.com/jackc/pgx/v5/stdlib (driver "pgx").
 	Postgres
+	// MySQL 8.0+ or MariaDB 10.6+, e.g. github.com/go-sql-driver/mysql (driver "mysql"). Rollout,
+	// replica and variant names are stored as VARCHAR(191) (indexable in utf8mb4), so they must
+	// not be longer.
+	MySQL
 )
 
-// String returns "sqlite" or "postgres".
+// String returns "sqlite", "postgres" or "mysql".
 func (d Dialect) String() string {
 	switch d {
 	case SQLite:
 		return "sqlite"
 	case Postgres:
 		return "postgres"
+	case MySQL:
+		return "mysql"
 	}
 	return "dialect(" + strconv.Itoa(int(d)) + ")"
 }
@@ -53,7 +59,7 @@ var ErrBadTableName = errors.New("guard: bad table name")
 
 var identRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$`)
 
-// SQLStore is a [Store] on database/sql, for SQLite and PostgreSQL, shared
+// SQLStore is a [Store] on database/sql, for SQLite, PostgreSQL and MySQL, shared
 // by every replica that opens the same database. State changes are
 // compare-and-swap updates in one transaction with their audit entry.
 // Create the tables once with [SQLStore.CreateTables].
@@ -75,7 +81,7 @@ func NewSQLStore(db *sql.DB, d Dialect, tables SQLTables) (*SQLStore, error) {
 	if db == nil {
 		return nil, errors.New("guard: nil *sql.DB")
 	}
-	if d != SQLite && d != Postgres {
+	if d != SQLite && d != Postgres && d != MySQL {
 		return nil, fmt.Errorf("guard: unsupported dialect %v", d)
 	}
 	if tables.State == "" {
@@ -101,6 +107,16 @@ func NewSQLStore(db *sql.DB, d Dialect, tables SQLTables) (*SQLStore, error) {
 	s.qAudit = "INSERT INTO " + tables.Audit + " (rollout, version, at, body) VALUES (" + s.phs(1, 4) + ")"
 	s.qWindow = "INSERT INTO " + tables.Windows + " (rollout, replica, variant, start, requests, errors, latency) VALUES (" +
 		s.phs(1, 7) + ") ON CONFLICT (rollout, replica, variant, start) DO UPDATE SET requests = excluded.requests, errors = excluded.errors, latency = excluded.latency"
+	if d == MySQL {
+		// INSERT IGNORE affects 0 rows on a duplicate whatever the connection's clientFoundRows,
+		// where ON DUPLICATE KEY UPDATE rollout = rollout would count a found row as 1.
+		// VALUES(col) is understood by MySQL 8 (deprecated there in favour of a row alias that
+		// MariaDB lacks) and MariaDB.
+		s.qInsert = "INSERT IGNORE INTO " + tables.State + " (version, phase, step, share, started, step_started, last, rollout) VALUES (" +
+			s.phs(1, 8) + ")"
+		s.qWindow = "INSERT INTO " + tables.Windows + " (rollout, replica, variant, start, requests, errors, latency) VALUES (" +
+			s.phs(1, 7) + ") ON DUPLICATE KEY UPDATE requests = VALUES(requests), errors = VALUES(errors), latency = VALUES(latency)"
+	}
 	return s, nil
 }
 
@@ -121,9 +137,14 @@ func (s *SQLStore) phs(from, to int) string {
 
 // CreateTables creates the store's tables and index if they do not exist.
 func (s *SQLStore) CreateTables(ctx context.Context) error {
-	seq := "seq INTEGER PRIMARY KEY AUTOINCREMENT"
-	if s.d == Postgres {
+	seq, name := "seq INTEGER PRIMARY KEY AUTOINCREMENT", "TEXT"
+	switch s.d {
+	case Postgres:
 		seq = "seq BIGSERIAL PRIMARY KEY"
+	case MySQL:
+		// MySQL indexes no TEXT without a prefix length; 191 characters of utf8mb4 fit InnoDB's
+		// key limit even three to a key.
+		seq, name = "seq BIGINT AUTO_INCREMENT PRIMARY KEY", "VARCHAR(191)"
 	}
 	// An index name takes no schema: PostgreSQL puts it in the table's.
 	idx := s.t.Audit
@@ -131,9 +152,14 @@ func (s *SQLStore) CreateTables(ctx context.Context) error {
 		idx = idx[i+1:]
 	}
 	idx += "_rollout"
+	// MySQL 8 has no CREATE INDEX IF NOT EXISTS: the index is part of the table there.
+	inline := ""
+	if s.d == MySQL {
+		inline = ",\n\tINDEX " + idx + " (rollout, seq)"
+	}
 	stmts := []string{
 		"CREATE TABLE IF NOT EXISTS " + s.t.State + ` (
-	rollout TEXT PRIMARY KEY,
+	rollout ` + name + ` PRIMARY KEY,
 	version BIGINT NOT NULL,
 	phase TEXT NOT NULL,
 	step INTEGER NOT NULL,
@@ -142,20 +168,22 @@ func (s *SQLStore) CreateTables(ctx context.Context) error {
 	step_started BIGINT NOT NULL,
 	last TEXT NOT NULL)`,
 		"CREATE TABLE IF NOT EXISTS " + s.t.Windows + ` (
-	rollout TEXT NOT NULL,
-	replica TEXT NOT NULL,
-	variant TEXT NOT NULL,
+	rollout ` + name + ` NOT NULL,
+	replica ` + name + ` NOT NULL,
+	variant ` + name + ` NOT NULL,
 	start BIGINT NOT NULL,
 	requests BIGINT NOT NULL,
 	errors BIGINT NOT NULL,
 	latency TEXT NOT NULL,
 	PRIMARY KEY (rollout, replica, variant, start))`,
 		"CREATE TABLE IF NOT EXISTS " + s.t.Audit + " (\n\t" + seq + `,
-	rollout TEXT NOT NULL,
+	rollout ` + name + ` NOT NULL,
 	version BIGINT NOT NULL,
 	at BIGINT NOT NULL,
-	body TEXT NOT NULL)`,
-		"CREATE INDEX IF NOT EXISTS " + idx + " ON " + s.t.Audit + " (rollout, seq)",
+	body TEXT NOT NULL` + inline + ")",
+	}
+	if s.d != MySQL {
+		stmts = append(stmts, "CREATE INDEX IF NOT EXISTS "+idx+" ON "+s.t.Audit+" (rollout, seq)")
 	}
 	for _, q := range stmts {
 		if _, err := s.db.ExecContext(ctx, q); err != nil {

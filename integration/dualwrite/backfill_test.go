@@ -62,7 +62,7 @@ func TestBackfillResumesAfterKill(t *testing.T) {
 				const rows, batch = 4000, 100
 				for _, table := range []string{"users_ref", "users"} {
 					createUsers(t, db, table, rows)
-					db.exec(t, "ALTER TABLE "+table+" ADD COLUMN status_v2 VARCHAR(16)")
+					db.Exec(t, "ALTER TABLE "+table+" ADD COLUMN status_v2 VARCHAR(16)")
 				}
 				// Reference: an uninterrupted run on an identical table.
 				ref := newBackfill(t, db, "users_ref", mode, batch, nil)
@@ -85,7 +85,7 @@ func TestBackfillResumesAfterKill(t *testing.T) {
 				)
 				wg.Go(func() {
 					rnd := rand.New(rand.NewPCG(1, 2))
-					upd := db.rebind("UPDATE users SET status = 0, status_v2 = 'pending' WHERE id = ?")
+					upd := db.Rebind("UPDATE users SET status = 0, status_v2 = 'pending' WHERE id = ?")
 					for wctx.Err() == nil {
 						id := 1 + rnd.Int64N(rows)
 						if _, err := db.DB.ExecContext(context.Background(), upd, id); err != nil {
@@ -148,7 +148,7 @@ func TestBackfillThrottleAndPause(t *testing.T) {
 	db := openSQLite(t)
 	ctx := context.Background()
 	createUsers(t, db, "users", 500)
-	db.exec(t, "ALTER TABLE users ADD COLUMN status_v2 VARCHAR(16)")
+	db.Exec(t, "ALTER TABLE users ADD COLUMN status_v2 VARCHAR(16)")
 	cps, err := dualwrite.NewCheckpoints(db.DB, db.Dialect, "cp")
 	require.NoError(t, err)
 	require.NoError(t, cps.CreateTable(ctx))
@@ -196,8 +196,8 @@ func TestBackfillConvertErrorStops(t *testing.T) {
 	forEachDB(t, func(t *testing.T, db testDB) {
 		ctx := context.Background()
 		createUsers(t, db, "users", 10)
-		db.exec(t, "ALTER TABLE users ADD COLUMN status_v2 VARCHAR(16)")
-		db.exec(t, "UPDATE users SET status = 7 WHERE id = 5")
+		db.Exec(t, "ALTER TABLE users ADD COLUMN status_v2 VARCHAR(16)")
+		db.Exec(t, "UPDATE users SET status = 7 WHERE id = 5")
 		cps, err := dualwrite.NewCheckpoints(db.DB, db.Dialect, "cp")
 		require.NoError(t, err)
 		require.NoError(t, cps.CreateTable(ctx))
@@ -253,10 +253,10 @@ func TestBackfillConcurrentRunners(t *testing.T) {
 				ctx := context.Background()
 				const rows, batch = 3000, 37
 				createUsers(t, db, "users", rows)
-				db.exec(t, "ALTER TABLE users ADD COLUMN status_v2 VARCHAR(16)")
+				db.Exec(t, "ALTER TABLE users ADD COLUMN status_v2 VARCHAR(16)")
 				// Dual writes that must survive, and rows without an old value that stay unset.
-				db.exec(t, "UPDATE users SET status_v2 = 'pending' WHERE id % 7 = 0")
-				db.exec(t, "UPDATE users SET status = NULL WHERE id % 11 = 0 AND id % 7 <> 0")
+				db.Exec(t, "UPDATE users SET status_v2 = 'pending' WHERE id % 7 = 0")
+				db.Exec(t, "UPDATE users SET status = NULL WHERE id % 11 = 0 AND id % 7 <> 0")
 				want := map[int64]string{}
 				for id := int64(1); id <= rows; id++ {
 					switch {
@@ -305,11 +305,11 @@ func TestBackfillTextKeys(t *testing.T) {
 		t.Run(mode, func(t *testing.T) {
 			forEachDB(t, func(t *testing.T, db testDB) {
 				ctx := context.Background()
-				db.exec(t, "CREATE TABLE accounts (id VARCHAR(16) PRIMARY KEY, status INTEGER, status_v2 VARCHAR(16))")
+				db.Exec(t, "CREATE TABLE accounts (id VARCHAR(16) PRIMARY KEY, status INTEGER, status_v2 VARCHAR(16))")
 				want := map[string]string{}
 				for i := 1; i <= 300; i++ {
 					id := fmt.Sprintf("acct-%04d", i)
-					db.exec(t, "INSERT INTO accounts (id, status) VALUES (?, ?)", id, i%2)
+					db.Exec(t, "INSERT INTO accounts (id, status) VALUES (?, ?)", id, i%2)
 					want[id], _ = statusUp(i % 2)
 				}
 				bf := newBackfill(t, db, "accounts", mode, 64, nil)
@@ -346,7 +346,7 @@ func TestBackfillNeverWritesAStaleConversion(t *testing.T) {
 	forEachDB(t, func(t *testing.T, db testDB) {
 		ctx := context.Background()
 		createUsers(t, db, "users", 10) // user 1: status 1 (active)
-		db.exec(t, "ALTER TABLE users ADD COLUMN status_v2 VARCHAR(16)")
+		db.Exec(t, "ALTER TABLE users ADD COLUMN status_v2 VARCHAR(16)")
 		cps, err := dualwrite.NewCheckpoints(db.DB, db.Dialect, "dw_checkpoints")
 		require.NoError(t, err)
 		require.NoError(t, cps.CreateTable(ctx))
@@ -371,20 +371,20 @@ func TestBackfillNeverWritesAStaleConversion(t *testing.T) {
 		// Old code bans user 1 meanwhile; in phase off the new column is set to NULL.
 		v, err := off.FromOld(ctx, 0)
 		require.NoError(t, err)
-		imp := db.impatient(t)
+		imp := db.Impatient(t)
 		ban := "UPDATE users SET status = ?, status_v2 = ? WHERE id = 1"
-		_, werr := imp.DB.ExecContext(ctx, imp.rebind(ban), v.Old, v.New)
+		_, werr := imp.DB.ExecContext(ctx, imp.Rebind(ban), v.Old, v.New)
 		close(resumed)
 		require.NoError(t, <-done)
 		if werr != nil {
-			db.exec(t, ban, v.Old, v.New) // SQLite: the batch held the database; the ban goes in after it
+			db.Exec(t, ban, v.Old, v.New) // SQLite: the batch held the database; the ban goes in after it
 		}
 
 		var (
 			o sql.Null[int]
 			n sql.Null[string]
 		)
-		require.NoError(t, db.DB.QueryRowContext(ctx, db.rebind("SELECT status, status_v2 FROM users WHERE id = ?"), 1).Scan(&o, &n))
+		require.NoError(t, db.DB.QueryRowContext(ctx, db.Rebind("SELECT status, status_v2 FROM users WHERE id = ?"), 1).Scan(&o, &n))
 		got, err := statusColumns(dualwrite.Fixed(dualwrite.Live)).ReadNew(ctx, o, n)
 		require.NoError(t, err)
 		assert.Equal(t, "banned", got, "a live read of the banned user (status=%v status_v2=%v)", o, n)

@@ -498,14 +498,14 @@ func waitDrained(t *testing.T, q *dualwrite.Queue) {
 // that outside returns.
 func runPair(t *testing.T, db testDB, c *linCheck, outside func(t *testing.T) dualwrite.Store[int64, string]) {
 	ctx := context.Background()
-	db.exec(t, "CREATE TABLE lin_old (id BIGINT PRIMARY KEY, v TEXT)")
+	db.Exec(t, "CREATE TABLE lin_old (id BIGINT PRIMARY KEY, v TEXT)")
 	oldStore, err := dualwrite.NewSQLStore[int64, string](db.DB, db.Dialect, dualwrite.SQLStoreConfig{Table: "lin_old", KeyColumn: "id", ValueColumn: "v"})
 	require.NoError(t, err)
 	var newStore dualwrite.Store[int64, string]
 	if outside != nil {
 		newStore = outside(t)
 	} else {
-		db.exec(t, "CREATE TABLE lin_new (id BIGINT PRIMARY KEY, v TEXT)")
+		db.Exec(t, "CREATE TABLE lin_new (id BIGINT PRIMARY KEY, v TEXT)")
 		newStore, err = dualwrite.NewSQLStore[int64, string](db.DB, db.Dialect, dualwrite.SQLStoreConfig{Table: "lin_new", KeyColumn: "id", ValueColumn: "v"})
 		require.NoError(t, err)
 	}
@@ -654,7 +654,7 @@ func (c *linCheck) pairOp(t *testing.T, pair *dualwrite.Pair[int64, string], eng
 // the new column and phase off keeps setting it to NULL.
 func runColumns(t *testing.T, db testDB, c *linCheck) {
 	ctx := context.Background()
-	db.exec(t, "CREATE TABLE lin_cols (id BIGINT PRIMARY KEY, status INTEGER, status_v2 TEXT)")
+	db.Exec(t, "CREATE TABLE lin_cols (id BIGINT PRIMARY KEY, status INTEGER, status_v2 TEXT)")
 	engine, err := gray.New(linShare(t, 50))
 	require.NoError(t, err)
 	ph := &linPhaser{phases: []dualwrite.Phase{dualwrite.Off, dualwrite.DualWrite, dualwrite.Shadow, dualwrite.Live, dualwrite.RampDown}}
@@ -687,7 +687,7 @@ func runColumns(t *testing.T, db testDB, c *linCheck) {
 				return cols.Convert(old)
 			}
 		} else {
-			cfg.SQL = "'v' || CAST(status AS TEXT)"
+			cfg.SQL = db.Concat("'v'", "status")
 		}
 		bf, err := dualwrite.NewBackfill(cfg)
 		if err != nil {
@@ -703,8 +703,8 @@ func runColumns(t *testing.T, db testDB, c *linCheck) {
 	require.NoError(t, err)
 	newScan, err := dualwrite.NewSQLStore[int64, string](db.DB, db.Dialect, dualwrite.SQLStoreConfig{Table: "lin_cols", KeyColumn: "id", ValueColumn: "status_v2"})
 	require.NoError(t, err)
-	upd := db.rebind("UPDATE lin_cols SET status = ?, status_v2 = ? WHERE id = ?")
-	sel := db.rebind("SELECT status, status_v2 FROM lin_cols WHERE id = ?")
+	upd := db.Rebind("UPDATE lin_cols SET status = ?, status_v2 = ? WHERE id = ?")
+	sel := db.Rebind("SELECT status, status_v2 FROM lin_cols WHERE id = ?")
 	read := func(ctx context.Context, key int64, newCode bool) (string, error) {
 		var (
 			o sql.Null[int]
@@ -727,11 +727,11 @@ func runColumns(t *testing.T, db testDB, c *linCheck) {
 	rnd := rand.New(rand.NewPCG(c.seed, 2))
 	// A row's two columns are written in one statement, so apart from a new column that phase off
 	// set to NULL they never disagree; one statement checks that on a consistent snapshot.
-	disagree := "SELECT COUNT(*) FROM lin_cols WHERE status_v2 IS NOT NULL AND status_v2 <> 'v' || CAST(status AS TEXT)"
+	disagree := "SELECT COUNT(*) FROM lin_cols WHERE status_v2 IS NOT NULL AND status_v2 <> " + db.Concat("'v'", "status")
 	for round := 0; time.Duration(round)*linRound < c.dur; round++ {
 		keys := roundKeys(round, 3*linKeys)
 		for _, k := range keys {
-			db.exec(t, "INSERT INTO lin_cols (id, status) VALUES (?, 0)", k) // history: the new column is NULL
+			db.Exec(t, "INSERT INTO lin_cols (id, status) VALUES (?, 0)", k) // history: the new column is NULL
 		}
 		h := &history{start: time.Now()}
 		stop := make(chan struct{})

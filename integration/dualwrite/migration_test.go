@@ -64,8 +64,8 @@ type writerSet struct {
 
 func (w *writerSet) run(ctx context.Context, idx int, seed uint64, lo, hi int64) {
 	rnd := rand.New(rand.NewPCG(seed, 7))
-	upd := w.db.rebind("UPDATE users SET status = ?, status_v2 = ? WHERE id = ?")
-	ins := w.db.rebind("INSERT INTO users (id, name, status, status_v2) VALUES (?, 'new', ?, ?)")
+	upd := w.db.Rebind("UPDATE users SET status = ?, status_v2 = ? WHERE id = ?")
+	ins := w.db.Rebind("INSERT INTO users (id, name, status, status_v2) VALUES (?, 'new', ?, ?)")
 	for ctx.Err() == nil {
 		var (
 			v   dualwrite.Values[int, string]
@@ -172,10 +172,10 @@ func (w *writerSet) waitWrites(t *testing.T, n int64) {
 
 func createUsers(t *testing.T, db testDB, table string, rows int) {
 	t.Helper()
-	db.exec(t, "CREATE TABLE "+table+" (id BIGINT PRIMARY KEY, name TEXT NOT NULL, status INTEGER)")
+	db.Exec(t, "CREATE TABLE "+table+" (id BIGINT PRIMARY KEY, name TEXT NOT NULL, status INTEGER)")
 	tx, err := db.DB.Begin()
 	require.NoError(t, err)
-	stmt, err := tx.Prepare(db.rebind("INSERT INTO " + table + " (id, name, status) VALUES (?, ?, ?)"))
+	stmt, err := tx.Prepare(db.Rebind("INSERT INTO " + table + " (id, name, status) VALUES (?, ?, ?)"))
 	require.NoError(t, err)
 	for i := 1; i <= rows; i++ {
 		_, err := stmt.Exec(i, "user", i%2)
@@ -199,7 +199,7 @@ func TestSeedMigrationEndToEnd(t *testing.T) {
 		}
 
 		// Expand: the new column, nullable. Off: old code only, the new column stays NULL.
-		db.exec(t, "ALTER TABLE users ADD COLUMN status_v2 VARCHAR(16)")
+		db.Exec(t, "ALTER TABLE users ADD COLUMN status_v2 VARCHAR(16)")
 		stop := w.start(t, 3, rows)
 		w.waitWrites(t, 50)
 
@@ -240,11 +240,11 @@ func TestSeedMigrationEndToEnd(t *testing.T) {
 		}
 
 		// Reads: a pending user reads pending once reads moved to the new column.
-		db.exec(t, "UPDATE users SET status = 0, status_v2 = 'pending' WHERE id = 1")
+		db.Exec(t, "UPDATE users SET status = 0, status_v2 = 'pending' WHERE id = 1")
 		w.want[1] = "pending"
 		var o sql.Null[int]
 		var n sql.Null[string]
-		require.NoError(t, db.DB.QueryRow(db.rebind("SELECT status, status_v2 FROM users WHERE id = ?"), 1).Scan(&o, &n))
+		require.NoError(t, db.DB.QueryRow(db.Rebind("SELECT status, status_v2 FROM users WHERE id = ?"), 1).Scan(&o, &n))
 		got, err := statusColumns(dualwrite.Fixed(dualwrite.Live)).ReadNew(ctx, o, n)
 		require.NoError(t, err)
 		assert.Equal(t, "pending", got)
@@ -254,11 +254,11 @@ func TestSeedMigrationEndToEnd(t *testing.T) {
 
 		// Complete, then contract: drop the old column. Writers still work without it.
 		require.NoError(t, phase.Set(dualwrite.Complete))
-		db.exec(t, "ALTER TABLE users DROP COLUMN status")
+		db.Exec(t, "ALTER TABLE users DROP COLUMN status")
 		v, err := w.cols.FromNew(ctx, "active")
 		require.NoError(t, err)
 		assert.False(t, v.Old.Valid)
-		db.exec(t, "UPDATE users SET status_v2 = ? WHERE id = 2", v.New)
+		db.Exec(t, "UPDATE users SET status_v2 = ? WHERE id = 2", v.New)
 		w.want[2] = "active"
 
 		// No write was lost: every row holds the last value written to it.

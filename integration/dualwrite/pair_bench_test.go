@@ -25,8 +25,8 @@ func BenchmarkPairPut(b *testing.B) {
 	// Each case gets a fresh database, so neither inherits the other's WAL.
 	setup := func(b *testing.B) (testDB, *dualwrite.Pair[int64, string]) {
 		db := openSQLite(b)
-		db.exec(b, "CREATE TABLE users_old (id BIGINT PRIMARY KEY, status TEXT)")
-		db.exec(b, "CREATE TABLE users_new (id BIGINT PRIMARY KEY, status_v2 TEXT)")
+		db.Exec(b, "CREATE TABLE users_old (id BIGINT PRIMARY KEY, status TEXT)")
+		db.Exec(b, "CREATE TABLE users_new (id BIGINT PRIMARY KEY, status_v2 TEXT)")
 		old, err := dualwrite.NewSQLStore[int64, string](db.DB, db.Dialect, dualwrite.SQLStoreConfig{Table: "users_old", KeyColumn: "id", ValueColumn: "status"})
 		require.NoError(b, err)
 		nw, err := dualwrite.NewSQLStore[int64, string](db.DB, db.Dialect, dualwrite.SQLStoreConfig{Table: "users_new", KeyColumn: "id", ValueColumn: "status_v2"})

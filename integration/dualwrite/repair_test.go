@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/graykit/graykit/dualwrite"
+	"github.com/graykit/graykit/integration/sqltest"
 )
 
 var quiet = slog.New(slog.DiscardHandler)
@@ -72,8 +73,8 @@ func (e *exclusive) RepairKey(ctx context.Context, key string, from dualwrite.Si
 
 func twoTables(t *testing.T, db testDB) (old, nw *dualwrite.SQLStore[int64, string], q *dualwrite.Queue) {
 	t.Helper()
-	db.exec(t, "CREATE TABLE users_old (id BIGINT PRIMARY KEY, status TEXT)")
-	db.exec(t, "CREATE TABLE users_new (id BIGINT PRIMARY KEY, status_v2 TEXT)")
+	db.Exec(t, "CREATE TABLE users_old (id BIGINT PRIMARY KEY, status TEXT)")
+	db.Exec(t, "CREATE TABLE users_new (id BIGINT PRIMARY KEY, status_v2 TEXT)")
 	var err error
 	old, err = dualwrite.NewSQLStore[int64, string](db.DB, db.Dialect, dualwrite.SQLStoreConfig{Table: "users_old", KeyColumn: "id", ValueColumn: "status"})
 	require.NoError(t, err)
@@ -256,6 +257,10 @@ func TestRepairRecordInCallersTransaction(t *testing.T) {
 			Phase: dualwrite.Fixed(dualwrite.DualWrite), OnWriteFailure: dualwrite.RecordRepair, Repairs: q,
 		})
 		require.NoError(t, err)
+		if db.Kind == sqltest.MySQL {
+			refusedOnMySQL(t, db, func(ctx context.Context) error { return pair.Put(ctx, 1, "active") })
+			return
+		}
 		for _, commit := range []bool{false, true} {
 			tx, err := db.DB.BeginTx(ctx, nil)
 			require.NoError(t, err)
@@ -355,8 +360,8 @@ func TestRepairerStopsAtTheLease(t *testing.T) {
 func TestRepairRecordAfterDatabaseFailureInTransaction(t *testing.T) {
 	forEachDB(t, func(t *testing.T, db testDB) {
 		ctx := context.Background()
-		db.exec(t, "CREATE TABLE users_old (id BIGINT PRIMARY KEY, status TEXT)")
-		db.exec(t, "CREATE TABLE users_new (id BIGINT PRIMARY KEY, status_v2 TEXT CHECK (status_v2 <> 'bad'))")
+		db.Exec(t, "CREATE TABLE users_old (id BIGINT PRIMARY KEY, status TEXT)")
+		db.Exec(t, "CREATE TABLE users_new (id BIGINT PRIMARY KEY, status_v2 TEXT CHECK (status_v2 <> 'bad'))")
 		old, err := dualwrite.NewSQLStore[int64, string](db.DB, db.Dialect, dualwrite.SQLStoreConfig{Table: "users_old", KeyColumn: "id", ValueColumn: "status"})
 		require.NoError(t, err)
 		nw, err := dualwrite.NewSQLStore[int64, string](db.DB, db.Dialect, dualwrite.SQLStoreConfig{Table: "users_new", KeyColumn: "id", ValueColumn: "status_v2"})
@@ -368,6 +373,10 @@ func TestRepairRecordAfterDatabaseFailureInTransaction(t *testing.T) {
 			Phase: dualwrite.Fixed(dualwrite.DualWrite), OnWriteFailure: dualwrite.RecordRepair, Repairs: q,
 		})
 		require.NoError(t, err)
+		if db.Kind == sqltest.MySQL {
+			refusedOnMySQL(t, db, func(ctx context.Context) error { return pair.Put(ctx, 1, "bad") })
+			return
+		}
 
 		tx, err := db.DB.BeginTx(ctx, nil)
 		require.NoError(t, err)
@@ -388,4 +397,15 @@ func TestRepairRecordAfterDatabaseFailureInTransaction(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, "good", got)
 	})
+}
+
+// refusedOnMySQL asserts that a call needing a key's lock refuses the caller's transaction on
+// MySQL, whose named locks belong to a connection and cannot be held until the caller's
+// transaction ends, and that it wrote nothing.
+func refusedOnMySQL(t *testing.T, db testDB, call func(ctx context.Context) error) {
+	t.Helper()
+	tx, err := db.DB.BeginTx(t.Context(), nil)
+	require.NoError(t, err)
+	assert.ErrorIs(t, call(dualwrite.ContextWithTx(t.Context(), tx)), dualwrite.ErrTxUnsupported)
+	require.NoError(t, tx.Commit())
 }

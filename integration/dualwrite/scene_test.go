@@ -182,9 +182,9 @@ type scene struct {
 func newScene(t *testing.T, db testDB, l layout) *scene {
 	t.Helper()
 	ctx := context.Background()
-	db.exec(t, "CREATE TABLE users_old (id BIGINT PRIMARY KEY, status TEXT)")
+	db.Exec(t, "CREATE TABLE users_old (id BIGINT PRIMARY KEY, status TEXT)")
 	if !l.kv {
-		db.exec(t, "CREATE TABLE users_new (id BIGINT PRIMARY KEY, status_v2 TEXT)")
+		db.Exec(t, "CREATE TABLE users_new (id BIGINT PRIMARY KEY, status_v2 TEXT)")
 	}
 	kv := newMemKV()
 	stores := func(h testDB) (dualwrite.Store[int64, string], dualwrite.Store[int64, string]) {
@@ -223,7 +223,7 @@ func newScene(t *testing.T, db testDB, l layout) *scene {
 		return p, r, q
 	}
 	sc.pair, sc.repairer, sc.q = pairOf(db, sc.oldGate, sc.newSide)
-	imp := db.impatient(t)
+	imp := db.Impatient(t)
 	io, in := stores(imp)
 	sc.other, sc.otherRepairer, _ = pairOf(imp, io, in)
 	return sc

@@ -63,7 +63,7 @@ func engineShare(t *testing.T, e *gray.Engine) (float64, bool) {
 }
 
 func TestReplicas(t *testing.T) {
-	for _, kind := range []string{"sqlite", "postgres"} {
+	for _, kind := range sqlKinds {
 		t.Run(kind, func(t *testing.T) {
 			ctx := t.Context()
 			st := newStore(t, kind)

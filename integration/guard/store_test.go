@@ -4,7 +4,6 @@ import (
 	"database/sql"
 	"fmt"
 	"math/rand/v2"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -16,39 +15,38 @@ import (
 
 	"github.com/graykit/graykit/gray"
 	"github.com/graykit/graykit/gray/guard"
-	"github.com/graykit/graykit/internal/testenv"
+	"github.com/graykit/graykit/integration/sqltest"
 )
 
-// storeKinds lists the stores every store test runs on; PostgreSQL only
-// when GRAYKIT_TEST_POSTGRES_DSN is set.
-var storeKinds = []string{"memory", "sqlite", "postgres"}
+// storeKinds lists the stores every store test runs on: the in-memory store and a SQL store on
+// every database sqltest knows (PostgreSQL and MySQL only when their DSNs are set).
+var storeKinds = append([]string{"memory"}, sqlKinds...)
+
+// sqlKinds lists the databases of sqltest, for tests that need a shared SQL store.
+var sqlKinds = func() []string {
+	var out []string
+	for _, k := range sqltest.Kinds {
+		out = append(out, string(k))
+	}
+	return out
+}()
+
+// guardDialect maps a sqltest database to the guard's dialect.
+var guardDialect = map[sqltest.Kind]guard.Dialect{
+	sqltest.SQLite: guard.SQLite, sqltest.Postgres: guard.Postgres, sqltest.MySQL: guard.MySQL,
+}
 
 // newStore opens a fresh store of the kind with tables unique to the test.
 func newStore(t *testing.T, kind string) guard.Store {
 	t.Helper()
-	switch kind {
-	case "memory":
+	if kind == "memory" {
 		return guard.NewMemoryStore()
-	case "sqlite":
-		dsn := "file:" + filepath.Join(t.TempDir(), "guard.db") + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)"
-		db, err := sql.Open("sqlite", dsn)
-		require.NoError(t, err)
-		t.Cleanup(func() { _ = db.Close() })
-		return newSQLStore(t, db, guard.SQLite, "gk")
-	default:
-		dsn := testenv.PostgresDSN(t)
-		db, err := sql.Open("pgx", dsn)
-		require.NoError(t, err)
-		t.Cleanup(func() { _ = db.Close() })
-		prefix := fmt.Sprintf("gk_%s_%08x", sanitize(t.Name()), rand.Uint32())
-		st := newSQLStore(t, db, guard.Postgres, prefix)
-		t.Cleanup(func() {
-			for _, s := range []string{"_state", "_windows", "_audit"} {
-				_, _ = db.Exec("DROP TABLE IF EXISTS " + prefix + s)
-			}
-		})
-		return st
 	}
+	db := sqltest.Open(t, sqltest.Kind(kind))
+	// The database is the test's own; the prefix also names the tables apart in a test that
+	// opens several stores.
+	prefix := fmt.Sprintf("gk_%s_%08x", sanitize(t.Name()), rand.Uint32())
+	return newSQLStore(t, db.DB, guardDialect[db.Kind], prefix)
 }
 
 func sanitize(name string) string {

@@ -1,5 +1,5 @@
 // Package testenv holds the one policy for tests that need something a fresh
-// machine lacks (a PostgreSQL server, Chromium): without it they skip with a
+// machine lacks (a PostgreSQL or MySQL server, Chromium): without it they skip with a
 // message saying how to enable them, so the README's test command passes anywhere; with
 // GRAYKIT_REQUIRE_ALL=1 (set by .ci/run, which provides both) the same skip
 // fails instead, so CI can never go green by skipping.
@@ -15,7 +15,10 @@ import (
 const (
 	RequireAllVar  = "GRAYKIT_REQUIRE_ALL"
 	PostgresDSNVar = "GRAYKIT_TEST_POSTGRES_DSN"
-	ChromiumVar    = "GRAYKIT_CHROMIUM"
+	// MySQLDSNVar is a go-sql-driver/mysql DSN of a MySQL 8 or MariaDB 10.11+ database the
+	// tests may create databases on, e.g. "root@tcp(127.0.0.1:3306)/graykit_test?parseTime=true".
+	MySQLDSNVar = "GRAYKIT_TEST_MYSQL_DSN"
+	ChromiumVar = "GRAYKIT_CHROMIUM"
 	// AlertmanagerVar is the path of a Prometheus Alertmanager binary.
 	AlertmanagerVar = "GRAYKIT_ALERTMANAGER"
 )
@@ -37,6 +40,17 @@ func PostgresDSN(t testing.TB) string {
 	dsn := os.Getenv(PostgresDSNVar)
 	if dsn == "" {
 		Missing(t, "PostgreSQL", "set "+PostgresDSNVar+" (e.g. postgres://postgres@127.0.0.1:5432/graykit_test?sslmode=disable) to run it; .ci/run starts a server and sets it")
+	}
+	return dsn
+}
+
+// MySQLDSN returns the DSN of the test MySQL or MariaDB server (go-sql-driver/mysql format),
+// or ends t by Missing.
+func MySQLDSN(t testing.TB) string {
+	t.Helper()
+	dsn := os.Getenv(MySQLDSNVar)
+	if dsn == "" {
+		Missing(t, "MySQL/MariaDB", "set "+MySQLDSNVar+" (e.g. root@tcp(127.0.0.1:3306)/graykit_test?parseTime=true) to run it; .ci/run starts a MariaDB server and sets it")
 	}
 	return dsn
 }
