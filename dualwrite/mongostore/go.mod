@@ -4,7 +4,10 @@ go 1.25.0
 
 replace github.com/graykit/graykit => ../..
 
-require github.com/graykit/graykit v0.0.0-00010101000000-000000000000
+require (
+	github.com/graykit/graykit v0.0.0-00010101000000-000000000000
+	github.com/stretchr/testify v1.12.1
+)
 
 require (
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
