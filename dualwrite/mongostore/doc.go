@@ -15,10 +15,11 @@
 //   - A write does not stop when the caller's context ends: it waits for the server's answer, for
 //     at most [Config.WriteTimeout] (which also reaches the server as maxTimeMS). The Pair holds the
 //     key's lock until the call returns, so the write lands while no other writer of the key runs.
-//   - Every write is conditional on a version field ([Config.VersionField]): Put and Delete read the
-//     document's version and write only the document that still has it (replace or delete with a
-//     filter on _id and the version, which bumps it), or insert a new document, which the unique
-//     _id index rejects when one appeared meanwhile. A write that outlives its call anyway (the
+//   - Every write is conditional on a version field ([Config.VersionField]): Put and Delete write
+//     only the document that still has the version they expect (replace or delete with a filter on
+//     _id and the version, which bumps it), or insert a new document, which the unique _id index
+//     rejects when one appeared meanwhile. They expect the version this Store last wrote for the
+//     key, else they read it first; when the condition fails they read it and try again. A write that outlives its call anyway (the
 //     timeout expired, the connection broke after the request was sent) is therefore a no-op once a
 //     later write of the key was applied: it cannot take back a newer value. The one case it does
 //     not cover is the insert of a key that had no document, landing after a later Delete of it;

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -50,6 +51,36 @@ const maxAttempts = 4
 type Store[K Key, V any] struct {
 	coll *mongo.Collection
 	cfg  Config
+
+	// vers holds the version this store last wrote per key, so that a write can skip the version
+	// read. A stale entry only costs a failed condition and the read.
+	mu   sync.Mutex
+	vers map[K]int64
+}
+
+// maxCached bounds the versions a Store remembers; the map starts over when it is full.
+const maxCached = 4096
+
+func (s *Store[K, V]) cached(key K) (int64, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v, ok := s.vers[key]
+	return v, ok
+}
+
+func (s *Store[K, V]) remember(key K, ver int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.vers == nil || len(s.vers) >= maxCached {
+		s.vers = make(map[K]int64)
+	}
+	s.vers[key] = ver
+}
+
+func (s *Store[K, V]) forget(key K) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.vers, key)
 }
 
 var (
@@ -150,9 +181,15 @@ func (s *Store[K, V]) write(ctx context.Context, key K, fields bson.D) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.WriteTimeout)
 	defer cancel()
 	del := fields == nil
-	for range maxAttempts {
-		ver, found, err := s.version(ctx, key)
-		if err != nil {
+	for attempt := range maxAttempts {
+		var (
+			ver   *int64
+			found bool
+			err   error
+		)
+		if v, ok := s.cached(key); ok && attempt == 0 {
+			ver, found = &v, true
+		} else if ver, found, err = s.version(ctx, key); err != nil {
 			return err
 		}
 		switch {
@@ -165,8 +202,10 @@ func (s *Store[K, V]) write(ctx context.Context, key K, fields bson.D) error {
 				continue // a document appeared since the version read
 			}
 			if err != nil {
+				s.forget(key)
 				return fmt.Errorf("mongostore: insert %v: %w", key, err)
 			}
+			s.remember(key, 1)
 			return nil
 		}
 		filter := bson.D{{Key: "_id", Value: key}, {Key: s.cfg.VersionField, Value: ver}}
@@ -176,6 +215,7 @@ func (s *Store[K, V]) write(ctx context.Context, key K, fields bson.D) error {
 		}
 		if del {
 			res, err := s.coll.DeleteOne(ctx, filter)
+			s.forget(key)
 			if err != nil {
 				return fmt.Errorf("mongostore: delete %v: %w", key, err)
 			}
@@ -191,11 +231,14 @@ func (s *Store[K, V]) write(ctx context.Context, key K, fields bson.D) error {
 		doc := append(bson.D{{Key: "_id", Value: key}, {Key: s.cfg.VersionField, Value: next}}, fields...)
 		res, err := s.coll.ReplaceOne(ctx, filter, doc)
 		if err != nil {
+			s.forget(key)
 			return fmt.Errorf("mongostore: replace %v: %w", key, err)
 		}
 		if res.MatchedCount == 1 {
+			s.remember(key, next)
 			return nil
 		}
+		s.forget(key)
 	}
 	return fmt.Errorf("mongostore: write %v: %w", key, dualwrite.ErrConcurrentChange)
 }

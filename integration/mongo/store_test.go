@@ -171,3 +171,39 @@ func TestStoreWriteOutlivesCanceledContext(t *testing.T) {
 	_, err = s.Get(context.Background(), 1)
 	require.True(t, errors.Is(err, dualwrite.ErrNotFound), "%v", err)
 }
+
+// Two stores on one collection, as two processes: each remembers the version it last wrote, and a
+// write whose remembered version another store moved on reads the version again instead of failing
+// or overwriting blindly.
+func TestStoreVersionsAcrossInstances(t *testing.T) {
+	ctx := context.Background()
+	coll := mongoserver.Database(t).Collection("shared")
+	a, err := mongostore.New[int64, string](coll, mongostore.Config{ValueField: "v"})
+	require.NoError(t, err)
+	b, err := mongostore.New[int64, string](coll, mongostore.Config{ValueField: "v"})
+	require.NoError(t, err)
+	version := func() int64 {
+		raw, err := coll.FindOne(ctx, bson.D{{Key: "_id", Value: int64(1)}}).Raw()
+		require.NoError(t, err)
+		return raw.Lookup("_gkv").AsInt64()
+	}
+
+	require.NoError(t, a.Put(ctx, 1, "a1"))
+	require.NoError(t, b.Put(ctx, 1, "b1"))
+	require.NoError(t, a.Put(ctx, 1, "a2")) // a remembered version 1; the document is at 2
+	assert.Equal(t, int64(3), version())
+	got, err := b.Get(ctx, 1)
+	require.NoError(t, err)
+	assert.Equal(t, "a2", got)
+
+	require.NoError(t, b.Delete(ctx, 1)) // b remembered 2; the document is at 3
+	_, err = a.Get(ctx, 1)
+	require.ErrorIs(t, err, dualwrite.ErrNotFound)
+	require.NoError(t, a.Put(ctx, 1, "a3")) // a remembered 3; there is no document
+	assert.Equal(t, int64(1), version())
+	require.NoError(t, b.Put(ctx, 1, "b2"))
+	require.NoError(t, a.Delete(ctx, 1)) // a remembered 1; the document is at 2
+	_, err = b.Get(ctx, 1)
+	require.ErrorIs(t, err, dualwrite.ErrNotFound)
+	require.NoError(t, a.Delete(ctx, 1))
+}
