@@ -27,7 +27,7 @@ import (
 )
 
 // The linearizability check runs Put, Get and Delete on a few keys from several goroutines, through
-// a Pair (two layouts) and through Columns, while everything the guarantee covers happens at once:
+// a Pair (three layouts: one database, SQL + an in-memory store, SQL + MongoDB) and through Columns, while everything the guarantee covers happens at once:
 // the phase moves forwards and backwards, the rollout's share moves users between phases, the new
 // store fails at random, calls are abandoned between their two writes (a simulated crash),
 // repairers with short leases work the queue, and a backfill (Verify with repair for the Pair, a
