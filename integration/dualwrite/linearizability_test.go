@@ -27,9 +27,10 @@ import (
 )
 
 // The linearizability check runs Put, Get and Delete on a few keys from several goroutines, through
-// a Pair (three layouts: one database, SQL + an in-memory store, SQL + MongoDB) and through Columns, while everything the guarantee covers happens at once:
-// the phase moves forwards and backwards, the rollout's share moves users between phases, the new
-// store fails at random, calls are abandoned between their two writes (a simulated crash),
+// a Pair (three layouts: one database, SQL + an in-memory store, SQL + MongoDB) and through
+// Columns, while everything the guarantee covers happens at once: the phase moves forwards and
+// backwards, the rollout's share moves users between phases, the new store fails at random, calls
+// are abandoned between their two writes (a simulated crash),
 // repairers with short leases work the queue, and a backfill (Verify with repair for the Pair, a
 // Backfill for Columns) runs. Each round's history of acknowledged writes and authoritative reads
 // must be linearizable per key as a register (porcupine), the queue must drain, Verify must then
