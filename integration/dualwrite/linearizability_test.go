@@ -27,9 +27,10 @@ import (
 )
 
 // The linearizability check runs Put, Get and Delete on a few keys from several goroutines, through
-// a Pair (two layouts) and through Columns, while everything the guarantee covers happens at once:
-// the phase moves forwards and backwards, the rollout's share moves users between phases, the new
-// store fails at random, calls are abandoned between their two writes (a simulated crash),
+// a Pair (three layouts: one database, SQL + an in-memory store, SQL + MongoDB) and through
+// Columns, while everything the guarantee covers happens at once: the phase moves forwards and
+// backwards, the rollout's share moves users between phases, the new store fails at random, calls
+// are abandoned between their two writes (a simulated crash),
 // repairers with short leases work the queue, and a backfill (Verify with repair for the Pair, a
 // Backfill for Columns) runs. Each round's history of acknowledged writes and authoritative reads
 // must be linearizable per key as a register (porcupine), the queue must drain, Verify must then
@@ -74,8 +75,9 @@ func TestLinearizability(t *testing.T) {
 		name string
 		run  func(t *testing.T, db testDB, c *linCheck)
 	}{
-		{"pair/one-database", func(t *testing.T, db testDB, c *linCheck) { runPair(t, db, c, false) }},
-		{"pair/sql+kv", func(t *testing.T, db testDB, c *linCheck) { runPair(t, db, c, true) }},
+		{"pair/one-database", func(t *testing.T, db testDB, c *linCheck) { runPair(t, db, c, nil) }},
+		{"pair/sql+kv", func(t *testing.T, db testDB, c *linCheck) { runPair(t, db, c, memKVStore) }},
+		{"pair/sql+mongo", func(t *testing.T, db testDB, c *linCheck) { runPair(t, db, c, mongoStore) }},
 		{"columns", runColumns},
 	}
 	for _, v := range variants {
@@ -493,16 +495,16 @@ func waitDrained(t *testing.T, q *dualwrite.Queue) {
 	}
 }
 
-// runPair checks a Pair: the new side a second table (kv false) or a key-value store outside the
-// database (kv true).
-func runPair(t *testing.T, db testDB, c *linCheck, kv bool) {
+// runPair checks a Pair: the new side a second table (outside nil) or a store outside the database
+// that outside returns.
+func runPair(t *testing.T, db testDB, c *linCheck, outside func(t *testing.T) dualwrite.Store[int64, string]) {
 	ctx := context.Background()
 	db.Exec(t, "CREATE TABLE lin_old (id BIGINT PRIMARY KEY, v TEXT)")
 	oldStore, err := dualwrite.NewSQLStore[int64, string](db.DB, db.Dialect, dualwrite.SQLStoreConfig{Table: "lin_old", KeyColumn: "id", ValueColumn: "v"})
 	require.NoError(t, err)
 	var newStore dualwrite.Store[int64, string]
-	if kv {
-		newStore = newMemKV()
+	if outside != nil {
+		newStore = outside(t)
 	} else {
 		db.Exec(t, "CREATE TABLE lin_new (id BIGINT PRIMARY KEY, v TEXT)")
 		newStore, err = dualwrite.NewSQLStore[int64, string](db.DB, db.Dialect, dualwrite.SQLStoreConfig{Table: "lin_new", KeyColumn: "id", ValueColumn: "v"})
