@@ -209,7 +209,9 @@ func applyOverrides(cfg *Config, ovs map[string]Override) *Config {
 	if len(ovs) == 0 {
 		return cfg
 	}
-	out := &Config{Rollouts: slices.Clone(cfg.Rollouts)}
+	out := new(Config)
+	*out = *cfg // segments, layers and whatever else the config holds
+	out.Rollouts = slices.Clone(cfg.Rollouts)
 	for i := range out.Rollouts {
 		r := &out.Rollouts[i]
 		o, ok := ovs[r.Name]
@@ -268,7 +270,7 @@ func (snap *snapshot) decide(name string, s *Subject, trace *[]TraceStep) Decisi
 	if r == nil {
 		return Decision{Rollout: name, Variant: DefaultVariant, Default: DefaultVariant, Bucket: -1, Reason: ReasonUnknownRollout}
 	}
-	ev := evalCtx{s: s, clock: snap.clock, trace: trace}
+	ev := evalCtx{s: s, snap: snap, clock: snap.clock, trace: trace}
 	variant, reason, rule, bucket := r.decide(&ev)
 	// The Decision is built here, in the caller's result, and likewise in
 	// Decisions.decideLocked: a helper that returns one (even inlined) makes
