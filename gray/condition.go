@@ -193,7 +193,15 @@ func (c *cond) match(ev *evalCtx) bool {
 	case opNot:
 		return !c.subs[0].match(ev)
 	case opSegment:
-		return c.subs[0].match(ev)
+		if ev.trace == nil {
+			return c.subs[0].match(ev)
+		}
+		mark := len(*ev.trace)
+		ok := c.subs[0].match(ev)
+		for j := mark; j < len(*ev.trace); j++ { // say where the leaf comes from
+			(*ev.trace)[j].Condition = c.desc + ": " + (*ev.trace)[j].Condition
+		}
+		return ok
 	}
 	if c.field.kind == fieldNone { // after/before on the current time
 		now := ev.time()

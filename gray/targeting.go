@@ -449,3 +449,51 @@ func (r *rollout) used() int {
 	}
 	return r.variants[len(r.variants)-1].end
 }
+
+// Bucketing says how a rollout of a configuration splits its population:
+// for explanations, consoles and tools that compute buckets themselves.
+type Bucketing struct {
+	// Salt is the salt the split hashes with: the rollout's, or its
+	// layer's.
+	Salt string
+	// By is the field hashed, as configured: "key", "attr:org_id (or
+	// key)", …
+	By string
+	// Layer is the rollout's layer, or "" outside one.
+	Layer string
+	// Start and End bound the rollout's slice of its layer's buckets,
+	// [Start, End); 0 and [Buckets] outside a layer. Its variants' ranges
+	// start at Start.
+	Start, End int
+}
+
+// Bucketing returns how the named rollout splits its population, and
+// false for a rollout c does not have. It reads c as written and assumes
+// it is valid.
+func (c *Config) Bucketing(rollout string) (Bucketing, bool) {
+	i := slices.IndexFunc(c.Rollouts, func(r Rollout) bool { return r.Name == rollout })
+	if i < 0 {
+		return Bucketing{}, false
+	}
+	r := &c.Rollouts[i]
+	b := Bucketing{Salt: r.Salt, By: r.BucketDesc(), End: Buckets}
+	if b.Salt == "" {
+		b.Salt = r.Name
+	}
+	for _, ly := range c.Layers {
+		start := 0
+		for _, sl := range ly.Rollouts {
+			span := threshold(sl.Percent)
+			if sl.Rollout == rollout {
+				b.Salt, b.Layer, b.Start, b.End = ly.Salt, ly.Name, start, start+span
+				if b.Salt == "" {
+					b.Salt = ly.Name
+				}
+				b.By = (&Rollout{BucketBy: ly.BucketBy, BucketFallback: ly.BucketFallback}).BucketDesc()
+				return b, true
+			}
+			start += span
+		}
+	}
+	return b, true
+}

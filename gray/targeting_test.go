@@ -70,8 +70,8 @@ func TestSegmentExplainShowsItsConditions(t *testing.T) {
 	_, trace := e.Explain("b", gray.Subject{Key: "u-1", Attrs: map[string]string{"region": "eu-north-1"}})
 	require.Len(t, trace, 2)
 	assert.Equal(t, "eu staff", trace[0].Rule)
-	assert.True(t, strings.HasPrefix(trace[0].Condition, "key in [u-1"), trace[0].Condition)
-	assert.Equal(t, `attr:region prefix "eu-"`, trace[1].Condition)
+	assert.True(t, strings.HasPrefix(trace[0].Condition, "segment eu-staff: segment staff: key in [u-1"), trace[0].Condition)
+	assert.Equal(t, `segment eu-staff: segment eu: attr:region prefix "eu-"`, trace[1].Condition)
 }
 
 func TestSegmentErrors(t *testing.T) {

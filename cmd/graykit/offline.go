@@ -169,13 +169,16 @@ func printExplain(e *env, res admin.ExplainResult) {
 	if d.Rule != "" {
 		reason += " " + strconv.Quote(d.Rule)
 	}
-	table(e.stdout, [][]string{
+	head := [][]string{
 		{"rollout", d.Rollout},
 		{"variant", d.Variant},
 		{"bucket", bucket},
+	}
+	head = append(head, targetingRows(res)...)
+	table(e.stdout, append(head, [][]string{
 		{"reason", reason},
 		{"why", res.Summary},
-	})
+	}...))
 	if len(res.Rules) == 0 {
 		return
 	}

@@ -420,6 +420,10 @@
       const res = await api("api/explain", { method: "POST", body: req });
       const d = res.decision;
       const rows = [];
+      (res.prerequisites || []).forEach((s, i) => rows.push(el("tr", { "data-rule": "" },
+        el("td", {}, i === 0 ? "(prerequisites)" : ""), el("td", {}, ""),
+        el("td", {}, s.condition), el("td", {}, JSON.stringify(s.value)),
+        el("td", { class: s.matched ? "ok" : "no" }, s.matched ? "yes" : "no"))));
       for (const r of res.rules) {
         if (r.steps.length === 0) rows.push(el("tr", { "data-rule": r.rule }, el("td", {}, r.rule), el("td", {}, r.outcome), el("td", {}), el("td", {}), el("td", {})));
         r.steps.forEach((s, i) => rows.push(el("tr", { "data-rule": r.rule },
@@ -430,11 +434,14 @@
       box.replaceChildren(
         el("div", { class: "summary" },
           el("span", { id: "explain-variant", class: "variant " + (d.new ? "canary" : "stable") }, d.variant),
-          " · bucket " + (d.bucket >= 0 ? d.bucket : "none") + " · " + d.reason + (d.rule ? " “" + d.rule + "”" : ""),
+          " · bucket " + (d.bucket >= 0 ? d.bucket : "none") +
+            (res.bucket_by && res.bucket_by !== "key" ? " by " + res.bucket_by : "") +
+            (res.layer ? " · layer " + res.layer + " (slice " + res.slice + ")" : "") +
+            " · " + d.reason + (d.rule ? " “" + d.rule + "”" : ""),
           el("div", { id: "explain-summary" }, res.summary)),
         rows.length ? el("table", {},
           el("thead", {}, el("tr", {}, ["rule", "outcome", "condition", "value", "held"].map((h) => el("th", {}, h)))),
-          el("tbody", {}, rows)) : el("p", { class: "meta" }, "This rollout has no rules."));
+          el("tbody", {}, rows)) : el("p", { class: "meta" }, "This rollout has no rules or prerequisites."));
     } catch (e) {
       box.replaceChildren(el("p", { class: "error" }, e.message));
     }
