@@ -60,6 +60,9 @@ type rollout struct {
 	refs    []rolloutRef // rollouts this one reads: prerequisites, rollout:NAME fields
 	offset  int          // start of the rollout's slice of its layer; 0 outside one
 	layer   string
+	// subjects are the run-time overrides of single subjects: key →
+	// variant (subjectoverride.go). Nil when there are none.
+	subjects map[string]string
 }
 
 // variantRange owns buckets [previous end, end).

@@ -53,6 +53,9 @@ const (
 	// ReasonPrerequisite: a prerequisite of the rollout did not hold
 	// ([Rollout.Prerequisites]).
 	ReasonPrerequisite
+	// ReasonOverride: an operator put the subject's key on this variant at
+	// run time ([Engine.SetSubjectOverrides]).
+	ReasonOverride
 )
 
 var reasonNames = [...]string{
@@ -65,6 +68,7 @@ var reasonNames = [...]string{
 	ReasonPropagated:     "propagated",
 	ReasonNoBucketValue:  "no bucket value",
 	ReasonPrerequisite:   "prerequisite",
+	ReasonOverride:       "override",
 }
 
 // String returns the reason in words, e.g. "unknown rollout" or "split".

@@ -20,6 +20,7 @@ type Engine struct {
 	updateMu  sync.Mutex // serializes writers only
 	base      *Config    // the configuration as given, before overrides
 	overrides map[string]Override
+	subjects  map[string]map[string]string // rollout → key → variant (subjectoverride.go)
 	clock     func() time.Time
 	log       *slog.Logger
 }
@@ -116,7 +117,7 @@ func (e *Engine) Update(cfg *Config) error {
 		}
 	}
 	e.base = cfg
-	e.cur.Store(snap)
+	e.publishLocked(snap)
 	return nil
 }
 
@@ -132,7 +133,7 @@ func (e *Engine) SetOverride(rollout string, o Override) error {
 		return err
 	}
 	e.overrides = next
-	e.cur.Store(snap)
+	e.publishLocked(snap)
 	return nil
 }
 
@@ -189,7 +190,7 @@ func (e *Engine) ClearOverride(rollout string) {
 		return
 	}
 	e.overrides = next
-	e.cur.Store(snap)
+	e.publishLocked(snap)
 }
 
 // Overrides returns a copy of the overrides in force.

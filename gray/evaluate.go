@@ -21,6 +21,11 @@ func (r *rollout) decide(ev *evalCtx) (variant string, reason Reason, rule int, 
 	if !r.enabled {
 		return r.def, ReasonOff, -1, bucket
 	}
+	if r.subjects != nil {
+		if v, ok := r.subjects[ev.s.Key]; ok {
+			return v, ReasonOverride, -1, bucket
+		}
+	}
 	if len(r.prereqs) > 0 && !r.prereqsHold(ev) {
 		return r.def, ReasonPrerequisite, -1, bucket
 	}

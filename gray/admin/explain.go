@@ -170,7 +170,7 @@ func Explain(e *gray.Engine, req ExplainRequest) (ExplainResult, error) {
 			}
 		}
 		switch {
-		case decided || d.Reason == gray.ReasonOff || d.Reason == gray.ReasonPrerequisite:
+		case decided || d.Reason == gray.ReasonOff || d.Reason == gray.ReasonPrerequisite || d.Reason == gray.ReasonOverride:
 			rt.Outcome = OutcomeNotEvaluated
 		case d.Reason == gray.ReasonRule && d.Rule == rule.Name:
 			rt.Outcome, decided = OutcomeMatched, true
@@ -200,6 +200,8 @@ func summarize(d gray.Decision, ro *gray.Rollout, bk gray.Bucketing, prereqs []g
 			}
 		}
 		return fmt.Sprintf("a prerequisite does not hold: %s", d.Variant)
+	case gray.ReasonOverride:
+		return fmt.Sprintf("an operator put this subject's key on %s (a subject override; remove it to return to the rules and the split)", d.Variant)
 	case gray.ReasonNoBucketValue:
 		return fmt.Sprintf("no rule matched and the subject has no %s to bucket by: %s", bk.By, d.Variant)
 	case gray.ReasonOff:
