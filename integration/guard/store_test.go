@@ -43,7 +43,7 @@ func newStore(t *testing.T, kind string) guard.Store {
 		prefix := fmt.Sprintf("gk_%s_%08x", sanitize(t.Name()), rand.Uint32())
 		st := newSQLStore(t, db, guard.Postgres, prefix)
 		t.Cleanup(func() {
-			for _, s := range []string{"_state", "_windows", "_audit"} {
+			for _, s := range []string{"_state", "_windows", "_audit", "_subjects"} {
 				_, _ = db.Exec("DROP TABLE IF EXISTS " + prefix + s)
 			}
 		})
