@@ -34,7 +34,7 @@ type Controller struct {
 
 	mu        sync.Mutex // serializes ticks
 	recs      map[recKey]*recording
-	applied   map[string]applied // state applied to the engine
+	applied   map[string]applied           // state applied to the engine
 	subjects  map[string]map[string]string // subject overrides applied to the engine (subjects.go)
 	evidence  map[string]Evidence
 	lastTick  time.Time
