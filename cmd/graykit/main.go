@@ -46,6 +46,9 @@ func commands() []command {
 		{"promote", "give the new variant 100%", actionCommand("promote")},
 		{"advance", "move a rollout to its plan's next step", actionCommand("advance")},
 		{"set-share", "set a rollout's share: set-share ROLLOUT PERCENT", runSetShare},
+		{"put-subject", "put one subject key on a variant: put-subject ROLLOUT KEY VARIANT", runPutSubject},
+		{"remove-subject", "remove a subject key's override: remove-subject ROLLOUT KEY", runRemoveSubject},
+		{"subjects", "list a rollout's subject overrides", runSubjects},
 	}
 }
 
