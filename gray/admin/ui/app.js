@@ -447,6 +447,32 @@
     }
   }
 
+  // ---- subject overrides ----
+  function showSubjects(res) {
+    const box = $("subject-result");
+    if (!res.subjects.length) { box.replaceChildren(el("p", { class: "meta" }, "No subject overrides.")); return; }
+    box.replaceChildren(el("table", {},
+      el("thead", {}, el("tr", {}, ["key", "variant", "by", "reason"].map((h) => el("th", {}, h)))),
+      el("tbody", {}, res.subjects.map((o) => el("tr", {}, el("td", {}, o.key), el("td", {}, o.variant), el("td", {}, o.actor), el("td", {}, o.reason))))),
+      res.note ? el("p", { class: "meta" }, res.note) : "");
+  }
+
+  async function subjects(op, ev) {
+    if (ev) ev.preventDefault();
+    const rollout = encodeURIComponent($("explain-rollout").value);
+    try {
+      if (op === "list") {
+        showSubjects(await api("api/rollouts/" + rollout + "/subjects"));
+        return;
+      }
+      const body = { key: $("explain-key").value.trim(), reason: $("subject-reason").value.trim() };
+      if (op === "put") body.variant = $("subject-variant").value.trim();
+      showSubjects(await api("api/rollouts/" + rollout + "/subjects/" + op, { method: "POST", body }));
+    } catch (e) {
+      $("subject-result").replaceChildren(el("p", { class: "error" }, e.message));
+    }
+  }
+
   // ---- loading ----
   async function refresh() {
     try {
@@ -499,6 +525,9 @@
     $("confirm-form").addEventListener("submit", confirmAction);
     $("confirm-cancel").addEventListener("click", () => { $("confirm").hidden = true; pending = null; });
     $("explain-form").addEventListener("submit", explain);
+    $("subject-form").addEventListener("submit", (ev) => subjects("put", ev));
+    $("subject-remove").addEventListener("click", () => subjects("remove"));
+    $("subject-list").addEventListener("click", () => subjects("list"));
     if (token()) start(); else signOut("");
   });
 })();
