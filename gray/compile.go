@@ -60,6 +60,9 @@ type rollout struct {
 	refs    []rolloutRef // rollouts this one reads: prerequisites, rollout:NAME fields
 	offset  int          // start of the rollout's slice of its layer; 0 outside one
 	layer   string
+	// ring, when set, is the variants' ranges in the ring layout
+	// (layout.go); nil for consecutive ranges.
+	ring []interval
 	// subjects are the run-time overrides of single subjects: key →
 	// variant (subjectoverride.go). Nil when there are none.
 	subjects map[string]string
@@ -211,6 +214,8 @@ func compileRollout(spec *Rollout, at *path, ps *compiler) *rollout {
 	}
 	if end > Buckets {
 		ps.add(at.field("variants"), "percentages add up to %v, above 100", float64(end)/100)
+	} else if len(ps.list)+ps.dropped == before {
+		compileLayout(spec, r, at, ps)
 	}
 
 	ruleNames := make(map[string]bool, len(spec.Rules))

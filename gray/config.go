@@ -56,6 +56,12 @@ type Rollout struct {
 	// Rules are tried in order before the split; the first that matches
 	// decides.
 	Rules []Rule `yaml:"rules,omitempty" json:"rules,omitempty"`
+	// Layout is how the variants' shares are laid out on the buckets:
+	// "ranges" (empty means it) takes consecutive ranges from bucket 0 in
+	// the order declared, so raising one variant's share moves the users
+	// of the variants after it; "ring" keeps them in place (layout.go,
+	// README "Re-weighting"). One variant gets [0, p) in both.
+	Layout string `yaml:"layout,omitempty" json:"layout,omitempty"`
 	// BucketBy is the field whose value is hashed for the split, as a
 	// condition's field ("key", "attr:org_id", "header:X-Tenant", …).
 	// Empty means "key". A subject without it (nor BucketFallback) gets the

@@ -51,6 +51,14 @@ func (r *rollout) decide(ev *evalCtx) (variant string, reason Reason, rule int, 
 	}
 	// Outside a layer the offset is 0; inside, buckets before the
 	// rollout's slice belong to other rollouts.
+	if r.ring != nil {
+		for _, iv := range r.ring {
+			if bucket >= iv.lo && bucket < iv.hi {
+				return iv.name, ReasonSplit, -1, bucket
+			}
+		}
+		return r.def, ReasonDefault, -1, bucket
+	}
 	if rel := bucket - r.offset; rel >= 0 {
 		for _, v := range r.variants {
 			if rel < v.end {

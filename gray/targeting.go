@@ -428,6 +428,9 @@ func layRollout(r *rollout, spec *Rollout, layer, salt string, by bucketing, sta
 	if spec.BucketBy != "" || spec.BucketFallback != "" {
 		ps.add(rp.field("bucket_by"), "rollout %q is in layer %q and takes the layer's bucketing; set bucket_by on the layer", r.name, layer)
 	}
+	if r.ring != nil {
+		ps.add(rp.field("layout"), "rollout %q is in layer %q: the ring layout is not available in a layer (its slice keeps the other rollouts apart already)", r.name, layer)
+	}
 	if used := r.used(); used > span {
 		ps.add(sp.field("percent"), "rollout %q's variants take %v%%, more than its %v%% slice of layer %q", r.name, float64(used)/100, float64(span)/100, layer)
 	}

@@ -227,6 +227,20 @@ func summarize(d gray.Decision, ro *gray.Rollout, bk gray.Bucketing, prereqs []g
 
 // shareText describes the variants' ranges, e.g. "canary 0-499".
 func shareText(ro *gray.Rollout, start int) string {
+	if ro.Layout == gray.LayoutRing {
+		out := ""
+		ranges, _ := ro.BucketRanges()
+		for _, r := range ranges {
+			if out != "" {
+				out += ", "
+			}
+			out += fmt.Sprintf("%s %d-%d", r.Variant, r.Lo, r.Hi-1)
+		}
+		if out == "" {
+			out = "all empty"
+		}
+		return out
+	}
 	out := ""
 	for _, v := range variantsOf(ro) {
 		end := start + int(v.Percent*100+0.5)

@@ -56,3 +56,21 @@ rollouts:
 	assert.Equal(t, "0-3999", got.Slice)
 	assert.Contains(t, got.Summary, "of layer page is outside every variant's range (canary 0-999)")
 }
+
+func TestExplainRingLayout(t *testing.T) {
+	cfg, err := gray.ParseConfig([]byte(`rollouts: [{name: r, layout: ring, variants: [{name: a, percent: 60}, {name: b, percent: 10}]}]`))
+	require.NoError(t, err)
+	e, err := gray.New(cfg)
+	require.NoError(t, err)
+	var key string
+	for i := 0; key == ""; i++ {
+		k := "k" + string(rune('a'+i%26)) + string(rune('a'+i/26%26))
+		if b := gray.SaltedBucket("r", k); b >= 6000 && b < 9000 {
+			key = k
+		}
+	}
+	got, err := admin.Explain(e, admin.ExplainRequest{Rollout: "r", Key: key})
+	require.NoError(t, err)
+	assert.Equal(t, "default", got.Decision.Reason)
+	assert.Contains(t, got.Summary, "(a 0-4999, b 5000-5999, a 9000-9999)")
+}
