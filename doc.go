@@ -14,6 +14,9 @@
 //     or roll back by themselves, with state shared by every replica.
 //   - [github.com/graykit/graykit/gray/admin]: the operator console (JSON API
 //     and page); cmd/graykit is its command-line client.
+//   - [github.com/graykit/graykit/gray/ofrep]: the request's decisions for
+//     browsers and mobile apps, over the OpenFeature Remote Evaluation
+//     Protocol (rollouts marked "client: true" only).
 //   - github.com/graykit/graykit/adapters/graygin, grayecho, graygrpc: the
 //     same middleware for Gin, Echo and gRPC; grayprom exports the counters
 //     to Prometheus.

@@ -52,6 +52,7 @@ type rollout struct {
 	variants []variantRange
 	declared map[string]bool
 	rules    []rule
+	values   []variantValue // nil when the variants carry no values
 
 	// Targeting depth (targeting.go).
 	index   int       // position in Config.Rollouts
@@ -217,6 +218,8 @@ func compileRollout(spec *Rollout, at *path, ps *compiler) *rollout {
 	} else if len(ps.list)+ps.dropped == before {
 		compileLayout(spec, r, at, ps)
 	}
+	compileValues(spec, r, at, ps)
+	checkClient(spec, at, ps)
 
 	ruleNames := make(map[string]bool, len(spec.Rules))
 	for j := range spec.Rules {

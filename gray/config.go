@@ -45,6 +45,10 @@ type Rollout struct {
 	// Default is the variant a subject gets when nothing else decides.
 	// Empty means [DefaultVariant] ("stable"). A name, as Name.
 	Default string `yaml:"default,omitempty" json:"default,omitempty"`
+	// DefaultValue is the value the default variant serves (see
+	// [VariantSpec.Value]); required when the variants carry values. The
+	// default variant may instead be listed in Variants with its value.
+	DefaultValue Value `yaml:"default_value,omitempty" json:"default_value,omitzero"`
 	// Percent is shorthand for Variants: [{Name: "canary", Percent: Percent}].
 	// It may not be combined with Variants. With neither set, the rollout
 	// still declares "canary" (at 0%), so rules alone can serve it.
@@ -79,6 +83,12 @@ type Rollout struct {
 	// new variant through the plan's steps and rolls it back when the
 	// outcomes say it is worse than the default. The engine only validates it.
 	Plan *Plan `yaml:"plan,omitempty" json:"plan,omitempty"`
+	// Client makes the rollout visible to clients (browsers, mobile apps)
+	// through package github.com/graykit/graykit/gray/ofrep: its name, and
+	// each subject's own decision in it, are served to whoever asks.
+	// Default false: a rollout's name never leaves the server unless it
+	// says so.
+	Client bool `yaml:"client,omitempty" json:"client,omitempty"`
 }
 
 // VariantSpec declares a variant and its share of the buckets.
@@ -88,6 +98,11 @@ type VariantSpec struct {
 	Name string `yaml:"name" json:"name"`
 	// Percent is the variant's share, 0 to 100 with at most two decimals.
 	Percent float64 `yaml:"percent" json:"percent"`
+	// Value, when set, is what the variant serves: any JSON or YAML value,
+	// read back from [Decision.Value]. When one variant of a rollout has a
+	// value, all of them (the default included, see
+	// [Rollout.DefaultValue]) need one, and all of one type ([ValueKind]).
+	Value Value `yaml:"value,omitempty" json:"value,omitzero"`
 }
 
 // Rule sends the subjects it matches to a variant, before the split.

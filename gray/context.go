@@ -113,6 +113,12 @@ func (d *Decisions) Variant(rollout string) string {
 	return dec.Variant
 }
 
+// Value returns Get(rollout).Value(): the value the request's variant of
+// the rollout serves, or the zero Value when it has none.
+func (d *Decisions) Value(rollout string) Value {
+	return d.Get(rollout).Value()
+}
+
 // Get returns the decision for the named rollout, deciding it on first ask
 // and returning the same decision on every later ask.
 func (d *Decisions) Get(rollout string) Decision {
@@ -160,7 +166,7 @@ func (d *Decisions) getLocked(rollout string) (dec Decision, fresh bool) {
 	} else if r != nil {
 		ev := evalCtx{s: &d.subject, snap: d.snap, clock: d.snap.clock}
 		variant, reason, rule, bucket := r.decide(&ev)
-		dec = Decision{Rollout: r.name, Variant: variant, Default: r.def, Bucket: bucket, Reason: reason, Rule: r.ruleName(rule)}
+		dec = Decision{Rollout: r.name, Variant: variant, Default: r.def, Bucket: bucket, Reason: reason, Rule: r.ruleName(rule), val: r.valueOf(variant)}
 		if d.firstR == nil && (d.ext == nil || len(d.ext.more) == 0) && rule < math.MaxUint16-1 {
 			d.firstR, d.firstVar, d.firstRule, d.firstBucket, d.firstReason = r, variant, uint16(rule+1), int32(bucket), reason
 			return dec, true
@@ -177,7 +183,7 @@ func (d *Decisions) getLocked(rollout string) (dec Decision, fresh bool) {
 // first returns the first decision. d.mu must be held and there must be one.
 func (d *Decisions) first() Decision {
 	r := d.firstR
-	return Decision{Rollout: r.name, Variant: d.firstVar, Default: r.def, Bucket: int(d.firstBucket), Reason: d.firstReason, Rule: r.ruleName(int(d.firstRule) - 1)}
+	return Decision{Rollout: r.name, Variant: d.firstVar, Default: r.def, Bucket: int(d.firstBucket), Reason: d.firstReason, Rule: r.ruleName(int(d.firstRule) - 1), val: r.valueOf(d.firstVar)}
 }
 
 // extLocked returns d.ext, allocating it on first need. d.mu must be held,
@@ -210,6 +216,7 @@ func (d *Decisions) propagated(r *rollout, rollout, variant string) Decision {
 	dec := Decision{Rollout: rollout, Variant: variant, Default: DefaultVariant, Bucket: -1, Reason: ReasonPropagated}
 	if r != nil {
 		dec.Default = r.def
+		dec.val = r.valueOf(variant)
 		ev := evalCtx{s: &d.subject, snap: d.snap, clock: d.snap.clock}
 		dec.Bucket = r.bucket(&ev, &r.by)
 	}

@@ -22,6 +22,20 @@ type Decision struct {
 	Reason Reason
 	// Rule is the name of the rule that matched, when Reason is ReasonRule.
 	Rule string
+
+	// val is the variant's value in the compiled rollout, nil for none.
+	val *Value
+}
+
+// Value returns the value the decided variant serves (see
+// [VariantSpec.Value]), or the zero Value when the rollout's variants carry
+// no values, the rollout is unknown, or the variant (propagated from
+// upstream) is not declared here. It does not allocate.
+func (d Decision) Value() Value {
+	if d.val == nil {
+		return Value{}
+	}
+	return *d.val
 }
 
 // Reason says what decided a [Decision].

@@ -210,6 +210,10 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, at *path) {
 // into decodes n, not an alias nor null, into v.
 func (d *decoder) into(n *yaml.Node, v reflect.Value, at *path) {
 	ps := d.ps
+	if v.Type() == valueType { // a variant's value: any JSON value
+		v.Set(reflect.ValueOf(d.value(n, at)))
+		return
+	}
 	switch v.Kind() {
 	case reflect.Pointer:
 		elem := reflect.New(v.Type().Elem())

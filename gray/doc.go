@@ -31,6 +31,29 @@
 // which the rest of gray does not need). [Engine.SetOverride] moves a share or pulls
 // the brake at run time.
 //
+// # Typed values
+//
+// A variant may serve a value as well as a name: a bool, a number, a string,
+// or a JSON object or array, written as `value` on a variant and
+// `default_value` on the rollout (or built with [BoolValue], [IntValue],
+// [FloatValue], [StringValue], [JSONValue] and [AnyValue]). Values are
+// compiled with the configuration and checked: when one variant has a value
+// every variant needs one, and all of a rollout's values are one
+// [ValueKind], so a reader gets the same type whatever variant a subject
+// lands on. [Decision.Value] and [Decisions.Value] return the variant's
+// [Value]; its scalar reads ([Value.Bool], [Value.Int], [Value.Float],
+// [Value.Text]) and [Value.JSON] do not allocate.
+//
+//	rollouts:
+//	  - name: search-limit
+//	    default_value: 20
+//	    variants: [{name: canary, percent: 5, value: 50}]
+//
+// and in a handler behind [Middleware]:
+//
+//	d, _ := gray.FromContext(r.Context())
+//	limit, ok := d.Value("search-limit").Int() // 20 or 50, the request's variant's
+//
 // # Requests
 //
 // [Middleware] puts the request's [Decisions] on its context; handlers ask

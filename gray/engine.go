@@ -277,7 +277,7 @@ func (snap *snapshot) decide(name string, s *Subject, trace *[]TraceStep) Decisi
 	// Decisions.decideLocked: a helper that returns one (even inlined) makes
 	// the compiler build a temporary and copy it, which costs the hot path
 	// a larger frame and a store-forwarding stall (measured; see git log).
-	return Decision{Rollout: r.name, Variant: variant, Default: r.def, Bucket: bucket, Reason: reason, Rule: r.ruleName(rule)}
+	return Decision{Rollout: r.name, Variant: variant, Default: r.def, Bucket: bucket, Reason: reason, Rule: r.ruleName(rule), val: r.valueOf(variant)}
 }
 
 // compile compiles cfg into a snapshot that reads e's clock.

@@ -169,13 +169,13 @@ func printExplain(e *env, res admin.ExplainResult) {
 	if d.Rule != "" {
 		reason += " " + strconv.Quote(d.Rule)
 	}
-	head := [][]string{
-		{"rollout", d.Rollout},
-		{"variant", d.Variant},
-		{"bucket", bucket},
+	rows := [][]string{{"rollout", d.Rollout}, {"variant", d.Variant}}
+	if !d.Value.IsZero() {
+		rows = append(rows, []string{"value", d.Value.JSON()})
 	}
-	head = append(head, targetingRows(res)...)
-	table(e.stdout, append(head, [][]string{
+	rows = append(rows, []string{"bucket", bucket})
+	rows = append(rows, targetingRows(res)...)
+	table(e.stdout, append(rows, [][]string{
 		{"reason", reason},
 		{"why", res.Summary},
 	}...))
@@ -183,7 +183,7 @@ func printExplain(e *env, res admin.ExplainResult) {
 		return
 	}
 	fmt.Fprintln(e.stdout)
-	rows := [][]string{{"RULE", "SERVES", "OUTCOME", "CONDITION", "VALUE", "HELD"}}
+	rows = [][]string{{"RULE", "SERVES", "OUTCOME", "CONDITION", "VALUE", "HELD"}}
 	for _, r := range res.Rules {
 		if len(r.Steps) == 0 {
 			rows = append(rows, []string{r.Rule, r.Serve, r.Outcome, "", "", ""})

@@ -224,3 +224,24 @@ func TestTopLevel(t *testing.T) {
 		})
 	}
 }
+
+func TestExplainShowsValue(t *testing.T) {
+	cfg := writeFile(t, "gray.yaml", `rollouts:
+  - name: limits
+    default_value: {max: 10}
+    variants: [{name: canary, percent: 100, value: {max: 100}}]
+`)
+	code, out, _ := runCLI(t, "explain", "--config", cfg, "--rollout", "limits", "--key", "u1")
+	require.Equal(t, exitOK, code)
+	assert.Contains(t, out, `value    {"max":100}`)
+
+	code, out, _ = runCLI(t, "explain", "--json", "--config", cfg, "--rollout", "limits")
+	require.Equal(t, exitOK, code)
+	var got admin.ExplainResult
+	require.NoError(t, json.Unmarshal([]byte(out), &got))
+	assert.Equal(t, `{"max":10}`, got.Decision.Value.JSON(), "no key: the default's value")
+
+	code, out, _ = runCLI(t, "explain", "--config", writeFile(t, "plain.yaml", testConfig), "--rollout", "checkout-v2", "--key", "u1")
+	require.Equal(t, exitOK, code)
+	assert.NotContains(t, out, "value ", "no value row without values")
+}

@@ -304,9 +304,17 @@ func latency(requests uint64, ms float64) string {
 // printDetail writes what `status ROLLOUT` adds under the table.
 func printDetail(e *env, v admin.RolloutView) {
 	fmt.Fprintln(e.stdout)
-	rows := [][]string{{"salt", v.Salt}, {"default", v.Default}}
+	def := v.Default
+	if !v.DefaultValue.IsZero() {
+		def += " = " + v.DefaultValue.JSON()
+	}
+	rows := [][]string{{"salt", v.Salt}, {"default", def}}
 	for _, vs := range v.Variants {
-		rows = append(rows, []string{"variant", vs.Name + " " + fmtPercent(vs.Percent) + " (this replica)"})
+		val := ""
+		if !vs.Value.IsZero() {
+			val = " = " + vs.Value.JSON()
+		}
+		rows = append(rows, []string{"variant", vs.Name + " " + fmtPercent(vs.Percent) + " (this replica)" + val})
 	}
 	for _, r := range v.Rules {
 		rows = append(rows, []string{"rule", r.Name + " → " + r.Serve})

@@ -43,6 +43,9 @@ type RolloutView struct {
 	Name    string `json:"name"`
 	Salt    string `json:"salt"`
 	Default string `json:"default"`
+	// DefaultValue is the default variant's value, when the variants carry
+	// values (each variant's is in Variants).
+	DefaultValue gray.Value `json:"default_value,omitzero"`
 	// Enabled and Variants are in force on the replica that answered,
 	// overrides applied; Share is the first new variant's percentage.
 	Enabled  bool               `json:"enabled"`
@@ -165,7 +168,7 @@ func (h *Handler) getRollout(r *http.Request, _ Principal) (any, error) {
 func (h *Handler) view(r *http.Request, ro *gray.Rollout, now time.Time) (RolloutView, error) {
 	ctx := r.Context()
 	v := RolloutView{
-		Name: ro.Name, Salt: ro.Salt, Default: ro.Default, Enabled: ro.Enabled == nil || *ro.Enabled,
+		Name: ro.Name, Salt: ro.Salt, Default: ro.Default, DefaultValue: ro.DefaultValue, Enabled: ro.Enabled == nil || *ro.Enabled,
 		Variants: variantsOf(ro), Rules: ro.Rules, Plan: ro.Plan,
 	}
 	if v.Salt == "" {

@@ -41,6 +41,9 @@ type DecisionView struct {
 	Rule   string `json:"rule,omitempty"`
 	// New reports whether the subject is on a variant other than the default.
 	New bool `json:"new"`
+	// Value is the value the variant serves, when the rollout's variants
+	// carry values.
+	Value gray.Value `json:"value,omitzero"`
 }
 
 // RuleTrace is what happened to one rule of the rollout during an explain.
@@ -186,7 +189,7 @@ func Explain(e *gray.Engine, req ExplainRequest) (ExplainResult, error) {
 func viewDecision(d gray.Decision) DecisionView {
 	return DecisionView{
 		Rollout: d.Rollout, Variant: d.Variant, Default: d.Default, Bucket: d.Bucket,
-		Reason: d.Reason.String(), Rule: d.Rule, New: d.IsNew(),
+		Reason: d.Reason.String(), Rule: d.Rule, New: d.IsNew(), Value: d.Value(),
 	}
 }
 

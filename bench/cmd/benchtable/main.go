@@ -316,4 +316,6 @@ func main() {
 	t.overhead()
 	t.plain("DualwritePut", "dualwrite: one write on SQLite", "")
 	t.plain("Backfill", "dualwrite: backfill of 200,000 rows on SQLite (ns/op is one whole backfill)", "")
+	t.plain("OFREP", "OFREP: one browser's flag fetch, 20 client rollouts (issue 17)",
+		"gray/ofrep behind gray.Middleware, called with ServeHTTP (no network). bulk-20: the full answer; bulk-20/304: a poll that finds it unchanged (the answer is still computed, to compare its ETag); single: one flag; decide-20-without-ofrep: the same request deciding the same 20 rollouts with gray.Variant and no OFREP (bulk-20 minus this row is what OFREP adds).")
 }
