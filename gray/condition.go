@@ -173,6 +173,9 @@ func (c *cond) match(ev *evalCtx) bool {
 	// The common case first: a leaf on a field, not explaining.
 	if c.op < opAll && c.field.kind != fieldNone && ev.trace == nil {
 		v, present := c.field.get(ev)
+		if c.op == opIn && present { // the commonest rule, a list: skip test's dispatch
+			return c.inList(v)
+		}
 		return c.test(v, present)
 	}
 	switch c.op {

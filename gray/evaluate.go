@@ -31,7 +31,11 @@ func (r *rollout) decide(ev *evalCtx) (variant string, reason Reason, rule int, 
 	}
 	for i := range r.rules {
 		ru := &r.rules[i]
-		if !ru.matches(ev) {
+		if ev.trace == nil {
+			if !ru.when.match(ev) { // one call level less on the hot path
+				continue
+			}
+		} else if !ru.matches(ev) {
 			continue
 		}
 		if ru.threshold >= Buckets {
