@@ -508,3 +508,73 @@ rollouts:
 		assert.Zero(t, testing.AllocsPerRun(200, func() { _ = e.Decide(r, s) }), r)
 	}
 }
+
+// TestSegmentDecidesAsItsConditionInline is the segments' property test:
+// over random subjects and random conditions, a rule that names a segment
+// decides exactly as the same rule with the segment's condition written
+// in place.
+func TestSegmentDecidesAsItsConditionInline(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	conds := []gray.Condition{
+		{Field: "key", In: []string{"u-1", "u-2", "u-3", "u-4", "u-5", "u-6", "u-7", "u-8", "u-9"}},
+		{Field: "attr:region", Prefix: ptr("eu-")},
+		{Field: "attr:tier", Gte: ptr(3.0)},
+		{Any: []gray.Condition{{Field: "attr:beta", Present: ptr(true)}, {Field: "key", Suffix: ptr("7")}}},
+		{Not: &gray.Condition{Field: "attr:region", Eq: ptr("us-east-1")}},
+	}
+	for round := range 40 {
+		c := conds[rng.IntN(len(conds))]
+		inline := &gray.Config{Rollouts: []gray.Rollout{{Name: "r", Percent: 30, Rules: []gray.Rule{{Name: "x", When: c, Serve: "canary", Percent: ptr(50.0)}}}}}
+		named := &gray.Config{
+			Segments: []gray.Segment{{Name: "s", When: c}},
+			Rollouts: []gray.Rollout{{Name: "r", Percent: 30, Rules: []gray.Rule{{Name: "x", When: gray.Condition{Segment: "s"}, Serve: "canary", Percent: ptr(50.0)}}}},
+		}
+		e1, err := gray.New(inline)
+		require.NoError(t, err)
+		e2, err := gray.New(named)
+		require.NoError(t, err)
+		for range 200 {
+			s := gray.Subject{Key: "u-" + strconv.Itoa(rng.IntN(30)), Attrs: map[string]string{}}
+			if rng.IntN(2) == 0 {
+				s.Attrs["region"] = []string{"eu-west-1", "us-east-1", "ap-south-1"}[rng.IntN(3)]
+			}
+			if rng.IntN(2) == 0 {
+				s.Attrs["tier"] = strconv.Itoa(rng.IntN(6))
+			}
+			if rng.IntN(3) == 0 {
+				s.Attrs["beta"] = ""
+			}
+			require.Equal(t, e1.Decide("r", s), e2.Decide("r", s), "round %d subject %+v", round, s)
+		}
+	}
+}
+
+// TestAttrLookupDecidesAsTheMap: over random subjects, attributes given by
+// a lookup decide exactly as the same attributes in Attrs.
+func TestAttrLookupDecidesAsTheMap(t *testing.T) {
+	e := mustEngine(t, `
+segments: [{name: eu, when: {field: "attr:region", prefix: eu-}}]
+rollouts:
+  - name: r
+    bucket_by: attr:org
+    bucket_fallback: key
+    percent: 40
+    rules:
+      - {name: eu, when: {segment: eu}, serve: canary, percent: 50}
+      - {name: tier, when: {field: "attr:tier", gte: 3}, serve: stable}
+`)
+	rng := rand.New(rand.NewPCG(8, 9))
+	for range 3000 {
+		attrs := map[string]string{}
+		for _, name := range []string{"region", "tier", "org"} {
+			if rng.IntN(2) == 0 {
+				attrs[name] = []string{"eu-west-1", "us-east-1", "3", "1", "acme", "globex"}[rng.IntN(6)]
+			}
+		}
+		key := "u-" + strconv.Itoa(rng.IntN(500))
+		lookup := func(name string) (string, bool) { v, ok := attrs[name]; return v, ok }
+		want := e.Decide("r", gray.Subject{Key: key, Attrs: attrs})
+		got := e.Decide("r", gray.Subject{Key: key, Request: &gray.Values{AttrLookup: lookup}})
+		require.Equal(t, want, got, "attrs %v", attrs)
+	}
+}
