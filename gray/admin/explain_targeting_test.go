@@ -8,6 +8,7 @@ import (
 
 	"github.com/graykit/graykit/gray"
 	"github.com/graykit/graykit/gray/admin"
+	"github.com/graykit/graykit/internal/admintest"
 )
 
 func TestExplainTargetingDepth(t *testing.T) {
@@ -73,4 +74,23 @@ func TestExplainRingLayout(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "default", got.Decision.Reason)
 	assert.Contains(t, got.Summary, "(a 0-4999, b 5000-5999, a 9000-9999)")
+}
+
+func TestRolloutViewTargeting(t *testing.T) {
+	f := admintest.NewConfig(t, `
+layers: [{name: page, bucket_by: "attr:org", rollouts: [{rollout: banner, percent: 40}]}]
+rollouts:
+  - {name: base, percent: 5}
+  - {name: banner, percent: 10, prerequisites: [{rollout: base, variants: [canary]}]}
+  - {name: pricing, layout: ring, variants: [{name: a, percent: 10}, {name: b, percent: 10}]}
+`, 1)
+	got := decode[admin.RolloutView](t, mustGet(t, f, "/api/rollouts/banner", viewerToken))
+	assert.Equal(t, "page", got.Salt)
+	assert.Equal(t, "attr:org", got.BucketBy)
+	assert.Equal(t, "page", got.Layer)
+	assert.Equal(t, "0-3999", got.Slice)
+	assert.Equal(t, []gray.Prerequisite{{Rollout: "base", Variants: []string{"canary"}}}, got.Prerequisites)
+	got = decode[admin.RolloutView](t, mustGet(t, f, "/api/rollouts/pricing", viewerToken))
+	assert.Equal(t, "ring", got.Layout)
+	assert.Equal(t, "key", got.BucketBy)
 }

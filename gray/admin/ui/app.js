@@ -250,7 +250,11 @@
         el("span", { class: "badge phase " + phase }, phase),
         el("span", { class: "meta share" }, canary + " " + pct(share)),
         el("span", { class: "meta" }, stepText),
-        el("span", { class: "meta" }, "salt " + r.salt + " · " + r.rules.length + " rule" + (r.rules.length === 1 ? "" : "s")),
+        el("span", { class: "meta" }, "salt " + r.salt + " · " + r.rules.length + " rule" + (r.rules.length === 1 ? "" : "s") +
+          (r.bucket_by && r.bucket_by !== "key" ? " · by " + r.bucket_by : "") +
+          (r.layer ? " · layer " + r.layer + " (" + r.slice + ")" : "") +
+          (r.layout === "ring" ? " · ring layout" : "") +
+          (r.prerequisites || []).map((p) => " · needs " + p.rollout + " in " + p.variants.join("/")).join("")),
         pendingHere(r),
         r.state_error ? el("span", { class: "error" }, r.state_error) : null),
       el("div", { class: "grid" },
