@@ -172,7 +172,18 @@ func (ev *evalCtx) time() time.Time {
 func (c *cond) match(ev *evalCtx) bool {
 	// The common case first: a leaf on a field, not explaining.
 	if c.op < opAll && c.field.kind != fieldNone && ev.trace == nil {
-		v, present := c.field.get(ev)
+		var v string
+		var present bool
+		switch s := ev.s; c.field.kind { // the commonest fields without get's call
+		case fieldAttr:
+			if v, present = s.Attrs[c.field.name]; !present && s.Request != nil {
+				v, present = s.attr(c.field.name)
+			}
+		case fieldKey:
+			v, present = s.Key, s.Key != ""
+		default:
+			v, present = c.field.get(ev)
+		}
 		if c.op == opIn && present { // the commonest rule, a list: skip test's dispatch
 			return c.inList(v)
 		}
