@@ -36,6 +36,12 @@ type Segment struct {
 //
 // Inside a rule, the field "rollout:NAME" tests the same thing:
 // `when: {field: "rollout:checkout-v2", eq: canary}`.
+//
+// The other rollout is decided from the configuration for the same
+// subject, the way [Engine.Decide] would; a decision propagated from an
+// upstream service for it is not consulted, so a request that follows an
+// upstream's variant of A still meets B's prerequisite on A by its own
+// bucket.
 type Prerequisite struct {
 	// Rollout names the other rollout; it must be declared.
 	Rollout string `yaml:"rollout" json:"rollout"`
