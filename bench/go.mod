@@ -7,6 +7,7 @@ replace (
 	github.com/graykit/graykit/adapters/grayecho => ../adapters/grayecho
 	github.com/graykit/graykit/adapters/graygin => ../adapters/graygin
 	github.com/graykit/graykit/adapters/graygrpc => ../adapters/graygrpc
+	github.com/graykit/graykit/adapters/grayopenfeature => ../adapters/grayopenfeature
 	github.com/graykit/graykit/adapters/grayprom => ../adapters/grayprom
 )
 
@@ -17,6 +18,7 @@ require (
 	github.com/graykit/graykit/adapters/grayecho v0.0.0-00010101000000-000000000000
 	github.com/graykit/graykit/adapters/graygin v0.0.0-00010101000000-000000000000
 	github.com/graykit/graykit/adapters/graygrpc v0.0.0-00010101000000-000000000000
+	github.com/graykit/graykit/adapters/grayopenfeature v0.0.0-00010101000000-000000000000
 	github.com/labstack/echo/v4 v4.16.5
 	github.com/launchdarkly/go-sdk-common/v3 v3.4.0
 	github.com/launchdarkly/go-server-sdk-evaluation/v3 v3.0.1

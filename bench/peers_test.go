@@ -101,8 +101,9 @@ func (p *ldPeer) decide(c ldcontext.Context) (variant string, reason ldreason.Ev
 // flattened evaluation context, here the three rules and graykit's bucketing,
 // so the row measures what the OpenFeature SDK adds around the same logic.
 type ofPeer struct {
-	api    *openfeature.EvaluationAPI
-	client *openfeature.Client
+	api      *openfeature.EvaluationAPI
+	client   *openfeature.Client
+	provider *memprovider.InMemoryProvider
 }
 
 func newOFPeer(tb testing.TB) *ofPeer {
@@ -131,7 +132,7 @@ func newOFPeer(tb testing.TB) *ofPeer {
 	api := isolated.NewAPI()
 	require.NoError(tb, api.SetProviderAndWait(context.Background(), provider))
 	tb.Cleanup(func() { _ = api.Shutdown(context.Background()) })
-	return &ofPeer{api: api, client: api.NewClient()}
+	return &ofPeer{api: api, client: api.NewClient(), provider: provider}
 }
 
 // decide builds the evaluation context per call, as a middleware would.

@@ -23,7 +23,8 @@ type snapshot struct {
 	cfg      *Config
 	clock    func() time.Time // the engine's, for time-window conditions
 	byName   map[string]*rollout
-	rollouts []*rollout // in config order
+	rollouts []*rollout    // in config order
+	replaced chan struct{} // closed when a newer snapshot replaces this one
 }
 
 // linearFind is the number of rollouts up to which find compares names one
@@ -128,7 +129,7 @@ type compiler struct {
 // when there are any.
 func compileConfig(cfg *Config) (*snapshot, *problems) {
 	ps := &compiler{problems: &problems{}}
-	snap := &snapshot{cfg: cfg, byName: make(map[string]*rollout, len(cfg.Rollouts))}
+	snap := &snapshot{cfg: cfg, byName: make(map[string]*rollout, len(cfg.Rollouts)), replaced: make(chan struct{})}
 	compileSegments(cfg, ps)
 	root := (*path)(nil).field("rollouts")
 	for i := range cfg.Rollouts {

@@ -51,6 +51,8 @@ func FuzzParseConfig(f *testing.F) {
 
 var parseConfigSeeds = []string{
 	seedYAML,
+	"rollouts: [{name: a, default_value: {x: [1, 2.5, \"s\", null, true]}, variants: [{name: b, percent: 5, value: {}}]}]",
+	`{"rollouts":[{"name":"a","default_value":-0.5e3,"variants":[{"name":"b","percent":5,"value":9223372036854775807}]}]}`,
 	mwYAML,
 	`{"rollouts":[{"name":"a","percent":5,"rules":[{"name":"r","serve":"canary","when":{"any":[{"field":"ip","cidr":["10.0.0.0/8"]},{"not":{"field":"path","regex":"^/a"}}]}}]}]}`,
 	`{"rollouts":[{"name":"a","variants":[{"name":"b","percent":12.5}],"default":"old","salt":"s","enabled":false,

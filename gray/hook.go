@@ -15,11 +15,13 @@ import (
 // Start and [Scope.End]; they hold no bucketing or rule logic. A Hook is
 // safe for concurrent use.
 type Hook struct {
-	e      *Engine
-	cfg    hookConfig
-	anon   *anonIDs  // nil without WithAnonymousCookie
-	born   time.Time // request start times are offsets from it: 8 bytes, monotonic
-	warned atomic.Bool
+	e    *Engine
+	cfg  hookConfig
+	anon *anonIDs // nil without WithAnonymousCookie
+	// trackers are the observers that receive tracked outcomes.
+	trackers []MetricObserver
+	born     time.Time // request start times are offsets from it: 8 bytes, monotonic
+	warned   atomic.Bool
 }
 
 // NewHook evaluates opts once and returns a hook for e.
@@ -38,6 +40,11 @@ func NewHook(e *Engine, opts ...Option) *Hook {
 	for _, o := range opts {
 		if o != nil {
 			o.apply(&h.cfg)
+		}
+	}
+	for _, o := range h.cfg.observers {
+		if t, ok := o.(MetricObserver); ok {
+			h.trackers = append(h.trackers, t)
 		}
 	}
 	if h.cfg.anonCookie != "" {

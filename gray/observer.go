@@ -40,7 +40,8 @@ type Outcome struct {
 }
 
 // Counters is an [Observer] that keeps per rollout and variant counts of
-// decisions, requests, errors and panics, and a latency histogram. It is
+// decisions, requests, errors and panics, a latency histogram and the
+// tracked business outcomes ([Track]). It is
 // readable at any time with Snapshot; counting takes no lock and allocates
 // only the first time a rollout and variant pair is seen.
 type Counters struct {
@@ -53,9 +54,13 @@ type cellKey struct{ rollout, variant string }
 type cell struct {
 	decisions, requests, errors, panics atomic.Uint64
 	latency                             Histogram
+	metrics                             metricCells
 }
 
-var _ Observer = (*Counters)(nil)
+var (
+	_ Observer       = (*Counters)(nil)
+	_ MetricObserver = (*Counters)(nil)
+)
 
 // NewCounters returns an empty counter set.
 func NewCounters() *Counters { return &Counters{} }
@@ -110,6 +115,17 @@ func (c *Counters) ObserveOutcome(o Outcome) {
 	x.latency.Observe(o.Latency)
 }
 
+// ObserveMetric adds a tracked outcome ([Track], [TrackValue]) to its
+// rollout, variant and name. A rollout and variant keep at most 64 names;
+// further names are dropped.
+func (c *Counters) ObserveMetric(m Metric) {
+	if x := c.cell(m.Rollout, m.Variant).metrics.get(m.Name); x != nil {
+		x.count.Add(1)
+		x.sum.add(m.Value)
+		x.sumSq.add(m.Value * m.Value)
+	}
+}
+
 // VariantStats are the counts for one rollout and variant.
 type VariantStats struct {
 	Rollout   string
@@ -119,6 +135,9 @@ type VariantStats struct {
 	Errors    uint64
 	Panics    uint64
 	Latency   HistogramSnapshot
+	// Metrics are the tracked outcomes ([Track], [TrackValue]) by name;
+	// nil when none was tracked.
+	Metrics map[string]MetricSums
 }
 
 // ErrorRate returns Errors/Requests, or 0 with no requests.
@@ -141,7 +160,7 @@ func (c *Counters) Snapshot() []VariantStats {
 			Rollout: k.rollout, Variant: k.variant,
 			Decisions: x.decisions.Load(), Requests: x.requests.Load(),
 			Errors: x.errors.Load(), Panics: x.panics.Load(),
-			Latency: x.latency.Snapshot(),
+			Latency: x.latency.Snapshot(), Metrics: x.metrics.snapshot(),
 		})
 	}
 	sort.Slice(out, func(i, j int) bool {
@@ -161,6 +180,7 @@ func (c *Counters) Stats(rollout, variant string) VariantStats {
 			s.Decisions, s.Requests = x.decisions.Load(), x.requests.Load()
 			s.Errors, s.Panics = x.errors.Load(), x.panics.Load()
 			s.Latency = x.latency.Snapshot()
+			s.Metrics = x.metrics.snapshot()
 		}
 	}
 	return s

@@ -1,6 +1,7 @@
 package gray
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -182,6 +183,13 @@ type PlanGuard struct {
 	// a fraction) the error test is tuned to detect fastest: the scale of
 	// its mixture. Any increase is detected eventually. Default 0.01.
 	ErrorEffect float64 `yaml:"error_effect,omitempty" json:"error_effect,omitempty"`
+	// ErrorTolerance is the increase in error rate (canary minus stable,
+	// a fraction) a team accepts: the judge rolls back only when the
+	// increase is above it with confidence 1−Alpha. 0, the default, rolls
+	// back any increase it is confident of, however small, given enough
+	// requests. It is at most MaxErrorIncrease; a canary whose increase
+	// lies between the two holds at its step.
+	ErrorTolerance float64 `yaml:"error_tolerance,omitempty" json:"error_tolerance,omitempty"`
 	// MaxErrorIncrease gates advancing: the canary moves to the next step
 	// only when the upper confidence bound of its error rate minus the
 	// stable one is at most this (a fraction). Default 0.01.
@@ -192,6 +200,10 @@ type PlanGuard struct {
 	// LatencyRatio rolls back a canary whose LatencyQuantile is, with
 	// confidence, above this multiple of the stable one (≥ 1). Default 1.2.
 	LatencyRatio float64 `yaml:"latency_ratio,omitempty" json:"latency_ratio,omitempty"`
+	// Metrics are further metrics the judge weighs: outcomes the
+	// application tracks (gray.Track) and Prometheus queries; see
+	// [PlanMetric]. Empty: errors and latency only.
+	Metrics []PlanMetric `yaml:"metrics,omitempty" json:"metrics,omitempty"`
 	// DisableLatency turns the latency test off.
 	DisableLatency bool `yaml:"disable_latency,omitempty" json:"disable_latency,omitempty"`
 	// OnRegression is what the judge does when it finds the canary worse:
@@ -262,6 +274,13 @@ func (p Plan) WithDefaults() Plan {
 	if g.OnRegression == "" {
 		g.OnRegression = OnRegressionRollback
 	}
+	if g.Metrics != nil {
+		ms := make([]PlanMetric, len(g.Metrics))
+		for i, m := range g.Metrics {
+			ms[i] = m.WithDefaults()
+		}
+		g.Metrics = ms
+	}
 	return p
 }
 
@@ -326,12 +345,18 @@ func validatePlan(p *Plan, at *path, ps *problems) {
 	if bad(g.MaxErrorIncrease) || g.MaxErrorIncrease < 0 || g.MaxErrorIncrease > 1 {
 		ps.add(gp.field("max_error_increase"), "%v is not in (0, 1]", g.MaxErrorIncrease)
 	}
+	if bad(g.ErrorTolerance) || g.ErrorTolerance < 0 || g.ErrorTolerance >= 1 {
+		ps.add(gp.field("error_tolerance"), "%v is not in [0, 1)", g.ErrorTolerance)
+	} else if maxInc := cmp.Or(g.MaxErrorIncrease, DefaultGuardMaxErrorIncrease); g.ErrorTolerance > maxInc && !bad(maxInc) {
+		ps.add(gp.field("error_tolerance"), "%v is above max_error_increase (%v): such a canary would hold forever", g.ErrorTolerance, maxInc)
+	}
 	if bad(g.LatencyQuantile) || g.LatencyQuantile < 0 || g.LatencyQuantile >= 1 {
 		ps.add(gp.field("latency_quantile"), "%v is not in (0, 1)", g.LatencyQuantile)
 	}
 	if bad(g.LatencyRatio) || (g.LatencyRatio != 0 && g.LatencyRatio < 1) {
 		ps.add(gp.field("latency_ratio"), "%v is below 1", g.LatencyRatio)
 	}
+	validateMetrics(g.Metrics, gp.field("metrics"), ps)
 	switch g.OnRegression {
 	case "", OnRegressionRollback, OnRegressionPause:
 	default:

@@ -66,6 +66,25 @@ func TestPlanErrors(t *testing.T) {
 		{name: "window zone", give: "rollouts: [{name: r, plan: {window: {time_zone: Mars/Olympus}}}]", want: `gray: rollouts[0].plan.window.time_zone: "Mars/Olympus" is not a known time zone`},
 		{name: "window hour", give: `rollouts: [{name: r, plan: {window: {from: "9am"}}}]`, want: `gray: rollouts[0].plan.window.from: "9am" is not a time of day such as "09:00"`},
 		{name: "window order", give: `rollouts: [{name: r, plan: {window: {from: "18:00", to: "09:00"}}}]`, want: "gray: rollouts[0].plan.window.from: 18:00 is not before to (09:00)"},
+		{name: "negative tolerance", give: "rollouts: [{name: r, plan: {guard: {error_tolerance: -0.01}}}]", want: "gray: rollouts[0].plan.guard.error_tolerance: -0.01 is not in [0, 1)"},
+		{name: "tolerance above max increase", give: "rollouts: [{name: r, plan: {guard: {error_tolerance: 0.02}}}]", want: "gray: rollouts[0].plan.guard.error_tolerance: 0.02 is above max_error_increase (0.01): such a canary would hold forever"},
+		{name: "metric without name", give: "rollouts: [{name: r, plan: {guard: {metrics: [{kind: rate}]}}}]", want: "gray: rollouts[0].plan.guard.metrics[0].name: a metric needs a name"},
+		{name: "metric twice", give: "rollouts: [{name: r, plan: {guard: {metrics: [{name: a}, {name: a, kind: mean}]}}}]", want: `gray: rollouts[0].plan.guard.metrics[1].name: "a" is declared twice`},
+		{name: "metric kind", give: "rollouts: [{name: r, plan: {guard: {metrics: [{name: a, kind: median}]}}}]", want: `gray: rollouts[0].plan.guard.metrics[0].kind: "median" is not rate, mean or prometheus`},
+		{name: "metric direction", give: "rollouts: [{name: r, plan: {guard: {metrics: [{name: a, direction: up}]}}}]", want: `gray: rollouts[0].plan.guard.metrics[0].direction: "up" is not higher or lower`},
+		{name: "metric tolerance", give: "rollouts: [{name: r, plan: {guard: {metrics: [{name: a, tolerance: 1.5}]}}}]", want: "gray: rollouts[0].plan.guard.metrics[0].tolerance: 1.5 is not in [0, 1)"},
+		{name: "metric effect", give: "rollouts: [{name: r, plan: {guard: {metrics: [{name: a, effect: -1}]}}}]", want: "gray: rollouts[0].plan.guard.metrics[0].effect: -1 is not in (0, 10]"},
+		{name: "metric unknown field", give: "rollouts: [{name: r, plan: {guard: {metrics: [{name: a, threshold: 1}]}}}]", want: "gray: rollouts[0].plan.guard.metrics[0].threshold: unknown field"},
+		{name: "tracked metric with a query", give: "rollouts: [{name: r, plan: {guard: {metrics: [{name: a, query: up}]}}}]", want: "gray: rollouts[0].plan.guard.metrics[0].query: only a metric of kind prometheus has a query"},
+		{name: "prometheus without query", give: "rollouts: [{name: r, plan: {guard: {metrics: [{name: a, kind: prometheus, max: 1}]}}}]", want: "gray: rollouts[0].plan.guard.metrics[0].query: a prometheus metric needs a query"},
+		{name: "prometheus bad template", give: `rollouts: [{name: r, plan: {guard: {metrics: [{name: a, kind: prometheus, max: 1, query: "up{v=\"{{.Variant\"}"}]}}}]`, want: "gray: rollouts[0].plan.guard.metrics[0].query: template: a:1: "},
+		{name: "prometheus unknown template field", give: `rollouts: [{name: r, plan: {guard: {metrics: [{name: a, kind: prometheus, max: 1, query: "up{v=\"{{.Service}}\"}"}]}}}]`, want: "gray: rollouts[0].plan.guard.metrics[0].query: template: a:1:"},
+		{name: "prometheus recursive template", give: `rollouts: [{name: r, plan: {guard: {metrics: [{name: a, kind: prometheus, max: 1, query: "{{template \"a\"}}"}]}}}]`, want: "gray: rollouts[0].plan.guard.metrics[0].query: define, block and template are not allowed"},
+		{name: "prometheus template define", give: `rollouts: [{name: r, plan: {guard: {metrics: [{name: a, kind: prometheus, max: 1, query: "{{define \"x\"}}{{template \"x\"}}{{end}}up"}]}}}]`, want: "gray: rollouts[0].plan.guard.metrics[0].query: define, block and template are not allowed"},
+		{name: "prometheus nested template call", give: `rollouts: [{name: r, plan: {guard: {metrics: [{name: a, kind: prometheus, max: 1, query: "{{if .Variant}}{{template \"a\"}}{{end}}"}]}}}]`, want: "gray: rollouts[0].plan.guard.metrics[0].query: define, block and template are not allowed"},
+		{name: "prometheus without thresholds", give: "rollouts: [{name: r, plan: {guard: {metrics: [{name: a, kind: prometheus, query: up}]}}}]", want: "gray: rollouts[0].plan.guard.metrics[0]: a prometheus metric needs min or max"},
+		{name: "prometheus min above max", give: "rollouts: [{name: r, plan: {guard: {metrics: [{name: a, kind: prometheus, query: up, min: 2, max: 1}]}}}]", want: "gray: rollouts[0].plan.guard.metrics[0].min: 2 is above max (1)"},
+		{name: "prometheus with tolerance", give: "rollouts: [{name: r, plan: {guard: {metrics: [{name: a, kind: prometheus, query: up, max: 1, tolerance: 0.1}]}}}]", want: "gray: rollouts[0].plan.guard.metrics[0]: direction, tolerance, effect and min_count are for kinds rate and mean"},
 		{name: "interval too short", give: "rollouts: [{name: r, plan: {guard: {interval: 1ms}}}]", want: "gray: rollouts[0].plan.guard.interval: 1ms is below 100ms"},
 	}
 	for _, tt := range tests {
@@ -163,4 +182,39 @@ func TestPlanWindowContains(t *testing.T) {
 	assert.Equal(t, "mon,tue,wed,thu,fri 09:00-18:00 Asia/Shanghai", w.String())
 	assert.True(t, gray.Plan{Approve: []float64{100}}.NeedsApproval(100))
 	assert.False(t, gray.Plan{Approve: []float64{100}}.NeedsApproval(50))
+}
+
+func TestPlanMetrics(t *testing.T) {
+	cfg, err := gray.ParseConfig([]byte(`
+rollouts:
+  - name: checkout
+    plan:
+      guard:
+        metrics:
+          - {name: checkout_completed}
+          - {name: refunds, kind: rate, direction: lower, tolerance: 0.05, effect: 0.2}
+          - {name: order_value, kind: mean, min_count: 50}
+          - name: upstream_errors
+            kind: prometheus
+            query: 'sum(rate(upstream_errors_total{rollout="{{.Rollout}}", variant="{{.Variant}}"}[{{.Interval}}]))'
+            max: 0.5
+`))
+	require.NoError(t, err)
+	ms := cfg.Rollouts[0].Plan.WithDefaults().Guard.Metrics
+	require.Len(t, ms, 4)
+	assert.Equal(t, gray.PlanMetric{Name: "checkout_completed", Kind: gray.MetricRate, Direction: gray.DirectionHigher, Effect: 0.1, MinCount: 30}, ms[0])
+	assert.Equal(t, gray.PlanMetric{Name: "refunds", Kind: gray.MetricRate, Direction: gray.DirectionLower, Tolerance: 0.05, Effect: 0.2, MinCount: 30}, ms[1])
+	assert.Equal(t, uint64(50), ms[2].MinCount)
+	require.NotNil(t, ms[3].Max)
+	assert.InDelta(t, 0.5, *ms[3].Max, 0)
+	assert.Zero(t, ms[3].Effect, "no test defaults for a prometheus metric")
+	q, err := ms[3].RenderQuery(gray.QueryData{Rollout: "checkout", Variant: "canary", Interval: "10s"})
+	require.NoError(t, err)
+	assert.Equal(t, `sum(rate(upstream_errors_total{rollout="checkout", variant="canary"}[10s]))`, q)
+
+	data, err := json.Marshal(cfg)
+	require.NoError(t, err)
+	back, err := gray.ParseConfig(data)
+	require.NoError(t, err)
+	assert.Equal(t, cfg.Rollouts[0].Plan.Guard.Metrics, back.Rollouts[0].Plan.Guard.Metrics, "round-trips through JSON")
 }

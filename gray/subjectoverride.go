@@ -110,5 +110,5 @@ func (e *Engine) publishLocked(snap *snapshot) {
 			r.subjects = use
 		}
 	}
-	e.cur.Store(snap)
+	e.swap(snap)
 }

@@ -1,7 +1,6 @@
 package gray
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -57,8 +56,8 @@ func (k ValueKind) String() string {
 // A Value is immutable and small: it is compiled once, when a configuration
 // is loaded, and copied out of the compiled rollout by [Decision.Value]. Its
 // scalar accessors ([Value.Bool], [Value.Float], [Value.Int], [Value.Text])
-// and [Value.JSON] never allocate; [Value.Any] builds a fresh copy of an
-// object or array, so callers may modify what it returns.
+// and its JSON encoding ([Value.JSON]) never allocate; [Value.Any] builds a
+// fresh copy of an object or array, so callers may modify what it returns.
 //
 // In configuration files a value is written as JSON or YAML, with the same
 // strict reading as the rest of the document: numbers in decimal, no YAML
@@ -68,7 +67,8 @@ type Value struct {
 	kind  ValueKind
 	isInt bool   // a number written as a whole number that fits an int64
 	bits  uint64 // bool: 0 or 1; number: int64 when isInt, else float64 bits
-	str   string // string: the text; object, array: the JSON encoding
+	str   string // string: the text
+	enc   string // number, string, object, array: the JSON encoding
 	tree  any    // object, array: map[string]any or []any, never handed out
 }
 
@@ -83,19 +83,24 @@ func BoolValue(b bool) Value {
 
 // IntValue returns a number value that reads back exactly from [Value.Int].
 func IntValue(i int64) Value {
-	return Value{kind: ValueNumber, isInt: true, bits: uint64(i)}
+	return Value{kind: ValueNumber, isInt: true, bits: uint64(i), enc: strconv.FormatInt(i, 10)}
 }
 
 // FloatValue returns a number value. A NaN or an infinity is not a JSON
 // number: a configuration holding one is refused when it is compiled.
 func FloatValue(f float64) Value {
-	return Value{kind: ValueNumber, bits: math.Float64bits(f)}
+	v := Value{kind: ValueNumber, bits: math.Float64bits(f)}
+	if b, err := json.Marshal(f); err == nil { // not for NaN or an infinity
+		v.enc = string(b)
+	}
+	return v
 }
 
 // StringValue returns a string value. Text that is not valid UTF-8 is
 // refused when the configuration is compiled.
 func StringValue(s string) Value {
-	return Value{kind: ValueString, str: s}
+	b, _ := json.Marshal(s) // a string always encodes (bad UTF-8 as U+FFFD)
+	return Value{kind: ValueString, str: s, enc: string(b)}
 }
 
 // JSONValue reads a value from JSON (RFC 8259), as a configuration reads
@@ -106,7 +111,7 @@ func JSONValue(data []byte) (Value, error) {
 	if len(data) > lim.maxSize {
 		return Value{}, &ConfigError{Problems: []Problem{*lim.sizeProblem(int64(len(data)))}}
 	}
-	r := jsonReader{data: bytes.TrimSpace(data), lim: lim}
+	r := jsonReader{data: data, lim: lim}
 	n, prob := r.document()
 	if prob != nil {
 		return Value{}, &ConfigError{Problems: []Problem{*prob}}
@@ -180,8 +185,8 @@ func (v Value) Text() (s string, ok bool) {
 }
 
 // JSON returns the value's JSON encoding, e.g. `true`, `5`, `"blue"` or
-// `{"color":"blue"}` (object keys sorted); "null" for no value. It does not
-// allocate for an object, an array, a bool or no value.
+// `{"color":"blue"}` (object keys sorted); "null" for no value. It is
+// prepared when the value is made, so it does not allocate.
 func (v Value) JSON() string {
 	switch v.kind {
 	case ValueBool:
@@ -189,22 +194,12 @@ func (v Value) JSON() string {
 			return "true"
 		}
 		return "false"
-	case ValueNumber:
-		if v.isInt {
-			return strconv.FormatInt(int64(v.bits), 10)
+	case ValueNumber, ValueString, ValueObject, ValueArray:
+		if v.enc != "" {
+			return v.enc
 		}
-		b, err := json.Marshal(math.Float64frombits(v.bits))
-		if err != nil { // NaN or an infinity, refused at compile time
-			return "null"
-		}
-		return string(b)
-	case ValueString:
-		b, _ := json.Marshal(v.str) // a string always encodes
-		return string(b)
-	case ValueObject, ValueArray:
-		return v.str
 	}
-	return "null"
+	return "null" // no value, or a number that is not a JSON number (refused when compiled)
 }
 
 // String returns the value's JSON encoding, as [Value.JSON].
@@ -245,7 +240,7 @@ func (v Value) Equal(w Value) bool {
 		b, _ := w.Float()
 		return a == b
 	case ValueString, ValueObject, ValueArray:
-		return v.str == w.str
+		return v.enc == w.enc && v.str == w.str
 	}
 	return true
 }
@@ -374,7 +369,7 @@ func (d *decoder) value(n *yaml.Node, at *path) Value {
 	if _, ok := tree.([]any); ok {
 		kind = ValueArray
 	}
-	return Value{kind: kind, str: string(enc), tree: tree}
+	return Value{kind: kind, enc: string(enc), tree: tree}
 }
 
 // valueNumber is a number as read, before it is known whether it stands

@@ -404,6 +404,7 @@ rollouts:
   - {name: b, default_value: false, variants: [{name: canary, percent: 50, value: true}]}
   - {name: s, default_value: blue, variants: [{name: canary, percent: 50, value: green}]}
   - {name: o, default_value: {a: 1}, variants: [{name: canary, percent: 50, value: {a: 2}}]}
+  - {name: n, default_value: 1.5, variants: [{name: canary, percent: 50, value: 2.5}]}
 `))
 	require.NoError(t, err)
 	e, err := gray.New(cfg)
@@ -414,6 +415,7 @@ rollouts:
 		b, _ := e.Decide("b", s).Value().Bool()
 		txt, _ := e.Decide("s", s).Value().Text()
 		js := e.Decide("o", s).Value().JSON()
+		sink += len(e.Decide("n", s).Value().JSON()) + len(e.Decide("s", s).Value().JSON())
 		if b {
 			sink++
 		}

@@ -11,6 +11,8 @@
 //	graykit_request_errors_total          counter    failed requests (Outcome.Error: 5xx, gRPC error codes, panics)
 //	graykit_request_panics_total          counter    requests whose handler panicked
 //	graykit_request_duration_seconds      histogram  latency, in graykit's fixed log-spaced buckets
+//	graykit_tracked{outcome=…}            summary    outcomes tracked with gray.Track / gray.TrackValue:
+//	                                                 _count how many, _sum the sum of their values
 //
 // Per guarded rollout (label rollout), with [WithStates]:
 //
@@ -23,6 +25,12 @@
 // The histogram's buckets are the bounds of [gray.HistogramBounds] (10µs
 // growing by 1.25×); its _sum is estimated from them, since graykit keeps
 // counts only.
+//
+// A conversion rate per variant, for dashboards or a guard metric of kind
+// prometheus:
+//
+//	sum(rate(graykit_tracked_count{outcome="checkout_completed",variant="canary"}[5m]))
+//	  / sum(rate(graykit_requests_total{variant="canary"}[5m]))
 //
 // # Usage
 //

@@ -46,6 +46,7 @@ type Collector struct {
 	timeout  time.Duration
 
 	decisions, requests, errors, panics, latency *prometheus.Desc
+	tracked                                      *prometheus.Desc
 	share, step, phase, version, statesUp        *prometheus.Desc
 	bounds                                       []float64
 }
@@ -70,6 +71,7 @@ func New(counters *gray.Counters, opts ...Option) *Collector {
 	c.errors = prometheus.NewDesc("graykit_request_errors_total", "Requests that failed (5xx, gRPC error codes, panics), per rollout and variant.", rv, nil)
 	c.panics = prometheus.NewDesc("graykit_request_panics_total", "Requests whose handler panicked, per rollout and variant.", rv, nil)
 	c.latency = prometheus.NewDesc("graykit_request_duration_seconds", "Request latency, per rollout and variant; the sum is estimated from the bucket bounds.", rv, nil)
+	c.tracked = prometheus.NewDesc("graykit_tracked", "Business outcomes tracked with gray.Track and gray.TrackValue, per rollout, variant and outcome name: _count is how many, _sum the sum of their values.", []string{"rollout", "variant", "outcome"}, nil)
 	c.share = prometheus.NewDesc("graykit_guard_share_ratio", "The guarded rollout's canary share in force, 0 to 1 (0.05 is 5%).", []string{"rollout"}, nil)
 	c.step = prometheus.NewDesc("graykit_guard_step", "Index of the plan step in force (-1 below the first step).", []string{"rollout"}, nil)
 	c.phase = prometheus.NewDesc("graykit_guard_phase", "1 for the guarded rollout's current phase (running, paused, rolled-back, promoted, manual), else 0.", []string{"rollout", "phase"}, nil)
@@ -86,7 +88,7 @@ func New(counters *gray.Counters, opts ...Option) *Collector {
 
 // Describe implements [prometheus.Collector].
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.decisions, c.requests, c.errors, c.panics, c.latency, c.share, c.step, c.phase, c.version, c.statesUp} {
+	for _, d := range []*prometheus.Desc{c.decisions, c.requests, c.errors, c.panics, c.latency, c.tracked, c.share, c.step, c.phase, c.version, c.statesUp} {
 		ch <- d
 	}
 }
@@ -102,6 +104,9 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 			ch <- prometheus.MustNewConstMetric(c.panics, prometheus.CounterValue, float64(s.Panics), lv...)
 			count, sum, buckets := c.histogram(&s.Latency)
 			ch <- prometheus.MustNewConstHistogram(c.latency, count, sum, buckets, lv...)
+			for name, m := range s.Metrics {
+				ch <- prometheus.MustNewConstSummary(c.tracked, m.Count, m.Sum, nil, s.Rollout, s.Variant, name)
+			}
 		}
 	}
 	if c.states == nil {

@@ -63,6 +63,10 @@ func TestScrape(t *testing.T) {
 		cs.ObserveOutcome(gray.Outcome{Rollout: "checkout", Variant: "canary", Status: 200, Error: i < 3, Latency: time.Duration(i+1) * time.Millisecond})
 	}
 	cs.ObserveOutcome(gray.Outcome{Rollout: "checkout", Variant: "stable", Status: 500, Error: true, Panic: true, Latency: time.Second})
+	for _, v := range []float64{10, 32.5} {
+		cs.ObserveMetric(gray.Metric{Rollout: "checkout", Variant: "canary", Name: "order_value", Value: v})
+	}
+	cs.ObserveMetric(gray.Metric{Rollout: "checkout", Variant: "stable", Name: "checkout_completed", Value: 1})
 	st := guard.NewMemoryStore()
 	at := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 	_, err := st.CompareAndSwap(t.Context(), 0, guard.State{Rollout: "checkout", Phase: guard.PhasePaused, Step: 1, Share: 5, Started: at, StepStarted: at},
@@ -103,6 +107,13 @@ func TestScrape(t *testing.T) {
 			assert.Equal(t, tt.want, got)
 		})
 	}
+
+	order := find(t, fams["graykit_tracked"], map[string]string{"variant": "canary", "outcome": "order_value"}).GetSummary()
+	require.NotNil(t, order)
+	assert.Equal(t, uint64(2), order.GetSampleCount())
+	assert.InDelta(t, 42.5, order.GetSampleSum(), 0)
+	done := find(t, fams["graykit_tracked"], map[string]string{"variant": "stable", "outcome": "checkout_completed"}).GetSummary()
+	assert.Equal(t, uint64(1), done.GetSampleCount())
 
 	h := find(t, fams["graykit_request_duration_seconds"], canary).GetHistogram()
 	require.NotNil(t, h)

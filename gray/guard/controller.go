@@ -126,8 +126,12 @@ func (c *Controller) loop(ctx context.Context) {
 	t := time.NewTicker(c.cfg.poll)
 	defer t.Stop()
 	for {
-		if err := c.Tick(ctx); err != nil && ctx.Err() == nil {
+		err := c.Tick(ctx)
+		if err != nil && ctx.Err() == nil {
 			c.cfg.log.Error("guard: tick", "replica", c.cfg.replica, "err", err)
+		}
+		if c.cfg.onTick != nil && ctx.Err() == nil {
+			c.cfg.onTick(err)
 		}
 		select {
 		case <-ctx.Done():
@@ -253,6 +257,14 @@ func (c *Controller) record(ctx context.Context, rollout, variant string, interv
 	d.Requests -= rec.prev.Requests
 	d.Errors -= rec.prev.Errors
 	d.Latency.Sub(rec.prev.Latency)
+	d.Metrics = nil // cur's map stays whole: it becomes rec.prev
+	for k, v := range cur.Metrics {
+		v.Sub(rec.prev.Metrics[k])
+		if d.Metrics == nil {
+			d.Metrics = make(map[string]gray.MetricSums, len(cur.Metrics))
+		}
+		d.Metrics[k] = v
+	}
 	rec.prev = cur
 	// What was counted since the last tick happened after it: it belongs
 	// to the window the last tick was in.
@@ -264,16 +276,33 @@ func (c *Controller) record(ctx context.Context, rollout, variant string, interv
 	if !rec.win.Start.Equal(start) {
 		rec.win = Window{Rollout: rollout, Replica: c.cfg.replica, Variant: variant, Start: start}
 	}
-	if d.Requests == 0 && rec.win.Requests == 0 {
+	if d.Requests == 0 && rec.win.Requests == 0 && !tracked(d.Metrics) && rec.win.Metrics == nil {
 		return nil
 	}
 	rec.win.Requests += d.Requests
 	rec.win.Errors += d.Errors
 	rec.win.Latency.Add(d.Latency)
+	if tracked(d.Metrics) {
+		// A fresh map: the stored window must not change under the store.
+		m := make(map[string]gray.MetricSums, len(rec.win.Metrics)+len(d.Metrics))
+		addMetrics(&m, rec.win.Metrics)
+		addMetrics(&m, d.Metrics)
+		rec.win.Metrics = m
+	}
 	if err := c.store.PutWindow(ctx, rec.win); err != nil {
 		return fmt.Errorf("guard: record %q/%q: %w", rollout, variant, err)
 	}
 	return nil
+}
+
+// tracked reports whether m holds any tracked value.
+func tracked(m map[string]gray.MetricSums) bool {
+	for _, v := range m {
+		if v.Count > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 func (c *Controller) loadOrStart(ctx context.Context, rollout string, plan gray.Plan, now time.Time) (State, error) {
@@ -321,6 +350,7 @@ func (c *Controller) judge(ctx context.Context, st State, plan gray.Plan, stable
 			}
 		}
 	}
+	rd.Queries = c.query(ctx, st.Rollout, plan, stable, canary)
 	ev := Judge(plan, rd)
 	// The judge rolls back at any time; it advances only inside the
 	// plan's window, and not while a person's approval is awaited.
@@ -367,6 +397,51 @@ func (c *Controller) judge(ctx context.Context, st State, plan gray.Plan, stable
 	}
 	c.cfg.emit(stored)
 	return stored, nil
+}
+
+// query runs the plan's prometheus metrics for both variants; nil
+// without a querier (they stay unread).
+func (c *Controller) query(ctx context.Context, rollout string, plan gray.Plan, stable, canary string) map[string]QueryResult {
+	if c.cfg.querier == nil {
+		return nil
+	}
+	var out map[string]QueryResult
+	for _, m := range plan.Guard.Metrics {
+		if m.Kind != gray.MetricPrometheus {
+			continue
+		}
+		if out == nil {
+			out = map[string]QueryResult{}
+		}
+		var res QueryResult
+		var errs []error
+		for _, v := range []struct {
+			name string
+			to   *float64
+		}{{stable, &res.Stable}, {canary, &res.Canary}} {
+			q, err := m.RenderQuery(gray.QueryData{Rollout: rollout, Variant: v.name, Interval: promDuration(plan.Guard.Interval)})
+			if err == nil {
+				qctx, cancel := context.WithTimeout(ctx, min(c.cfg.poll, 10*time.Second))
+				*v.to, err = c.cfg.querier.Query(qctx, q)
+				cancel()
+			}
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", v.name, err))
+			}
+		}
+		res.Err = errors.Join(errs...)
+		out[m.Name] = res
+	}
+	return out
+}
+
+// promDuration writes d as a PromQL duration: whole seconds when it is
+// one ("10s"), else milliseconds ("250ms").
+func promDuration(d time.Duration) string {
+	if d%time.Second == 0 {
+		return fmt.Sprintf("%ds", d/time.Second)
+	}
+	return fmt.Sprintf("%dms", d.Milliseconds())
 }
 
 // apply sets the engine's override to st, once per state version.

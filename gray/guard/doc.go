@@ -31,12 +31,24 @@
 //	d̂ ± sqrt( 2·v·(v+τ²)/τ² · log( sqrt((v+τ²)/v) / α ) ),  v = p̄(1−p̄)(1/n_canary + 1/n_stable)
 //
 // It stays valid however often the judge looks. The canary is rolled back
-// when the lower bound is above 0, and advances only when the upper bound is
-// at most max_error_increase, the hold time is over and the step saw
-// min_requests canary requests. The latency test applies the same sequence
-// to the share of canary requests slower than latency_ratio × the stable
-// p90 (from the mergeable [gray.HistogramSnapshot]). Below
+// when the lower bound is above error_tolerance (default 0), and advances
+// only when the upper bound is at most max_error_increase, the hold time is
+// over and the step saw min_requests canary requests. The latency test
+// applies the same sequence to the share of canary requests slower than
+// latency_ratio × the stable p90 (from the mergeable
+// [gray.HistogramSnapshot], interpolated inside its buckets). Below
 // guard.min_requests it holds: never rolls back, never advances.
+//
+// # Business metrics
+//
+// plan.guard.metrics adds metrics the judge weighs ([gray.PlanMetric]):
+// outcomes the application records with gray.Track and gray.TrackValue
+// (kinds rate and mean, judged by the same sequence on the canary's value
+// against the stable one within a relative tolerance), and Prometheus
+// queries per variant judged against min and max, read through a
+// [Querier] given with [WithQuerier] ([NewPrometheus] speaks the Prometheus
+// HTTP API). Tracked outcomes travel through the store's windows with the
+// request counts, so every replica's add up.
 //
 // # Approvals and windows
 //

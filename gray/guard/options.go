@@ -20,11 +20,13 @@ type config struct {
 	now          func() time.Time
 	log          *slog.Logger
 	onTransition func(State)
+	onTick       func(error)
 	replica      string
 	stats        StatsSource
 	poll         time.Duration
 	retention    time.Duration
 	engine       *gray.Engine
+	querier      Querier // nil: prometheus metrics stay unread
 }
 
 func newConfig(opts []Option) config {
@@ -81,6 +83,16 @@ func WithOnTransition(f func(State)) Option {
 	return optionFunc(func(c *config) { c.onTransition = f })
 }
 
+// WithOnTick sets a function called after every tick of the goroutine
+// [Controller.Start] runs, with nil when the tick succeeded or the error
+// it met (the store failed, say): for health reporting, such as an
+// OpenFeature provider's PROVIDER_STALE. While ticks fail, this replica
+// keeps the state it applied last. It is called synchronously and must not
+// block for long.
+func WithOnTick(f func(error)) Option {
+	return optionFunc(func(c *config) { c.onTick = f })
+}
+
 // WithReplica names this replica in the outcome windows it records and in
 // the judge's audit entries ("guard/<name>"). Every replica sharing a
 // store needs its own name, e.g. the host name. The default is "replica".
@@ -124,4 +136,16 @@ func WithRetention(d time.Duration) Option {
 // [New] always uses its own engine.
 func WithEngine(e *gray.Engine) Option {
 	return optionFunc(func(c *config) { c.engine = e })
+}
+
+// WithQuerier gives the controller a metrics backend for the plan's
+// metrics of kind prometheus (gray.PlanMetric): at every tick of a running
+// rollout it renders each such metric's query for the stable and the
+// canary variant and runs it, with a timeout of the poll interval (at
+// most 10s). Without one, or when a query fails, the metric is unread:
+// the rollout holds at its step (it never advances on a metric it cannot
+// read) but errors, latency and tracked metrics may still roll it back.
+// [NewPrometheus] makes one.
+func WithQuerier(q Querier) Option {
+	return optionFunc(func(c *config) { c.querier = q })
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"sort"
@@ -38,7 +39,9 @@ func (f *fakeStats) Stats(rollout, variant string) gray.VariantStats {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if s := f.m[rollout+"/"+variant]; s != nil {
-		return *s
+		c := *s
+		c.Metrics = maps.Clone(s.Metrics) // a snapshot, as gray.Counters gives
+		return c
 	}
 	return gray.VariantStats{Rollout: rollout, Variant: variant}
 }
@@ -60,6 +63,11 @@ type profile struct {
 	errRate float64
 	median  time.Duration
 	sigma   float64
+	// convert is the share of requests that track "checkout_completed";
+	// each such conversion tracks an "order_value" drawn from
+	// Normal(value, valueSD) when value > 0.
+	convert        float64
+	value, valueSD float64
 }
 
 var bounds = gray.HistogramBounds()
@@ -88,6 +96,23 @@ func (p profile) drawN(rng *rand.Rand, n uint64, s *gray.VariantStats) {
 		s.Latency.Counts[i] += k
 		left -= k
 		mass -= q
+	}
+	if p.convert > 0 {
+		if s.Metrics == nil {
+			s.Metrics = map[string]gray.MetricSums{}
+		}
+		k := binomial(rng, n, p.convert)
+		c := s.Metrics["checkout_completed"]
+		c.Add(gray.MetricSums{Count: k, Sum: float64(k), SumSq: float64(k)})
+		s.Metrics["checkout_completed"] = c
+		if p.value > 0 {
+			o := s.Metrics["order_value"]
+			for range k {
+				x := p.value + p.valueSD*rng.NormFloat64()
+				o.Add(gray.MetricSums{Count: 1, Sum: x, SumSq: x * x})
+			}
+			s.Metrics["order_value"] = o
+		}
 	}
 }
 
@@ -149,6 +174,12 @@ func simPlan() gray.Plan {
 
 func newSim(t testing.TB, seed uint64, plan gray.Plan, perTick int, stable profile, canary func(int) profile) *sim {
 	t.Helper()
+	return newSimWith(t, seed, plan, perTick, stable, canary)
+}
+
+// newSimWith is newSim with more controller options.
+func newSimWith(t testing.TB, seed uint64, plan gray.Plan, perTick int, stable profile, canary func(int) profile, opts ...guard.Option) *sim {
+	t.Helper()
 	s := &sim{
 		t: t, clock: newFakeClock(), store: guard.NewMemoryStore(), stats: &fakeStats{},
 		rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), plan: plan,
@@ -158,10 +189,11 @@ func newSim(t testing.TB, seed uint64, plan gray.Plan, perTick int, stable profi
 	eng, err := gray.New(&gray.Config{Rollouts: []gray.Rollout{{Name: simRollout, Plan: &p}}})
 	require.NoError(t, err)
 	s.engine = eng
-	s.ctrl, err = guard.New(eng, s.store,
+	s.ctrl, err = guard.New(eng, s.store, append([]guard.Option{
 		guard.WithClock(s.clock.Now), guard.WithCounters(s.stats), guard.WithReplica("sim"),
 		guard.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))),
-		guard.WithOnTransition(func(st guard.State) { s.events = append(s.events, st) }))
+		guard.WithOnTransition(func(st guard.State) { s.events = append(s.events, st) }),
+	}, opts...)...)
 	require.NoError(t, err)
 	return s
 }

@@ -104,8 +104,8 @@ func NewSQLStore(db *sql.DB, d Dialect, tables SQLTables) (*SQLStore, error) {
 	s.qInsert = "INSERT INTO " + tables.State + " (version, phase, step, share, started, step_started, last, rollout) VALUES (" +
 		s.phs(1, 8) + ") ON CONFLICT (rollout) DO NOTHING"
 	s.qAudit = "INSERT INTO " + tables.Audit + " (rollout, version, at, body) VALUES (" + s.phs(1, 4) + ")"
-	s.qWindow = "INSERT INTO " + tables.Windows + " (rollout, replica, variant, start, requests, errors, latency) VALUES (" +
-		s.phs(1, 7) + ") ON CONFLICT (rollout, replica, variant, start) DO UPDATE SET requests = excluded.requests, errors = excluded.errors, latency = excluded.latency"
+	s.qWindow = "INSERT INTO " + tables.Windows + " (rollout, replica, variant, start, requests, errors, latency, metrics) VALUES (" +
+		s.phs(1, 8) + ") ON CONFLICT (rollout, replica, variant, start) DO UPDATE SET requests = excluded.requests, errors = excluded.errors, latency = excluded.latency, metrics = excluded.metrics"
 	return s, nil
 }
 
@@ -154,6 +154,7 @@ func (s *SQLStore) CreateTables(ctx context.Context) error {
 	requests BIGINT NOT NULL,
 	errors BIGINT NOT NULL,
 	latency TEXT NOT NULL,
+	metrics TEXT NOT NULL DEFAULT '',
 	PRIMARY KEY (rollout, replica, variant, start))`,
 		"CREATE TABLE IF NOT EXISTS " + s.t.Audit + " (\n\t" + seq + `,
 	rollout TEXT NOT NULL,
@@ -167,6 +168,13 @@ func (s *SQLStore) CreateTables(ctx context.Context) error {
 		if _, err := s.db.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("guard: create tables: %w", err)
 		}
+	}
+	// Tables created before tracked metrics lack their column: add it.
+	if rows, err := s.db.QueryContext(ctx, "SELECT metrics FROM "+s.t.Windows+" WHERE 1 = 0"); err == nil {
+		return rows.Close()
+	}
+	if _, err := s.db.ExecContext(ctx, "ALTER TABLE "+s.t.Windows+" ADD COLUMN metrics TEXT NOT NULL DEFAULT ''"); err != nil {
+		return fmt.Errorf("guard: add the metrics column: %w", err)
 	}
 	return nil
 }
@@ -299,7 +307,7 @@ func (s *SQLStore) Audit(ctx context.Context, rollout string, limit int) ([]Audi
 // PutWindow implements [Store].
 func (s *SQLStore) PutWindow(ctx context.Context, w Window) error {
 	_, err := s.db.ExecContext(ctx, s.qWindow, w.Rollout, w.Replica, w.Variant, w.Start.UnixNano(),
-		clampInt64(w.Requests), clampInt64(w.Errors), encodeHist(&w.Latency))
+		clampInt64(w.Requests), clampInt64(w.Errors), encodeHist(&w.Latency), encodeMetrics(w.Metrics))
 	if err != nil {
 		return fmt.Errorf("guard: put window: %w", err)
 	}
@@ -308,7 +316,7 @@ func (s *SQLStore) PutWindow(ctx context.Context, w Window) error {
 
 // Windows implements [Store].
 func (s *SQLStore) Windows(ctx context.Context, rollout string, since time.Time) ([]Window, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT replica, variant, start, requests, errors, latency FROM "+s.t.Windows+
+	rows, err := s.db.QueryContext(ctx, "SELECT replica, variant, start, requests, errors, latency, metrics FROM "+s.t.Windows+
 		" WHERE rollout = "+s.ph(1)+" AND start >= "+s.ph(2), rollout, since.UnixNano())
 	if err != nil {
 		return nil, fmt.Errorf("guard: windows: %w", err)
@@ -318,13 +326,18 @@ func (s *SQLStore) Windows(ctx context.Context, rollout string, since time.Time)
 	for rows.Next() {
 		w := Window{Rollout: rollout}
 		var start, req, errs int64
-		var lat string
-		if err := rows.Scan(&w.Replica, &w.Variant, &start, &req, &errs, &lat); err != nil {
+		var lat, metrics string
+		if err := rows.Scan(&w.Replica, &w.Variant, &start, &req, &errs, &lat, &metrics); err != nil {
 			return nil, fmt.Errorf("guard: windows: %w", err)
 		}
 		w.Start, w.Requests, w.Errors = fromNanos(start), uint64(max(req, 0)), uint64(max(errs, 0))
 		if err := decodeHist(lat, &w.Latency); err != nil {
 			return nil, fmt.Errorf("guard: windows: %w", err)
+		}
+		if metrics != "" {
+			if err := json.Unmarshal([]byte(metrics), &w.Metrics); err != nil {
+				return nil, fmt.Errorf("%w: window metrics: %v", ErrCorrupt, err)
+			}
 		}
 		out = append(out, w)
 	}
@@ -362,6 +375,18 @@ func encodeHist(h *gray.HistogramSnapshot) string {
 		b.WriteString(strconv.FormatUint(c, 10))
 	}
 	return b.String()
+}
+
+// encodeMetrics writes tracked metrics as a JSON object, "" for none.
+func encodeMetrics(m map[string]gray.MetricSums) string {
+	if len(m) == 0 {
+		return ""
+	}
+	b, err := json.Marshal(m)
+	if err != nil { // a NaN or Inf sum: keep the counts of the window
+		return ""
+	}
+	return string(b)
 }
 
 // ErrCorrupt is returned for stored data the store cannot read.

@@ -151,6 +151,9 @@ type Window struct {
 	Requests uint64                 `json:"requests"`
 	Errors   uint64                 `json:"errors"`
 	Latency  gray.HistogramSnapshot `json:"latency"`
+	// Metrics are the outcomes tracked with gray.Track and
+	// gray.TrackValue, by name; nil when none.
+	Metrics map[string]gray.MetricSums `json:"metrics,omitempty"`
 }
 
 // Store is the state that replicas of one application share: each

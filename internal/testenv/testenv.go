@@ -18,6 +18,8 @@ const (
 	ChromiumVar    = "GRAYKIT_CHROMIUM"
 	// AlertmanagerVar is the path of a Prometheus Alertmanager binary.
 	AlertmanagerVar = "GRAYKIT_ALERTMANAGER"
+	// PrometheusVar is the path of a Prometheus server binary.
+	PrometheusVar = "GRAYKIT_PROMETHEUS"
 )
 
 // Missing ends t for want of what: a skip saying how to enable it, or a
@@ -71,5 +73,19 @@ func Alertmanager(t testing.TB) string {
 		}
 	}
 	Missing(t, "Prometheus Alertmanager", "install it (apt-get install prometheus-alertmanager) or set "+AlertmanagerVar+" to its path")
+	return ""
+}
+
+// Prometheus returns the path of a Prometheus server binary
+// (GRAYKIT_PROMETHEUS, else prometheus on PATH), or ends t by Missing.
+func Prometheus(t testing.TB) string {
+	t.Helper()
+	if p := os.Getenv(PrometheusVar); p != "" {
+		return p
+	}
+	if p, err := exec.LookPath("prometheus"); err == nil {
+		return p
+	}
+	Missing(t, "Prometheus", "install it (apt-get install prometheus) or set "+PrometheusVar+" to its path")
 	return ""
 }

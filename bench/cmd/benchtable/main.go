@@ -290,6 +290,26 @@ func (t table) overhead() {
 	fmt.Fprintln(t.w)
 }
 
+// ofOverhead prints what graykit's provider adds over the SDK's in-memory
+// provider for the same job.
+func (t table) ofOverhead() {
+	const mem, gk = "OpenFeature/sdk/inmemory", "OpenFeature/sdk/graykit"
+	if t.find(mem) == nil || t.find(gk) == nil {
+		return
+	}
+	fmt.Fprintln(t.w, "What graykit's provider adds over the in-memory provider (sdk/graykit minus sdk/inmemory):")
+	fmt.Fprintln(t.w)
+	fmt.Fprintln(t.w, "| +ns/op | +cpu-ns/op | +B/op | +allocs/op | × inmemory (ns/op) | × inmemory (cpu-ns/op) |")
+	fmt.Fprintln(t.w, "| ---: | ---: | ---: | ---: | ---: | ---: |")
+	fmt.Fprintf(t.w, "| %s | %s | %s | %s | %s | %s |\n\n",
+		num(t.med(gk, "ns/op")-t.med(mem, "ns/op")),
+		num(t.med(gk, "cpu-ns/op")-t.med(mem, "cpu-ns/op")),
+		num(t.med(gk, "B/op")-t.med(mem, "B/op")),
+		num(t.med(gk, "allocs/op")-t.med(mem, "allocs/op")),
+		ratio(t.med(gk, "ns/op"), t.med(mem, "ns/op")),
+		ratio(t.med(gk, "cpu-ns/op"), t.med(mem, "cpu-ns/op")))
+}
+
 func main() {
 	if len(os.Args) != 2 {
 		fmt.Fprintln(os.Stderr, "usage: benchtable raw.txt")
@@ -314,6 +334,9 @@ func main() {
 		"ns/op is wall time per decision across all goroutines. During reloads, B/op includes the reloading goroutine's allocations spread over the decisions; Decide itself allocates nothing.")
 	t.plain("Framework", "Framework overhead: the same trivial handler, bare and behind graykit", "")
 	t.overhead()
+	t.plain("OpenFeature", "OpenFeature: the SDK with graykit's provider beside its in-memory provider",
+		"The Peers job through OpenFeature's Go SDK: sdk/inmemory is the Peers row openfeature/inmemory (its targeting a Go function), sdk/graykit the same SDK with graykit's provider over graykit's rollout, both with an evaluation context built per call. cpu-ns/op is the process's CPU time (user and system, all threads, GC included) per op: on a loaded machine it moves less than ns/op. sdk/graykit/in-request evaluates inside a request's decisions, where the provider returns the pinned decision; the provider-only rows call each provider without the SDK.")
+	t.ofOverhead()
 	t.plain("DualwritePut", "dualwrite: one write on SQLite", "")
 	t.plain("Backfill", "dualwrite: backfill of 200,000 rows on SQLite (ns/op is one whole backfill)", "")
 	t.plain("OFREP", "OFREP: one browser's flag fetch, 20 client rollouts (issue 17)",
