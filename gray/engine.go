@@ -244,7 +244,16 @@ func (e *Engine) Config() *Config { return e.cur.Load().cfg }
 // fails, never blocks and does not allocate; it does not notify observers
 // (the middleware does, for the decisions a request makes).
 func (e *Engine) Decide(rollout string, s Subject) Decision {
-	return e.cur.Load().decide(rollout, &s, nil)
+	// snapshot.decide's body, built here in the caller's result: through
+	// one more call level, the Decision (twelve words) is copied once more.
+	snap := e.cur.Load()
+	r := snap.find(rollout)
+	if r == nil {
+		return Decision{Rollout: rollout, Variant: DefaultVariant, Default: DefaultVariant, Bucket: -1, Reason: ReasonUnknownRollout}
+	}
+	ev := evalCtx{s: &s, snap: snap, clock: snap.clock}
+	variant, reason, rule, bucket := r.decide(&ev)
+	return Decision{Rollout: r.name, Variant: variant, Default: r.def, Bucket: bucket, Reason: reason, Rule: r.ruleName(rule), val: r.valueOf(variant)}
 }
 
 // Explain is [Engine.Decide] with a trace of every leaf condition evaluated,

@@ -33,7 +33,7 @@ func (t table) targeting() {
 	}
 	fmt.Fprintln(t.w, "## Targeting depth (issue 20): the peers' job with each feature")
 	fmt.Fprintln(t.w)
-	fmt.Fprintf(t.w, "Medians of all runs. cpu-ns/op: the benchmark thread's CPU time per op (Linux). *× hand*: this row's %s over the hand-written evaluator's, which reads the same `gray.Subject` (attribute map, key) and buckets the same way. Spread: (max − min) / median of ns/op.\n", unit)
+	fmt.Fprintf(t.w, "Medians of all runs. cpu-ns/op: the process's CPU time per op (Unix). *× hand*: this row's %s over the hand-written evaluator's, which reads the same `gray.Subject` (attribute map, key) and buckets the same way. Spread: (max − min) / median of ns/op.\n", unit)
 	fmt.Fprintln(t.w)
 	fmt.Fprintln(t.w, "| row | ns/op | cpu-ns/op | B/op | allocs/op | × hand | spread |")
 	fmt.Fprintln(t.w, "| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
