@@ -54,6 +54,20 @@ type rollout struct {
 	declared map[string]bool
 	rules    []rule
 	values   []variantValue // nil when the variants carry no values
+
+	// Targeting depth (targeting.go).
+	index   int       // position in Config.Rollouts
+	by      bucketing // what the split hashes; the key by default
+	prereqs []prereq
+	refs    []rolloutRef // rollouts this one reads: prerequisites, rollout:NAME fields
+	offset  int          // start of the rollout's slice of its layer; 0 outside one
+	layer   string
+	// ring, when set, is the variants' ranges in the ring layout
+	// (layout.go); nil for consecutive ranges.
+	ring []interval
+	// subjects are the run-time overrides of single subjects: key →
+	// variant (subjectoverride.go). Nil when there are none.
+	subjects map[string]string
 }
 
 // variantRange owns buckets [previous end, end).
@@ -67,6 +81,7 @@ type rule struct {
 	serve     string
 	threshold int // subjects with bucket < threshold get serve
 	when      cond
+	by        bucketing // the share's bucketing, when the rule has its own
 }
 
 // threshold turns a percentage into a bucket count: round(p*100).
@@ -102,6 +117,12 @@ func compile(cfg *Config) (*snapshot, error) {
 type compiler struct {
 	*problems
 	regexSize int
+	// segments are the compiled segments, each a one-element slice that
+	// every use shares; segmentRefs the rollouts each reads.
+	segments    map[string][]cond
+	segmentRefs map[string][]rolloutRef
+	// refs gathers the rollouts read by what is being compiled.
+	refs []rolloutRef
 }
 
 // compileConfig is compile with the problems as found; the snapshot is nil
@@ -109,6 +130,7 @@ type compiler struct {
 func compileConfig(cfg *Config) (*snapshot, *problems) {
 	ps := &compiler{problems: &problems{}}
 	snap := &snapshot{cfg: cfg, byName: make(map[string]*rollout, len(cfg.Rollouts)), replaced: make(chan struct{})}
+	compileSegments(cfg, ps)
 	root := (*path)(nil).field("rollouts")
 	for i := range cfg.Rollouts {
 		at := root.elem(i)
@@ -116,12 +138,16 @@ func compileConfig(cfg *Config) (*snapshot, *problems) {
 		if r == nil {
 			continue
 		}
+		r.index = i
 		if _, dup := snap.byName[r.name]; dup {
 			ps.add(at.field("name"), "duplicate rollout name %q", r.name)
 			continue
 		}
 		snap.byName[r.name] = r
 		snap.rollouts = append(snap.rollouts, r)
+	}
+	if len(ps.list) == 0 {
+		linkRollouts(cfg, snap, ps)
 	}
 	if len(ps.list) > 0 {
 		return nil, ps.problems
@@ -152,6 +178,9 @@ func compileRollout(spec *Rollout, at *path, ps *compiler) *rollout {
 		ps.add(at.field("default"), "%q is not a name ("+nameRule+")", r.def)
 	}
 	r.declared[r.def] = true
+	r.by = compileBucketing(spec.BucketBy, spec.BucketFallback, at, ps)
+	ps.refs = nil
+	compilePrereqs(spec, r, at, ps)
 
 	variants := spec.Variants
 	switch {
@@ -187,6 +216,8 @@ func compileRollout(spec *Rollout, at *path, ps *compiler) *rollout {
 	}
 	if end > Buckets {
 		ps.add(at.field("variants"), "percentages add up to %v, above 100", float64(end)/100)
+	} else if len(ps.list)+ps.dropped == before {
+		compileLayout(spec, r, at, ps)
 	}
 	compileValues(spec, r, at, ps)
 	checkClient(spec, at, ps)
@@ -219,8 +250,15 @@ func compileRollout(spec *Rollout, at *path, ps *compiler) *rollout {
 			}
 		}
 		ru.when = compileCond(&rs.When, rp.field("when"), ps, 0)
+		if rs.BucketBy != "" || rs.BucketFallback != "" {
+			if rs.Percent == nil {
+				ps.add(rp.field("bucket_by"), "a rule buckets only its percent; set percent or remove bucket_by")
+			}
+			ru.by = compileBucketing(rs.BucketBy, rs.BucketFallback, rp, ps)
+		}
 		r.rules = append(r.rules, ru)
 	}
+	r.refs, ps.refs = ps.refs, nil
 	validatePlan(spec.Plan, at.field("plan"), ps.problems)
 	if len(ps.list)+ps.dropped > before {
 		return nil
@@ -322,10 +360,11 @@ func compileCond(c *Condition, at *path, ps *compiler, depth int) cond {
 	add("all", c.All != nil, opAll)
 	add("any", c.Any != nil, opAny)
 	add("not", c.Not != nil, opNot)
+	add("segment", c.Segment != "", opSegment)
 
 	switch len(ops) {
 	case 0:
-		ps.add(at, "no operator (want one of eq, in, not_in, prefix, suffix, contains, regex, lt, lte, gt, gte, semver_*, cidr, present, after, before, all, any, not)")
+		ps.add(at, "no operator (want one of eq, in, not_in, prefix, suffix, contains, regex, lt, lte, gt, gte, semver_*, cidr, present, after, before, all, any, not, segment)")
 		return out
 	case 1:
 	default:
@@ -334,6 +373,11 @@ func compileCond(c *Condition, at *path, ps *compiler, depth int) cond {
 	}
 	op := ops[0]
 	switch out.op {
+	case opSegment:
+		if c.Field != "" {
+			ps.add(at.field("field"), "segment takes no field")
+		}
+		return compileSegmentUse(c.Segment, at, ps)
 	case opAll, opAny, opNot:
 		if depth >= maxConditionDepth {
 			ps.add(at, "conditions nested deeper than %d", maxConditionDepth)
@@ -371,8 +415,15 @@ func compileCond(c *Condition, at *path, ps *compiler, depth int) cond {
 	} else {
 		f, ok := parseField(c.Field)
 		if !ok {
-			ps.add(at.field("field"), "%q is not a field (want key, ip, method, path, host, header:NAME, cookie:NAME, query:NAME or attr:NAME)", c.Field)
+			ps.add(at.field("field"), "%q is not a field (want key, ip, method, path, host, header:NAME, cookie:NAME, query:NAME, attr:NAME or rollout:NAME)", c.Field)
 			return out
+		}
+		if f.kind == fieldRollout {
+			if !validName(f.name) {
+				ps.add(at.field("field"), "%q does not name a rollout (%s)", f.name, nameRule)
+				return out
+			}
+			ps.refs = append(ps.refs, rolloutRef{name: f.name, at: at.field("field")})
 		}
 		out.field = f
 	}

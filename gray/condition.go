@@ -26,6 +26,7 @@ const (
 	fieldCookie
 	fieldQuery
 	fieldAttr
+	fieldRollout // the variant of another rollout: a prerequisite in a rule
 )
 
 type field struct {
@@ -59,18 +60,23 @@ func parseField(s string) (field, bool) {
 		return field{kind: fieldQuery, name: name}, true
 	case "attr":
 		return field{kind: fieldAttr, name: name}, true
+	case "rollout":
+		return field{kind: fieldRollout, name: name}, true
 	}
 	return field{}, false
 }
 
-// get returns the field's value for s and whether it is present.
-func (f field) get(s *Subject) (string, bool) {
+// get returns the field's value for the subject of ev and whether it is
+// present.
+func (f field) get(ev *evalCtx) (string, bool) {
+	s := ev.s
 	switch f.kind {
 	case fieldKey:
 		return s.Key, s.Key != ""
 	case fieldAttr:
-		v, ok := s.Attrs[f.name]
-		return v, ok
+		return s.attr(f.name)
+	case fieldRollout:
+		return ev.variantOf(f.name), true
 	}
 	if s.Request == nil {
 		return "", false
@@ -121,6 +127,7 @@ const (
 	opAll
 	opAny
 	opNot
+	opSegment // a named segment: subs[0], shared with every other use
 )
 
 // smallSet is the size up to which a list is scanned rather than hashed.
@@ -149,6 +156,7 @@ type cond struct {
 // evalCtx carries what one evaluation needs beyond the subject.
 type evalCtx struct {
 	s     *Subject
+	snap  *snapshot // for rollout:NAME fields and prerequisites
 	clock func() time.Time
 	now   time.Time
 	trace *[]TraceStep // nil unless explaining
@@ -164,7 +172,21 @@ func (ev *evalCtx) time() time.Time {
 func (c *cond) match(ev *evalCtx) bool {
 	// The common case first: a leaf on a field, not explaining.
 	if c.op < opAll && c.field.kind != fieldNone && ev.trace == nil {
-		v, present := c.field.get(ev.s)
+		var v string
+		var present bool
+		switch s := ev.s; c.field.kind { // the commonest fields without get's call
+		case fieldAttr:
+			if v, present = s.Attrs[c.field.name]; !present && s.Request != nil {
+				v, present = s.attr(c.field.name)
+			}
+		case fieldKey:
+			v, present = s.Key, s.Key != ""
+		default:
+			v, present = c.field.get(ev)
+		}
+		if c.op == opIn && present { // the commonest rule, a list: skip test's dispatch
+			return c.inList(v)
+		}
 		return c.test(v, present)
 	}
 	switch c.op {
@@ -184,6 +206,16 @@ func (c *cond) match(ev *evalCtx) bool {
 		return false
 	case opNot:
 		return !c.subs[0].match(ev)
+	case opSegment:
+		if ev.trace == nil {
+			return c.subs[0].match(ev)
+		}
+		mark := len(*ev.trace)
+		ok := c.subs[0].match(ev)
+		for j := mark; j < len(*ev.trace); j++ { // say where the leaf comes from
+			(*ev.trace)[j].Condition = c.desc + ": " + (*ev.trace)[j].Condition
+		}
+		return ok
 	}
 	if c.field.kind == fieldNone { // after/before on the current time
 		now := ev.time()
@@ -193,7 +225,7 @@ func (c *cond) match(ev *evalCtx) bool {
 		}
 		return ok
 	}
-	v, present := c.field.get(ev.s)
+	v, present := c.field.get(ev)
 	ok := c.test(v, present)
 	if ev.trace != nil {
 		*ev.trace = append(*ev.trace, TraceStep{Condition: c.desc, Value: v, Present: present, Matched: ok})

@@ -14,6 +14,11 @@ import (
 type Config struct {
 	// Rollouts are the rollouts, each with a unique name.
 	Rollouts []Rollout `yaml:"rollouts" json:"rollouts"`
+	// Segments are named conditions that rules of any rollout use with
+	// `when: {segment: NAME}`; see [Segment].
+	Segments []Segment `yaml:"segments,omitempty" json:"segments,omitempty"`
+	// Layers make rollouts mutually exclusive; see [Layer].
+	Layers []Layer `yaml:"layers,omitempty" json:"layers,omitempty"`
 }
 
 // Rollout is one gradual release: a population of subjects split between a
@@ -55,6 +60,24 @@ type Rollout struct {
 	// Rules are tried in order before the split; the first that matches
 	// decides.
 	Rules []Rule `yaml:"rules,omitempty" json:"rules,omitempty"`
+	// Layout is how the variants' shares are laid out on the buckets:
+	// "ranges" (empty means it) takes consecutive ranges from bucket 0 in
+	// the order declared, so raising one variant's share moves the users
+	// of the variants after it; "ring" keeps them in place (layout.go,
+	// README "Re-weighting"). One variant gets [0, p) in both.
+	Layout string `yaml:"layout,omitempty" json:"layout,omitempty"`
+	// BucketBy is the field whose value is hashed for the split, as a
+	// condition's field ("key", "attr:org_id", "header:X-Tenant", …).
+	// Empty means "key". A subject without it (nor BucketFallback) gets the
+	// default variant with [ReasonNoBucketValue]; see bucketby.go.
+	BucketBy string `yaml:"bucket_by,omitempty" json:"bucket_by,omitempty"`
+	// BucketFallback is the field hashed when BucketBy is absent. Empty
+	// means none.
+	BucketFallback string `yaml:"bucket_fallback,omitempty" json:"bucket_fallback,omitempty"`
+	// Prerequisites must all hold before rules or the split are tried; a
+	// subject that fails one gets the default variant with
+	// [ReasonPrerequisite]. See [Prerequisite].
+	Prerequisites []Prerequisite `yaml:"prerequisites,omitempty" json:"prerequisites,omitempty"`
 	// Plan, when set, makes this a guarded rollout: package
 	// github.com/graykit/graykit/gray/guard walks the share of the first
 	// new variant through the plan's steps and rolls it back when the
@@ -99,13 +122,20 @@ type Rule struct {
 	// the rest (and subjects without a key) get the default variant.
 	// Evaluation stops at the first matching rule either way. Nil means 100.
 	Percent *float64 `yaml:"percent,omitempty" json:"percent,omitempty"`
+	// BucketBy and BucketFallback, with Percent, bucket the rule's share
+	// by another field than the rollout's, as [Rollout.BucketBy] does.
+	// Empty means the rollout's bucketing.
+	BucketBy       string `yaml:"bucket_by,omitempty" json:"bucket_by,omitempty"`
+	BucketFallback string `yaml:"bucket_fallback,omitempty" json:"bucket_fallback,omitempty"`
 }
 
 // Condition is one test on a subject, or a combination of conditions.
 //
 // A leaf condition names a Field and exactly one operator. Field is "key",
 // "ip", "method", "path", "host", or "header:NAME", "cookie:NAME",
-// "query:NAME", "attr:NAME". A value that is absent (or malformed for the
+// "query:NAME", "attr:NAME", or "rollout:NAME": the variant the subject
+// gets in that rollout, under the same configuration (a prerequisite inside
+// a rule; cycles are refused at load). A value that is absent (or malformed for the
 // operator) matches no operator except Present=false, so a leaf never sends
 // a subject to a new variant because something is missing; Not inverts that
 // like any other answer. After and Before without a Field test the current
@@ -163,6 +193,9 @@ type Condition struct {
 	All []Condition `yaml:"all,omitempty" json:"all,omitempty"`
 	Any []Condition `yaml:"any,omitempty" json:"any,omitempty"`
 	Not *Condition  `yaml:"not,omitempty" json:"not,omitempty"`
+
+	// Segment matches when the named segment ([Config.Segments]) does.
+	Segment string `yaml:"segment,omitempty" json:"segment,omitempty"`
 }
 
 // NewVariant returns the name and share of the rollout's first variant other

@@ -180,7 +180,7 @@ func (d *Decisions) getLocked(rollout string) (dec Decision, fresh bool) {
 	if v, ok := pinned[rollout]; ok && (r == nil || r.enabled) {
 		dec = d.propagated(r, rollout, v)
 	} else if r != nil {
-		ev := evalCtx{s: &d.subject, clock: d.snap.clock}
+		ev := evalCtx{s: &d.subject, snap: d.snap, clock: d.snap.clock}
 		variant, reason, rule, bucket := r.decide(&ev)
 		dec = Decision{Rollout: r.name, Variant: variant, Default: r.def, Bucket: bucket, Reason: reason, Rule: r.ruleName(rule), val: r.valueOf(variant)}
 		if d.firstR == nil && (d.ext == nil || len(d.ext.more) == 0) && rule < math.MaxUint16-1 {
@@ -233,9 +233,8 @@ func (d *Decisions) propagated(r *rollout, rollout, variant string) Decision {
 	if r != nil {
 		dec.Default = r.def
 		dec.val = r.valueOf(variant)
-		if d.subject.Key != "" {
-			dec.Bucket = SaltedBucket(r.salt, d.subject.Key)
-		}
+		ev := evalCtx{s: &d.subject, snap: d.snap, clock: d.snap.clock}
+		dec.Bucket = r.bucket(&ev, &r.by)
 	}
 	return dec
 }

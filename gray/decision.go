@@ -12,8 +12,11 @@ type Decision struct {
 	// Default is the rollout's default variant; Variant != Default means the
 	// subject is on a new side.
 	Default string
-	// Bucket is the subject's bucket under the rollout's salt, or -1 when
-	// the subject has no key or the rollout is unknown.
+	// Bucket is the subject's bucket under the rollout's salt (its
+	// layer's, in a layer) of the value it buckets by (the key unless
+	// BucketBy says otherwise; a rule's own, when a rule with its own
+	// bucketing decided), or -1 when the subject has no such value or the
+	// rollout is unknown.
 	Bucket int
 	// Reason says what decided.
 	Reason Reason
@@ -58,6 +61,15 @@ const (
 	// ReasonPropagated: an upstream service decided, and its signed
 	// decision was trusted.
 	ReasonPropagated
+	// ReasonNoBucketValue: no rule matched and the subject lacks the value
+	// the rollout buckets by ([Rollout.BucketBy]) and its fallback.
+	ReasonNoBucketValue
+	// ReasonPrerequisite: a prerequisite of the rollout did not hold
+	// ([Rollout.Prerequisites]).
+	ReasonPrerequisite
+	// ReasonOverride: an operator put the subject's key on this variant at
+	// run time ([Engine.SetSubjectOverrides]).
+	ReasonOverride
 )
 
 var reasonNames = [...]string{
@@ -68,6 +80,9 @@ var reasonNames = [...]string{
 	ReasonSplit:          "split",
 	ReasonDefault:        "default",
 	ReasonPropagated:     "propagated",
+	ReasonNoBucketValue:  "no bucket value",
+	ReasonPrerequisite:   "prerequisite",
+	ReasonOverride:       "override",
 }
 
 // String returns the reason in words, e.g. "unknown rollout" or "split".

@@ -20,6 +20,7 @@ type Engine struct {
 	updateMu  sync.Mutex // serializes writers only
 	base      *Config    // the configuration as given, before overrides
 	overrides map[string]Override
+	subjects  map[string]map[string]string // rollout → key → variant (subjectoverride.go)
 	clock     func() time.Time
 	log       *slog.Logger
 }
@@ -116,7 +117,7 @@ func (e *Engine) Update(cfg *Config) error {
 		}
 	}
 	e.base = cfg
-	e.swap(snap)
+	e.publishLocked(snap)
 	return nil
 }
 
@@ -132,7 +133,7 @@ func (e *Engine) SetOverride(rollout string, o Override) error {
 		return err
 	}
 	e.overrides = next
-	e.swap(snap)
+	e.publishLocked(snap)
 	return nil
 }
 
@@ -189,7 +190,7 @@ func (e *Engine) ClearOverride(rollout string) {
 		return
 	}
 	e.overrides = next
-	e.swap(snap)
+	e.publishLocked(snap)
 }
 
 // Overrides returns a copy of the overrides in force.
@@ -209,7 +210,9 @@ func applyOverrides(cfg *Config, ovs map[string]Override) *Config {
 	if len(ovs) == 0 {
 		return cfg
 	}
-	out := &Config{Rollouts: slices.Clone(cfg.Rollouts)}
+	out := new(Config)
+	*out = *cfg // segments, layers and whatever else the config holds
+	out.Rollouts = slices.Clone(cfg.Rollouts)
 	for i := range out.Rollouts {
 		r := &out.Rollouts[i]
 		o, ok := ovs[r.Name]
@@ -241,7 +244,16 @@ func (e *Engine) Config() *Config { return e.cur.Load().cfg }
 // fails, never blocks and does not allocate; it does not notify observers
 // (the middleware does, for the decisions a request makes).
 func (e *Engine) Decide(rollout string, s Subject) Decision {
-	return e.cur.Load().decide(rollout, &s, nil)
+	// snapshot.decide's body, built here in the caller's result: through
+	// one more call level, the Decision (twelve words) is copied once more.
+	snap := e.cur.Load()
+	r := snap.find(rollout)
+	if r == nil {
+		return Decision{Rollout: rollout, Variant: DefaultVariant, Default: DefaultVariant, Bucket: -1, Reason: ReasonUnknownRollout}
+	}
+	ev := evalCtx{s: &s, snap: snap, clock: snap.clock}
+	variant, reason, rule, bucket := r.decide(&ev)
+	return Decision{Rollout: r.name, Variant: variant, Default: r.def, Bucket: bucket, Reason: reason, Rule: r.ruleName(rule), val: r.valueOf(variant)}
 }
 
 // Explain is [Engine.Decide] with a trace of every leaf condition evaluated,
@@ -268,7 +280,7 @@ func (snap *snapshot) decide(name string, s *Subject, trace *[]TraceStep) Decisi
 	if r == nil {
 		return Decision{Rollout: name, Variant: DefaultVariant, Default: DefaultVariant, Bucket: -1, Reason: ReasonUnknownRollout}
 	}
-	ev := evalCtx{s: s, clock: snap.clock, trace: trace}
+	ev := evalCtx{s: s, snap: snap, clock: snap.clock, trace: trace}
 	variant, reason, rule, bucket := r.decide(&ev)
 	// The Decision is built here, in the caller's result, and likewise in
 	// Decisions.decideLocked: a helper that returns one (even inlined) makes

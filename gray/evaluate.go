@@ -10,30 +10,64 @@ package gray
 // cannot forward from the narrow stores that wrote it, a stall that cost
 // about as much as the split itself.
 func (r *rollout) decide(ev *evalCtx) (variant string, reason Reason, rule int, bucket int) {
-	key := ev.s.Key
 	bucket = -1
-	if key != "" {
-		bucket = SaltedBucket(r.salt, key)
+	if !r.by.custom {
+		if key := ev.s.Key; key != "" {
+			bucket = SaltedBucket(r.salt, key)
+		}
+	} else {
+		bucket = r.bucket(ev, &r.by)
 	}
 	if !r.enabled {
 		return r.def, ReasonOff, -1, bucket
 	}
+	if r.subjects != nil {
+		if v, ok := r.subjects[ev.s.Key]; ok {
+			return v, ReasonOverride, -1, bucket
+		}
+	}
+	if len(r.prereqs) > 0 && !r.prereqsHold(ev) {
+		return r.def, ReasonPrerequisite, -1, bucket
+	}
 	for i := range r.rules {
 		ru := &r.rules[i]
-		if !ru.matches(ev) {
+		if ev.trace == nil {
+			if !ru.when.match(ev) { // one call level less on the hot path
+				continue
+			}
+		} else if !ru.matches(ev) {
 			continue
 		}
-		if ru.threshold >= Buckets || bucket >= 0 && bucket < ru.threshold {
+		if ru.threshold >= Buckets {
 			return ru.serve, ReasonRule, i, bucket
 		}
-		return r.def, ReasonRule, i, bucket
+		b := r.ruleBucket(ev, ru, bucket)
+		if rel := b - r.offset; b >= 0 && rel >= 0 && rel < ru.threshold {
+			return ru.serve, ReasonRule, i, b
+		}
+		return r.def, ReasonRule, i, b
 	}
-	if key == "" {
+	if bucket < 0 {
+		if r.by.custom {
+			return r.def, ReasonNoBucketValue, -1, bucket
+		}
 		return r.def, ReasonNoKey, -1, bucket
 	}
-	for _, v := range r.variants {
-		if bucket < v.end {
-			return v.name, ReasonSplit, -1, bucket
+	// Outside a layer the offset is 0; inside, buckets before the
+	// rollout's slice belong to other rollouts.
+	if r.ring != nil {
+		for _, iv := range r.ring {
+			if bucket >= iv.lo && bucket < iv.hi {
+				return iv.name, ReasonSplit, -1, bucket
+			}
+		}
+		return r.def, ReasonDefault, -1, bucket
+	}
+	if rel := bucket - r.offset; rel >= 0 {
+		for _, v := range r.variants {
+			if rel < v.end {
+				return v.name, ReasonSplit, -1, bucket
+			}
 		}
 	}
 	return r.def, ReasonDefault, -1, bucket

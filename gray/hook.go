@@ -193,6 +193,9 @@ func (h *Hook) open(rc *reqCtx, req Request, hr *http.Request, w http.ResponseWr
 	if s.Key == "" && h.anon != nil && hr != nil {
 		s.Key = h.anon.key(req, hr, w)
 	}
+	if h.cfg.attrLookup != nil && hr == nil { // HTTP: httpView answers itself
+		s.Request = &lookupRequest{Request: req, ctx: rc.Context, fn: h.cfg.attrLookup}
+	}
 	if h.cfg.attrs != nil {
 		s.Attrs = h.cfg.attrs(rc.Context, req)
 	}

@@ -19,6 +19,7 @@ func (f optionFunc) apply(c *hookConfig) { f(c) }
 type hookConfig struct {
 	keys        []keySource
 	attrs       func(ctx context.Context, r Request) map[string]string
+	attrLookup  func(ctx context.Context, r Request, name string) (string, bool) // attrlookup.go
 	anonCookie  string
 	anonSecrets [][]byte // nil: the process's random secret
 	anonSecure  bool

@@ -11,6 +11,9 @@ type Subject struct {
 	Key string
 	// Attrs are facts the application supplies for rules with "attr:NAME"
 	// fields: region, platform, app_version, tenant, … A nil map is empty.
+	// An attribute Attrs does not have is asked of Request when it
+	// implements [AttrSource], so attributes can be looked up by name, only
+	// when a rule or a bucket_by reads them, without a map per subject.
 	Attrs map[string]string
 	// Request gives rules the request's values (header, cookie, query, ip,
 	// method, path, host). Nil means there are none; the middleware and the
@@ -53,6 +56,9 @@ type Values struct {
 	HTTPMethod string
 	URLPath    string
 	HostName   string
+	// AttrLookup, when set, gives attributes by name that the subject's
+	// Attrs lack (see [AttrSource]).
+	AttrLookup func(name string) (string, bool)
 }
 
 var _ Request = (*Values)(nil)
@@ -87,3 +93,36 @@ func (v *Values) Path() string { return v.URLPath }
 
 // Host returns HostName.
 func (v *Values) Host() string { return v.HostName }
+
+// AttrSource gives a subject's attributes by name, for "attr:NAME" fields,
+// as an alternative to [Subject.Attrs] that needs no map per subject: a
+// [Request] that implements it is asked for an attribute Attrs lacks, only
+// when a decision reads it. [Values] implements it with its AttrLookup; the
+// middleware and adapters with [WithAttributeLookup]. Implementations must
+// be safe for concurrent use and should not allocate.
+type AttrSource interface {
+	// Attr returns the named attribute and whether the subject has it.
+	Attr(name string) (string, bool)
+}
+
+// attr returns the named attribute: from Attrs, else from the request when
+// it is an AttrSource.
+func (s *Subject) attr(name string) (string, bool) {
+	if v, ok := s.Attrs[name]; ok {
+		return v, true
+	}
+	if src, ok := s.Request.(AttrSource); ok {
+		return src.Attr(name)
+	}
+	return "", false
+}
+
+var _ AttrSource = (*Values)(nil)
+
+// Attr returns AttrLookup(name), or false without an AttrLookup.
+func (v *Values) Attr(name string) (string, bool) {
+	if v.AttrLookup == nil {
+		return "", false
+	}
+	return v.AttrLookup(name)
+}

@@ -169,7 +169,7 @@ func (p *Provider) detail(dec gray.Decision) (of.ProviderResolutionDetail, bool)
 		out.Reason = of.ErrorReason
 		out.ResolutionError = of.NewFlagNotFoundResolutionError("graykit: no rollout named " + strconv.Quote(dec.Rollout))
 		return out, false
-	case gray.ReasonRule:
+	case gray.ReasonRule, gray.ReasonOverride, gray.ReasonPrerequisite:
 		out.Reason = of.TargetingMatchReason
 	case gray.ReasonSplit:
 		out.Reason = of.SplitReason
@@ -177,7 +177,7 @@ func (p *Provider) detail(dec gray.Decision) (of.ProviderResolutionDetail, bool)
 		out.Reason = of.DisabledReason
 	case gray.ReasonPropagated:
 		out.Reason = ReasonPropagated
-	case gray.ReasonDefault, gray.ReasonNoKey:
+	case gray.ReasonDefault, gray.ReasonNoKey, gray.ReasonNoBucketValue:
 		out.Reason = of.DefaultReason
 		if p.isStatic(dec.Rollout) {
 			out.Reason = of.StaticReason

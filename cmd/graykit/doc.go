@@ -30,6 +30,10 @@
 //	                                          let a rollout awaiting approval enter its next step
 //	graykit pause|resume|brake|promote|advance ROLLOUT [--reason R] [--expect-version N]
 //	graykit set-share ROLLOUT PERCENT [--reason R] [--expect-version N]
+//	graykit put-subject ROLLOUT KEY VARIANT [--reason R]
+//	                                          one subject key on a variant, every replica within a poll
+//	graykit remove-subject ROLLOUT KEY [--reason R]
+//	graykit subjects ROLLOUT                  the rollout's subject overrides
 //
 // brake, resume, set-share and promote work on every rollout, with or
 // without a plan; advance and pause need a plan (the server refuses them

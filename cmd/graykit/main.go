@@ -48,6 +48,9 @@ func commands() []command {
 		{"set-share", "set a rollout's share: set-share ROLLOUT PERCENT", runSetShare},
 		{"contract-check", "has anything used a migration's old side lately? contract-check MIGRATION", runContractCheck},
 		{"ddl", "check SQL migrations for changes that break running code: ddl check FILE|DIR...", runDDL},
+		{"put-subject", "put one subject key on a variant: put-subject ROLLOUT KEY VARIANT", runPutSubject},
+		{"remove-subject", "remove a subject key's override: remove-subject ROLLOUT KEY", runRemoveSubject},
+		{"subjects", "list a rollout's subject overrides", runSubjects},
 	}
 }
 

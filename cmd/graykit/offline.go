@@ -173,8 +173,9 @@ func printExplain(e *env, res admin.ExplainResult) {
 	if !d.Value.IsZero() {
 		rows = append(rows, []string{"value", d.Value.JSON()})
 	}
+	rows = append(rows, []string{"bucket", bucket})
+	rows = append(rows, targetingRows(res)...)
 	table(e.stdout, append(rows, [][]string{
-		{"bucket", bucket},
 		{"reason", reason},
 		{"why", res.Summary},
 	}...))

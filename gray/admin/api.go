@@ -54,6 +54,15 @@ type RolloutView struct {
 	Variants []gray.VariantSpec `json:"variants"`
 	Rules    []gray.Rule        `json:"rules"`
 	Plan     *gray.Plan         `json:"plan,omitempty"`
+	// BucketBy is what the split hashes ("key", "attr:org_id (or key)");
+	// Layer and Slice the rollout's layer and its buckets there, when it
+	// is in one; Layout its variant layout ("ranges" or "ring");
+	// Prerequisites what a subject must have got in other rollouts.
+	BucketBy      string              `json:"bucket_by"`
+	Layer         string              `json:"layer,omitempty"`
+	Slice         string              `json:"slice,omitempty"`
+	Layout        string              `json:"layout"`
+	Prerequisites []gray.Prerequisite `json:"prerequisites,omitempty"`
 	// Managed reports whether actions apply to the rollout through the
 	// backend. With [GuardBackend] every rollout is managed: brake, resume,
 	// set-share and promote work with or without a plan; advance and pause
@@ -178,6 +187,13 @@ func (h *Handler) view(r *http.Request, ro *gray.Rollout, now time.Time) (Rollou
 	}
 	if v.Salt == "" {
 		v.Salt = ro.Name
+	}
+	v.BucketBy, v.Layout, v.Prerequisites = ro.BucketDesc(), ro.Layout, ro.Prerequisites
+	if v.Layout == "" {
+		v.Layout = gray.LayoutRanges
+	}
+	if bk, ok := h.cfg.Engine.Config().Bucketing(ro.Name); ok && bk.Layer != "" {
+		v.Salt, v.BucketBy, v.Layer, v.Slice = bk.Salt, bk.By, bk.Layer, fmt.Sprintf("%d-%d", bk.Start, bk.End-1)
 	}
 	if v.Default == "" {
 		v.Default = gray.DefaultVariant

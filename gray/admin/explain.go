@@ -68,8 +68,19 @@ const (
 // ExplainResult is the answer to "why did this subject get this variant?".
 type ExplainResult struct {
 	Decision DecisionView `json:"decision"`
-	// Salt is the salt the bucket was computed with.
+	// Salt is the salt the bucket was computed with (the layer's, for a
+	// rollout in a layer).
 	Salt string `json:"salt,omitempty"`
+	// BucketBy is what the bucket hashes: "key", or e.g. "attr:org_id
+	// (or key)".
+	BucketBy string `json:"bucket_by,omitempty"`
+	// Layer is the rollout's layer and Slice its buckets there, e.g.
+	// "3000-4999"; empty outside a layer.
+	Layer string `json:"layer,omitempty"`
+	Slice string `json:"slice,omitempty"`
+	// Prerequisites are the rollout's prerequisites checked, in order, each
+	// with the variant the subject got in the other rollout.
+	Prerequisites []gray.TraceStep `json:"prerequisites,omitempty"`
 	// Rules lists every rule of the rollout in order, with its outcome.
 	Rules []RuleTrace `json:"rules"`
 	// Summary says in one sentence why the subject got its variant.
@@ -143,9 +154,15 @@ func Explain(e *gray.Engine, req ExplainRequest) (ExplainResult, error) {
 		},
 	}
 	d, steps := e.Explain(req.Rollout, s)
-	res := ExplainResult{Decision: viewDecision(d), Salt: ro.Salt, Rules: make([]RuleTrace, 0, len(ro.Rules))}
-	if res.Salt == "" {
-		res.Salt = ro.Name
+	bk, _ := cfg.Bucketing(ro.Name)
+	res := ExplainResult{Decision: viewDecision(d), Salt: bk.Salt, BucketBy: bk.By, Rules: make([]RuleTrace, 0, len(ro.Rules))}
+	if bk.Layer != "" {
+		res.Layer, res.Slice = bk.Layer, fmt.Sprintf("%d-%d", bk.Start, bk.End-1)
+	}
+	for _, st := range steps {
+		if st.Rule == "" && st.Condition != "" && d.Reason != gray.ReasonOff {
+			res.Prerequisites = append(res.Prerequisites, st) // prerequisites trace before any rule
+		}
 	}
 	decided := false
 	for _, rule := range ro.Rules {
@@ -156,7 +173,7 @@ func Explain(e *gray.Engine, req ExplainRequest) (ExplainResult, error) {
 			}
 		}
 		switch {
-		case decided || d.Reason == gray.ReasonOff:
+		case decided || d.Reason == gray.ReasonOff || d.Reason == gray.ReasonPrerequisite || d.Reason == gray.ReasonOverride:
 			rt.Outcome = OutcomeNotEvaluated
 		case d.Reason == gray.ReasonRule && d.Rule == rule.Name:
 			rt.Outcome, decided = OutcomeMatched, true
@@ -165,7 +182,7 @@ func Explain(e *gray.Engine, req ExplainRequest) (ExplainResult, error) {
 		}
 		res.Rules = append(res.Rules, rt)
 	}
-	res.Summary = summarize(d, &ro)
+	res.Summary = summarize(d, &ro, bk, res.Prerequisites)
 	return res, nil
 }
 
@@ -177,8 +194,19 @@ func viewDecision(d gray.Decision) DecisionView {
 }
 
 // summarize says why d came out as it did, in words an operator reads.
-func summarize(d gray.Decision, ro *gray.Rollout) string {
+func summarize(d gray.Decision, ro *gray.Rollout, bk gray.Bucketing, prereqs []gray.TraceStep) string {
 	switch d.Reason {
+	case gray.ReasonPrerequisite:
+		for _, p := range prereqs {
+			if !p.Matched {
+				return fmt.Sprintf("prerequisite %s does not hold (the subject got %s there): %s", p.Condition, p.Value, d.Variant)
+			}
+		}
+		return fmt.Sprintf("a prerequisite does not hold: %s", d.Variant)
+	case gray.ReasonOverride:
+		return fmt.Sprintf("an operator put this subject's key on %s (a subject override; remove it to return to the rules and the split)", d.Variant)
+	case gray.ReasonNoBucketValue:
+		return fmt.Sprintf("no rule matched and the subject has no %s to bucket by: %s", bk.By, d.Variant)
 	case gray.ReasonOff:
 		return fmt.Sprintf("rollout is off (braked): everyone gets %s", d.Default)
 	case gray.ReasonRule:
@@ -191,15 +219,32 @@ func summarize(d gray.Decision, ro *gray.Rollout) string {
 	case gray.ReasonSplit:
 		return fmt.Sprintf("no rule matched; bucket %d is inside %s's range", d.Bucket, d.Variant)
 	case gray.ReasonDefault:
-		return fmt.Sprintf("no rule matched; bucket %d is past every variant's range (%s): %s", d.Bucket, shareText(ro), d.Variant)
+		if bk.Layer != "" {
+			return fmt.Sprintf("no rule matched; bucket %d of layer %s is outside every variant's range (%s): %s", d.Bucket, bk.Layer, shareText(ro, bk.Start), d.Variant)
+		}
+		return fmt.Sprintf("no rule matched; bucket %d is past every variant's range (%s): %s", d.Bucket, shareText(ro, 0), d.Variant)
 	default:
 		return d.Reason.String()
 	}
 }
 
 // shareText describes the variants' ranges, e.g. "canary 0-499".
-func shareText(ro *gray.Rollout) string {
-	out, start := "", 0
+func shareText(ro *gray.Rollout, start int) string {
+	if ro.Layout == gray.LayoutRing {
+		out := ""
+		ranges, _ := ro.BucketRanges()
+		for _, r := range ranges {
+			if out != "" {
+				out += ", "
+			}
+			out += fmt.Sprintf("%s %d-%d", r.Variant, r.Lo, r.Hi-1)
+		}
+		if out == "" {
+			out = "all empty"
+		}
+		return out
+	}
+	out := ""
 	for _, v := range variantsOf(ro) {
 		end := start + int(v.Percent*100+0.5)
 		if out != "" {

@@ -155,6 +155,8 @@ func (h *Handler) routes() {
 	m.HandleFunc("/api/rollouts", h.api(http.MethodGet, RoleViewer, h.listRollouts))
 	m.HandleFunc("/api/rollouts/{name}", h.api(http.MethodGet, RoleViewer, h.getRollout))
 	m.HandleFunc("/api/rollouts/{name}/{action}", h.api(http.MethodPost, RoleOperator, h.act))
+	m.HandleFunc("GET /api/rollouts/{name}/subjects", h.api(http.MethodGet, RoleViewer, h.listSubjects))       // subjects.go
+	m.HandleFunc("/api/rollouts/{name}/subjects/{op}", h.api(http.MethodPost, RoleOperator, h.changeSubjects)) // subjects.go
 	m.HandleFunc("/api/audit", h.api(http.MethodGet, RoleViewer, h.audit))
 	m.HandleFunc("/api/explain", h.api(http.MethodPost, RoleViewer, h.explain))
 	m.HandleFunc("/api/contract/{migration}", h.api(http.MethodGet, RoleViewer, h.contractCheck))
@@ -270,7 +272,7 @@ func (h *Handler) statusOf(err error) (int, string) {
 		return http.StatusBadRequest, err.Error()
 	case errors.Is(err, gray.ErrUnknownRollout):
 		return http.StatusNotFound, err.Error()
-	case errors.Is(err, guard.ErrNoPlan), errors.Is(err, errNoBackend),
+	case errors.Is(err, guard.ErrNoPlan), errors.Is(err, errNoBackend), errors.Is(err, errNoSubjects),
 		errors.Is(err, guard.ErrInvalidAction), errors.Is(err, guard.ErrConflict):
 		return http.StatusConflict, err.Error()
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):

@@ -34,7 +34,8 @@ type Controller struct {
 
 	mu        sync.Mutex // serializes ticks
 	recs      map[recKey]*recording
-	applied   map[string]applied // state applied to the engine
+	applied   map[string]applied           // state applied to the engine
+	subjects  map[string]map[string]string // subject overrides applied to the engine (subjects.go)
 	evidence  map[string]Evidence
 	lastTick  time.Time
 	lastPrune time.Time
@@ -75,7 +76,7 @@ func New(engine *gray.Engine, store Store, opts ...Option) (*Controller, error) 
 	}
 	c := &Controller{
 		Actions: a, engine: engine, stats: a.cfg.stats,
-		recs: map[recKey]*recording{}, applied: map[string]applied{}, evidence: map[string]Evidence{},
+		recs: map[recKey]*recording{}, applied: map[string]applied{}, subjects: map[string]map[string]string{}, evidence: map[string]Evidence{},
 		stop: make(chan struct{}),
 	}
 	if c.stats == nil {
@@ -189,6 +190,9 @@ func (c *Controller) Tick(ctx context.Context) error {
 				errs = append(errs, err)
 			}
 		}
+	}
+	if err := c.applySubjects(ctx); err != nil {
+		errs = append(errs, err)
 	}
 	c.lastTick = now
 	if now.Sub(c.lastPrune) >= time.Hour {

@@ -17,6 +17,8 @@ type MemoryStore struct {
 	states  map[string]State
 	audit   []AuditEntry
 	windows map[windowKey]Window
+	// subjects are the subject overrides by rollout and key (subjects.go).
+	subjects map[[2]string]SubjectOverride
 }
 
 type windowKey struct {

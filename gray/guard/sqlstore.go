@@ -51,6 +51,10 @@ type SQLTables struct {
 	State   string
 	Windows string
 	Audit   string
+	// Subjects holds the subject overrides ([SubjectStore]). Empty means
+	// State's name with "_subjects" in place of a final "_state" (else
+	// appended): graykit_guard_subjects by default.
+	Subjects string
 }
 
 // ErrBadTableName is returned by [NewSQLStore] for a table name that is not
@@ -93,7 +97,8 @@ func NewSQLStore(db *sql.DB, d Dialect, tables SQLTables) (*SQLStore, error) {
 	if tables.Audit == "" {
 		tables.Audit = "graykit_guard_audit"
 	}
-	for _, n := range []string{tables.State, tables.Windows, tables.Audit} {
+	tables.Subjects = subjectsTable(tables)
+	for _, n := range []string{tables.State, tables.Windows, tables.Audit, tables.Subjects} {
 		if !identRE.MatchString(n) {
 			return nil, fmt.Errorf("%w: %q", ErrBadTableName, n)
 		}
@@ -189,6 +194,7 @@ func (s *SQLStore) CreateTables(ctx context.Context) error {
 	if s.d != MySQL {
 		stmts = append(stmts, "CREATE INDEX IF NOT EXISTS "+idx+" ON "+s.t.Audit+" (rollout, seq)")
 	}
+	stmts = append(stmts, s.createSubjects())
 	for _, q := range stmts {
 		if _, err := s.db.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("guard: create tables: %w", err)

@@ -123,6 +123,10 @@ type Transition struct {
 	// Evidence is the judge's reading behind the transition; nil for
 	// manual actions.
 	Evidence *Evidence `json:"evidence,omitempty"`
+	// Subject and Variant name the subject key and the variant of a
+	// subject override (ActionPutSubject, ActionRemoveSubject).
+	Subject string `json:"subject,omitempty"`
+	Variant string `json:"variant,omitempty"`
 }
 
 // AuditEntry is a stored [Transition].

@@ -33,9 +33,10 @@
 // no values, the variant's name as a string. (OFREP has no array values;
 // gray refuses "client: true" on a rollout with array values.) The reason
 // maps graykit's:
-// a rule → TARGETING_MATCH, the split (inside a variant's range or past all
-// of them) → SPLIT, the brake → DISABLED, no key → STATIC, a propagated
-// decision → UNKNOWN; graykit's own reason is in metadata.graykitReason.
+// a rule, a subject override or a prerequisite → TARGETING_MATCH, the split
+// (inside a variant's range or past all of them) → SPLIT, the brake →
+// DISABLED, no key (or no bucket_by value) → STATIC, a propagated decision
+// → UNKNOWN; graykit's own reason is in metadata.graykitReason.
 // Rule names are never sent.
 //
 // # The evaluation context

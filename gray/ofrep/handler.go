@@ -386,13 +386,13 @@ func readAll(r io.Reader, b []byte) ([]byte, error) {
 // TARGETING_MATCH, SPLIT, DISABLED, UNKNOWN).
 func reason(r gray.Reason) string {
 	switch r {
-	case gray.ReasonRule:
+	case gray.ReasonRule, gray.ReasonOverride, gray.ReasonPrerequisite:
 		return "TARGETING_MATCH"
 	case gray.ReasonSplit, gray.ReasonDefault:
 		return "SPLIT"
 	case gray.ReasonOff:
 		return "DISABLED"
-	case gray.ReasonNoKey:
+	case gray.ReasonNoKey, gray.ReasonNoBucketValue:
 		return "STATIC"
 	}
 	return "UNKNOWN"

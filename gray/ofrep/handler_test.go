@@ -129,7 +129,9 @@ func TestReasons(t *testing.T) {
 		{"split", userIn(t, e, "new-checkout", "canary"), "SPLIT", "split"},
 		{"default", userIn(t, e, "new-checkout", "stable"), "SPLIT", "default"},
 		{"no key", "", "STATIC", "no key"},
+		{"subject override", "pinned-1", "TARGETING_MATCH", "override"},
 	}
+	require.NoError(t, e.SetSubjectOverrides("new-checkout", map[string]string{"pinned-1": "canary"}))
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rec := serve(t, h, http.MethodPost, "/ofrep/v1/evaluate/flags/new-checkout", tt.give, `{"context":{}}`, nil)

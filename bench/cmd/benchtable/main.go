@@ -328,6 +328,7 @@ func main() {
 	}
 	t := table{w: os.Stdout, samples: samples}
 	t.peers()
+	t.targeting()
 	t.plain("Scaling", "Scaling: rules and user-list size (Decide, no rule matches)", "")
 	t.plain("Parallel", "Parallel: Decide on every core, steady and during reloads",
 		"ns/op is wall time per decision across all goroutines. During reloads, B/op includes the reloading goroutine's allocations spread over the decisions; Decide itself allocates nothing.")

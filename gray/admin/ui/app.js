@@ -265,7 +265,11 @@
         el("span", { class: "badge phase " + phase }, phase),
         el("span", { class: "meta share" }, canary + " " + pct(share)),
         el("span", { class: "meta" }, stepText),
-        el("span", { class: "meta" }, "salt " + r.salt + " · " + r.rules.length + " rule" + (r.rules.length === 1 ? "" : "s")),
+        el("span", { class: "meta" }, "salt " + r.salt + " · " + r.rules.length + " rule" + (r.rules.length === 1 ? "" : "s") +
+          (r.bucket_by && r.bucket_by !== "key" ? " · by " + r.bucket_by : "") +
+          (r.layer ? " · layer " + r.layer + " (" + r.slice + ")" : "") +
+          (r.layout === "ring" ? " · ring layout" : "") +
+          (r.prerequisites || []).map((p) => " · needs " + p.rollout + " in " + p.variants.join("/")).join("")),
         pendingHere(r),
         r.state_error ? el("span", { class: "error" }, r.state_error) : null),
       el("div", { class: "grid" },
@@ -436,6 +440,10 @@
       const res = await api("api/explain", { method: "POST", body: req });
       const d = res.decision;
       const rows = [];
+      (res.prerequisites || []).forEach((s, i) => rows.push(el("tr", { "data-rule": "" },
+        el("td", {}, i === 0 ? "(prerequisites)" : ""), el("td", {}, ""),
+        el("td", {}, s.condition), el("td", {}, JSON.stringify(s.value)),
+        el("td", { class: s.matched ? "ok" : "no" }, s.matched ? "yes" : "no"))));
       for (const r of res.rules) {
         if (r.steps.length === 0) rows.push(el("tr", { "data-rule": r.rule }, el("td", {}, r.rule), el("td", {}, r.outcome), el("td", {}), el("td", {}), el("td", {})));
         r.steps.forEach((s, i) => rows.push(el("tr", { "data-rule": r.rule },
@@ -446,13 +454,42 @@
       box.replaceChildren(
         el("div", { class: "summary" },
           el("span", { id: "explain-variant", class: "variant " + (d.new ? "canary" : "stable") }, d.variant),
-          " · bucket " + (d.bucket >= 0 ? d.bucket : "none") + " · " + d.reason + (d.rule ? " “" + d.rule + "”" : ""),
+          " · bucket " + (d.bucket >= 0 ? d.bucket : "none") +
+            (res.bucket_by && res.bucket_by !== "key" ? " by " + res.bucket_by : "") +
+            (res.layer ? " · layer " + res.layer + " (slice " + res.slice + ")" : "") +
+            " · " + d.reason + (d.rule ? " “" + d.rule + "”" : ""),
           el("div", { id: "explain-summary" }, res.summary)),
         rows.length ? el("table", {},
           el("thead", {}, el("tr", {}, ["rule", "outcome", "condition", "value", "held"].map((h) => el("th", {}, h)))),
-          el("tbody", {}, rows)) : el("p", { class: "meta" }, "This rollout has no rules."));
+          el("tbody", {}, rows)) : el("p", { class: "meta" }, "This rollout has no rules or prerequisites."));
     } catch (e) {
       box.replaceChildren(el("p", { class: "error" }, e.message));
+    }
+  }
+
+  // ---- subject overrides ----
+  function showSubjects(res) {
+    const box = $("subject-result");
+    if (!res.subjects.length) { box.replaceChildren(el("p", { class: "meta" }, "No subject overrides.")); return; }
+    box.replaceChildren(el("table", {},
+      el("thead", {}, el("tr", {}, ["key", "variant", "by", "reason"].map((h) => el("th", {}, h)))),
+      el("tbody", {}, res.subjects.map((o) => el("tr", {}, el("td", {}, o.key), el("td", {}, o.variant), el("td", {}, o.actor), el("td", {}, o.reason))))),
+      res.note ? el("p", { class: "meta" }, res.note) : "");
+  }
+
+  async function subjects(op, ev) {
+    if (ev) ev.preventDefault();
+    const rollout = encodeURIComponent($("explain-rollout").value);
+    try {
+      if (op === "list") {
+        showSubjects(await api("api/rollouts/" + rollout + "/subjects"));
+        return;
+      }
+      const body = { key: $("explain-key").value.trim(), reason: $("subject-reason").value.trim() };
+      if (op === "put") body.variant = $("subject-variant").value.trim();
+      showSubjects(await api("api/rollouts/" + rollout + "/subjects/" + op, { method: "POST", body }));
+    } catch (e) {
+      $("subject-result").replaceChildren(el("p", { class: "error" }, e.message));
     }
   }
 
@@ -508,6 +545,9 @@
     $("confirm-form").addEventListener("submit", confirmAction);
     $("confirm-cancel").addEventListener("click", () => { $("confirm").hidden = true; pending = null; });
     $("explain-form").addEventListener("submit", explain);
+    $("subject-form").addEventListener("submit", (ev) => subjects("put", ev));
+    $("subject-remove").addEventListener("click", () => subjects("remove"));
+    $("subject-list").addEventListener("click", () => subjects("list"));
     if (token()) start(); else signOut("");
   });
 })();
