@@ -19,7 +19,7 @@ import (
 
 	"github.com/graykit/graykit/gray"
 	"github.com/graykit/graykit/gray/guard"
-	"github.com/graykit/graykit/internal/testenv"
+	"github.com/graykit/graykit/integration/internal/browser"
 )
 
 // screenshotTo, when set, is where TestConsoleInBrowser also writes the
@@ -27,46 +27,6 @@ import (
 //
 //	go test ./integration/admin -run TestConsoleInBrowser -args -screenshot=$PWD/docs/console.png
 var screenshotTo = flag.String("screenshot", "", "also write the console's screenshot to this PNG file")
-
-// chromium finds a Chromium binary, or skips the test (fails it when
-// GRAYKIT_REQUIRE_ALL=1).
-func chromium(t *testing.T) string {
-	t.Helper()
-	return testenv.Chromium(t)
-}
-
-// newBrowser starts a headless Chromium with a fresh profile; it is shut
-// down when the test ends.
-func newBrowser(t *testing.T) context.Context {
-	t.Helper()
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromium(t)),
-		chromedp.Headless,
-		chromedp.NoSandbox, // tests run as root in CI
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-extensions", true),
-		chromedp.Flag("force-color-profile", "srgb"),
-		chromedp.Flag("lang", "en-US"),
-		chromedp.WindowSize(1440, 1000),
-	}
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(t.Context(), opts...)
-	ctx, cancel := chromedp.NewContext(allocCtx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
-	t.Cleanup(func() {
-		cancelTimeout()
-		_ = chromedp.Cancel(ctx)
-		cancel()
-		cancelAlloc()
-	})
-	return ctx
-}
 
 func do(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
@@ -250,4 +210,12 @@ func pngStats(t *testing.T, data []byte) (int, float64) {
 // trimPercent formats a share as the page does, e.g. "20%" or "12.5%".
 func trimPercent(p float64) string {
 	return strconv.FormatFloat(p, 'f', -1, 64) + "%"
+}
+
+// newBrowser starts the console tests' Chromium: a desktop-sized window with
+// a fixed colour profile, so layout and screenshots do not vary.
+func newBrowser(t *testing.T) context.Context {
+	t.Helper()
+	return browser.New(t, 90*time.Second,
+		chromedp.Flag("force-color-profile", "srgb"), chromedp.WindowSize(1440, 1000))
 }

@@ -6,14 +6,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -24,6 +22,7 @@ import (
 	"github.com/graykit/graykit/gray"
 	"github.com/graykit/graykit/gray/admin"
 	"github.com/graykit/graykit/gray/guard"
+	"github.com/graykit/graykit/integration/internal/proc"
 	"github.com/graykit/graykit/internal/testenv"
 )
 
@@ -174,9 +173,9 @@ receivers:
 `, webhook, alertToken)
 	path := filepath.Join(dir, "alertmanager.yml")
 	require.NoError(t, os.WriteFile(path, []byte(config), 0o600))
-	port := freePort(t)
+	port := proc.FreePort(t)
 	addr := "127.0.0.1:" + strconv.Itoa(port)
-	var out syncBuffer
+	var out proc.Output
 	cmd := exec.Command(bin,
 		"--config.file="+path,
 		"--storage.path="+filepath.Join(dir, "data"),
@@ -233,32 +232,4 @@ func (am *alertmanager) post(t *testing.T, alerts ...map[string]any) {
 	require.NoError(t, err)
 	defer res.Body.Close()
 	require.Equal(t, http.StatusOK, res.StatusCode)
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	port := l.Addr().(*net.TCPAddr).Port
-	require.NoError(t, l.Close())
-	return port
-}
-
-// syncBuffer is a bytes.Buffer safe for the writes of a child process's
-// output copiers and the test's reads.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

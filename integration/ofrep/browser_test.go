@@ -20,6 +20,7 @@ import (
 
 	"github.com/graykit/graykit/gray"
 	"github.com/graykit/graykit/gray/ofrep"
+	"github.com/graykit/graykit/integration/internal/browser"
 	"github.com/graykit/graykit/internal/testenv"
 )
 
@@ -79,38 +80,6 @@ func bundle(t *testing.T) []byte {
 	js, err := os.ReadFile(out)
 	require.NoError(t, err)
 	return js
-}
-
-// newBrowser starts a headless Chromium with a fresh profile, with the
-// flags of integration/admin's browser tests; it is shut down when the test
-// ends.
-func newBrowser(t *testing.T) context.Context {
-	t.Helper()
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(testenv.Chromium(t)),
-		chromedp.Headless,
-		chromedp.NoSandbox, // tests run as root in CI
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-extensions", true),
-		chromedp.Flag("lang", "en-US"),
-	}
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(t.Context(), opts...)
-	ctx, cancel := chromedp.NewContext(allocCtx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
-	t.Cleanup(func() {
-		cancelTimeout()
-		_ = chromedp.Cancel(ctx)
-		cancel()
-		cancelAlloc()
-	})
-	return ctx
 }
 
 const pageHTML = `<!doctype html>
@@ -202,7 +171,7 @@ func waitReady(t *testing.T, ctx context.Context) {
 // and Engine.Decide.
 func TestBrowserSeesTheServersDecisions(t *testing.T) {
 	js := bundle(t)
-	ctx := newBrowser(t)
+	ctx := browser.New(t, 3*time.Minute)
 	e := newBrowserEngine(t)
 	srv, counts := newSite(t, e, js)
 
@@ -248,7 +217,7 @@ func TestBrowserSeesTheServersDecisions(t *testing.T) {
 // configuration and waits for the page to show the new variant.
 func TestBrowserFollowsAConfigChange(t *testing.T) {
 	js := bundle(t)
-	ctx := newBrowser(t)
+	ctx := browser.New(t, 3*time.Minute)
 	e := newBrowserEngine(t)
 	srv, counts := newSite(t, e, js)
 
@@ -311,7 +280,7 @@ func jsString(s string) string {
 // defaults.
 func TestBrowserOnAnotherOrigin(t *testing.T) {
 	js := bundle(t)
-	ctx := newBrowser(t)
+	ctx := browser.New(t, 3*time.Minute)
 	e := newBrowserEngine(t)
 	page, _ := newSite(t, e, js)
 	stranger, _ := newSite(t, e, js)

@@ -1,13 +1,11 @@
 package prometheus_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -27,6 +25,7 @@ import (
 	"github.com/graykit/graykit/adapters/grayprom"
 	"github.com/graykit/graykit/gray"
 	"github.com/graykit/graykit/gray/guard"
+	"github.com/graykit/graykit/integration/internal/proc"
 	"github.com/graykit/graykit/internal/testenv"
 )
 
@@ -205,8 +204,8 @@ scrape_configs:
 `, target)
 	path := filepath.Join(dir, "prometheus.yml")
 	require.NoError(t, os.WriteFile(path, []byte(config), 0o600))
-	addr := "127.0.0.1:" + strconv.Itoa(freePort(t))
-	var out syncBuffer
+	addr := "127.0.0.1:" + strconv.Itoa(proc.FreePort(t))
+	var out proc.Output
 	cmd := exec.Command(bin,
 		"--config.file="+path,
 		"--storage.tsdb.path="+filepath.Join(dir, "data"),
@@ -250,32 +249,4 @@ scrape_configs:
 		}
 		require.True(t, time.Now().Before(ready), "prometheus not ready within 30s:\n%s", out.String())
 	}
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	port := l.Addr().(*net.TCPAddr).Port
-	require.NoError(t, l.Close())
-	return port
-}
-
-// syncBuffer is a bytes.Buffer safe for a child process's output copiers
-// and the test's reads.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
